@@ -1,0 +1,38 @@
+# The two commands of the README: `make run` and `make test`.
+# Both install what is missing (scripts/install-deps.sh), configure and build.
+BUILD      ?= build/release
+ASAN_BUILD ?= build/asan
+JOBS       ?= 2
+ARGS       ?=
+
+.PHONY: run test build build-asan deps deps-test unit test-asan blackbox clean
+
+deps:
+	@scripts/install-deps.sh build
+
+deps-test:
+	@scripts/install-deps.sh test
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRELAY_SANITIZE=ON
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+## make run: install, build and start the relay on its embedded default (in-memory log).
+run: build
+	$(BUILD)/sse-relay $(ARGS)
+
+## make test: every suite (unit + integration, black-box with real clients, then
+## unit + integration again under ASan + UBSan); closes with one "N passed, N failed" line.
+test: deps-test
+	@scripts/run-tests.sh
+
+clean:
+	rm -rf build

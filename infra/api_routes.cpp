@@ -1,0 +1,157 @@
+#include "infra/api_routes.hpp"
+
+#include <variant>
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <fmt/format.h>
+
+#include "infra/http_responses.hpp"
+#include "infra/index_page.hpp"
+#include "infra/stats_report.hpp"
+#include "proto/json_writer.hpp"
+#include "proto/publish_request.hpp"
+
+namespace relay::infra {
+
+namespace http = boost::beast::http;
+namespace ptype = proto::problem_type;
+
+std::string_view target_path(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+namespace {
+
+// Constant-time equality: the loop runs over the whole expected token whatever the input.
+bool same_secret(std::string_view given, std::string_view expected) {
+  unsigned char diff = given.size() == expected.size() ? 0 : 1;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const char g = i < given.size() ? given[i] : '\0';
+    diff |= static_cast<unsigned char>(g ^ expected[i]);
+  }
+  return diff == 0;
+}
+
+// Methods allowed on each known path, for 405 answers.
+std::string_view allowed_methods(std::string_view path) {
+  if (path == route::publish) return "POST, OPTIONS";
+  if (path == route::stream || path == route::stats || path == route::metrics ||
+      path == route::healthz || path == route::readyz || path == route::index) {
+    return "GET, OPTIONS";
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<Response> ApiRoutes::check_publish_token(const Request& req) const {
+  if (config_.publish_token.empty()) return std::nullopt;
+  std::string_view auth = req[http::field::authorization];
+  constexpr std::string_view scheme = "Bearer ";
+  const bool ok = auth.size() > scheme.size() &&
+                  std::equal(scheme.begin(), scheme.end(), auth.begin(),
+                             [](char a, char b) { return std::tolower(a) == std::tolower(b); }) &&
+                  same_secret(auth.substr(scheme.size()), config_.publish_token);
+  if (ok) return std::nullopt;
+  auto res = problem_response(
+      req, {401, ptype::unauthorized, "Unauthorized",
+            auth.empty() ? "this relay requires Authorization: Bearer <token> to publish"
+                         : "the bearer token is not valid",
+            ""});
+  res.set(http::field::www_authenticate, "Bearer realm=\"sse-relay\"");
+  return res;
+}
+
+Response ApiRoutes::handle(const Request& req) {
+  Response res = dispatch(req);
+  apply_cors(req, config_.cors_origins, res);
+  return res;
+}
+
+Response ApiRoutes::dispatch(const Request& req) {
+  const auto path = target_path(req.target());
+  const auto method = req.method();
+
+  if (method == http::verb::options && !allowed_methods(path).empty()) {
+    Response res = make_response(req, http::status::no_content, "text/plain", "");
+    res.set(http::field::allow, allowed_methods(path));
+    if (!allowed_origin(req, config_.cors_origins).empty()) {
+      res.set(http::field::access_control_allow_methods, allowed_methods(path));
+      res.set(http::field::access_control_allow_headers,
+              "Authorization, Content-Type, Last-Event-ID, traceparent, tracestate");
+      res.set(http::field::access_control_max_age, "600");
+    }
+    return res;
+  }
+
+  if (method == http::verb::get) {
+    if (path == route::healthz) return json_response(req, http::status::ok, R"({"status":"ok"})");
+    if (path == route::readyz) {
+      return relay_.stopping()
+                 ? json_response(req, http::status::service_unavailable, R"({"status":"draining"})")
+                 : json_response(req, http::status::ok, R"({"status":"ready"})");
+    }
+    if (path == route::stats) return json_response(req, http::status::ok, stats_json(relay_));
+    if (path == route::metrics) {
+      return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                           metrics_text(relay_));
+    }
+    if (path == route::index) {
+      return make_response(req, http::status::ok, "text/html; charset=utf-8",
+                           std::string(index_page));
+    }
+  }
+  if (method == http::verb::post && path == route::publish) return publish(req);
+
+  if (auto allow = allowed_methods(path); !allow.empty()) {
+    auto res = problem_response(
+        req, {405, ptype::method_not_allowed, "Method Not Allowed",
+              fmt::format("{} does not accept {}", path, std::string_view(req.method_string())), ""});
+    res.set(http::field::allow, allow);
+    return res;
+  }
+  return problem_response(req, {404, ptype::not_found, "Not Found",
+                                fmt::format("no route for {}", path), ""});
+}
+
+Response ApiRoutes::publish(const Request& req) {
+  if (auto denied = check_publish_token(req)) return std::move(*denied);
+  if (!has_media_type(req, "application/json")) {
+    return problem_response(
+        req, {415, ptype::unsupported_media_type, "Unsupported Media Type",
+              fmt::format("POST /api/events takes application/json, got '{}'",
+                          std::string_view(req[http::field::content_type])),
+              ""});
+  }
+  auto parsed = proto::parse_publish_request(req.body());
+  if (auto* error = std::get_if<proto::PublishRequestError>(&parsed)) {
+    if (error->invalid_json) {
+      return problem_response(req, {400, ptype::invalid_json, "Invalid JSON", error->detail, ""});
+    }
+    const auto detail = error->pointer.empty()
+                            ? error->detail
+                            : fmt::format("{} {}", error->pointer.substr(1), error->detail);
+    return problem_response(req,
+                            {400, ptype::invalid_field, "Invalid Field", detail, error->pointer});
+  }
+  auto& request = std::get<proto::PublishRequest>(parsed);
+  domain::Notification notification{request.type, std::move(request.data_json), request.key,
+                                    "", "", std::string(req["traceparent"])};
+  // A traceparent with CR/LF cannot arrive through Beast's parser, but keep the envelope
+  // field to the W3C shape anyway: anything else is dropped (issue: observability).
+  if (notification.traceparent.size() != 55) notification.traceparent.clear();
+  auto outcome = relay_.publish(notification);
+  if (auto* rejected = std::get_if<service::Rejection>(&outcome)) {
+    auto res = problem_response(req, {rejected->status, ptype::draining, "Service Unavailable",
+                                      "the relay is shutting down; publish to another replica", ""});
+    res.set(http::field::retry_after, "1");
+    return res;
+  }
+  std::string body;
+  proto::JsonObjectWriter(body).string("id", std::get<domain::EventId>(outcome).to_string()).close();
+  return json_response(req, http::status::accepted, std::move(body));
+}
+
+}  // namespace relay::infra

@@ -1,0 +1,45 @@
+#pragma once
+// The request/response routes (everything except the SSE stream itself).
+#include "infra/app_config.hpp"
+#include "infra/http_types.hpp"
+#include "service/logger.hpp"
+#include "service/sse_event_relay.hpp"
+
+namespace relay::infra {
+
+/// Paths of the HTTP contract (DESIGN 4).
+namespace route {
+inline constexpr std::string_view stream = "/api/events/stream";
+inline constexpr std::string_view publish = "/api/events";
+inline constexpr std::string_view stats = "/api/events/stats";
+inline constexpr std::string_view metrics = "/metrics";
+inline constexpr std::string_view healthz = "/healthz";
+inline constexpr std::string_view readyz = "/readyz";
+inline constexpr std::string_view index = "/";
+}  // namespace route
+
+/// The path of a request target, without its query.
+std::string_view target_path(std::string_view target);
+
+class ApiRoutes {
+ public:
+  ApiRoutes(const HttpConfig& config, service::SseEventRelay& relay, service::Logger& logger)
+      : config_(config), relay_(relay), logger_(logger) {}
+
+  /// Answers one request. CORS headers are added here for every route.
+  Response handle(const Request& req);
+
+  /// 401 problem unless the request carries the configured Bearer token (or none is set).
+  /// The comparison takes the same time wherever the first difference is.
+  [[nodiscard]] std::optional<Response> check_publish_token(const Request& req) const;
+
+ private:
+  Response dispatch(const Request& req);
+  Response publish(const Request& req);
+
+  const HttpConfig& config_;
+  service::SseEventRelay& relay_;
+  service::Logger& logger_;
+};
+
+}  // namespace relay::infra

@@ -1,0 +1,190 @@
+#include "infra/config_loader.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace relay::infra {
+
+namespace {
+
+using Setter = std::function<std::optional<std::string>(AppConfig&, std::string_view)>;
+
+// One option: its flag, its variable, its default as shown by --help, and how to apply it.
+struct Option {
+  std::string flag;
+  std::string env;
+  std::string default_text;
+  std::string help;
+  Setter apply;
+};
+
+std::optional<std::uint64_t> parse_uint(std::string_view text) {
+  std::uint64_t value = 0;
+  if (text.empty()) return std::nullopt;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// A setter for an integer option within [min, max].
+template <typename Assign>
+Setter integer(std::uint64_t min, std::uint64_t max, Assign assign) {
+  return [=](AppConfig& c, std::string_view text) -> std::optional<std::string> {
+    auto value = parse_uint(text);
+    if (!value || *value < min || *value > max) {
+      return fmt::format("expected an integer from {} to {}, got '{}'", min, max, text);
+    }
+    assign(c, *value);
+    return std::nullopt;
+  };
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    auto part = text.substr(0, comma);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    if (!part.empty()) out.emplace_back(part);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::vector<Option> options() {
+  using ms = std::chrono::milliseconds;
+  constexpr std::uint64_t day_ms = 24ULL * 3600 * 1000;
+  return {
+      {"--host", "RELAY_HOST", "0.0.0.0", "address to listen on",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         if (v.empty()) return "expected an address, got ''";
+         c.http.host = v;
+         return std::nullopt;
+       }},
+      {"--port", "RELAY_PORT", "8080", "TCP port (0 picks a free one)",
+       integer(0, 65535, [](AppConfig& c, auto v) { c.http.port = static_cast<std::uint16_t>(v); })},
+      {"--heartbeat-ms", "RELAY_HEARTBEAT_MS", "30000", "silence on a stream before a heartbeat event",
+       integer(100, day_ms, [](AppConfig& c, auto v) { c.relay.heartbeat = ms(v); })},
+      {"--retry-ms", "RELAY_RETRY_MS", "3000", "reconnect delay sent as retry: at stream start",
+       integer(0, day_ms, [](AppConfig& c, auto v) { c.relay.retry = ms(v); })},
+      {"--history", "RELAY_HISTORY", "10000", "frames retained for Last-Event-ID replay",
+       integer(1, 10'000'000, [](AppConfig& c, auto v) { c.relay.history = v; })},
+      {"--max-clients", "RELAY_MAX_CLIENTS", "10000", "concurrent subscribers; more get 503",
+       integer(1, 1'000'000, [](AppConfig& c, auto v) { c.relay.max_clients = v; })},
+      {"--max-pending-bytes", "RELAY_MAX_PENDING_BYTES", "1048576",
+       "unsent bytes after which a subscriber that does not drain is evicted",
+       integer(4096, 1ULL << 40, [](AppConfig& c, auto v) { c.relay.max_pending_bytes = v; })},
+      {"--max-body-bytes", "RELAY_MAX_BODY_BYTES", "65536", "largest accepted request body (413 above)",
+       integer(1024, 64ULL << 20, [](AppConfig& c, auto v) { c.http.max_body_bytes = v; })},
+      {"--request-timeout-ms", "RELAY_REQUEST_TIMEOUT_MS", "30000",
+       "time to read one request (not applied to streams)",
+       integer(100, day_ms, [](AppConfig& c, auto v) { c.http.request_timeout = ms(v); })},
+      {"--shutdown-grace-ms", "RELAY_SHUTDOWN_GRACE_MS", "10000",
+       "how long a stop lets streams flush before closing them",
+       integer(0, day_ms, [](AppConfig& c, auto v) { c.relay.shutdown_grace = ms(v); })},
+      {"--reconnect-jitter-ms", "RELAY_RECONNECT_JITTER_MS", "5000",
+       "spread of reconnect_ms told to clients at shutdown",
+       integer(0, day_ms, [](AppConfig& c, auto v) { c.relay.reconnect_jitter = ms(v); })},
+      {"--publish-token", "RELAY_PUBLISH_TOKEN", "", "Bearer token required on POSTs (empty: none)",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         c.http.publish_token = v;
+         return std::nullopt;
+       }},
+      {"--cors-origins", "RELAY_CORS_ORIGINS", "", "comma-separated allowed Origins, or *",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         c.http.cors_origins = split_list(v);
+         return std::nullopt;
+       }},
+      {"--instance-id", "RELAY_INSTANCE_ID", "(random)", "this replica's name in connected events",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         c.relay.instance_id = v;
+         return std::nullopt;
+       }},
+      {"--bus", "RELAY_BUS", "memory", "event log: memory (redis:// comes with scale-out)",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         if (v != "memory") return fmt::format("only 'memory' is supported in this build, got '{}'", v);
+         c.bus = v;
+         return std::nullopt;
+       }},
+      {"--log-level", "RELAY_LOG_LEVEL", "info", "debug, info, warn or error",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         if (!service::parse_log_level(v, c.log_level)) {
+           return fmt::format("expected debug, info, warn or error, got '{}'", v);
+         }
+         return std::nullopt;
+       }},
+  };
+}
+
+std::string help_text(const std::vector<Option>& opts, std::string_view version) {
+  std::string out = fmt::format(
+      "sse-relay {} - Server-Sent Events relay\n\n"
+      "Usage: sse-relay [options]\n\n"
+      "Every option can also be set by its environment variable; a flag wins.\n\n",
+      version);
+  for (const auto& o : opts) {
+    out += fmt::format("  {:<24} {:<26} {} (default: {})\n", o.flag + " VALUE", o.env, o.help,
+                       o.default_text.empty() ? "''" : o.default_text);
+  }
+  out += "  --help                   print this help\n  --version                print the version\n";
+  return out;
+}
+
+}  // namespace
+
+EnvLookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(name.c_str())) return std::string(v);
+    return std::nullopt;
+  };
+}
+
+std::variant<AppConfig, ConfigExit> load_config(const std::vector<std::string>& args,
+                                                const EnvLookup& env, std::string_view version) {
+  const auto opts = options();
+  AppConfig config;
+  // Environment first, then flags on top.
+  for (const auto& o : opts) {
+    if (auto value = env(o.env)) {
+      if (auto error = o.apply(config, *value)) {
+        return ConfigExit{2, fmt::format("{}: {}", o.env, *error)};
+      }
+    }
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "--help" || arg == "-h") return ConfigExit{0, help_text(opts, version)};
+    if (arg == "--version") return ConfigExit{0, fmt::format("sse-relay {}\n", version)};
+    std::string_view name = arg;
+    std::optional<std::string_view> value;
+    if (auto eq = arg.find('='); eq != std::string_view::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+    }
+    const Option* match = nullptr;
+    for (const auto& o : opts) {
+      if (o.flag == name) match = &o;
+    }
+    if (!match) return ConfigExit{2, fmt::format("unknown option '{}' (see --help)", name)};
+    if (!value) {
+      if (i + 1 >= args.size()) return ConfigExit{2, fmt::format("{}: missing value", name)};
+      value = args[++i];
+    }
+    if (auto error = match->apply(config, *value)) {
+      return ConfigExit{2, fmt::format("{}: {}", name, *error)};
+    }
+  }
+  if (config.relay.max_pending_bytes < 2 * config.http.max_body_bytes) {
+    return ConfigExit{2, fmt::format("RELAY_MAX_PENDING_BYTES ({}) must be at least twice "
+                                     "RELAY_MAX_BODY_BYTES ({}), or one event could evict everyone",
+                                     config.relay.max_pending_bytes, config.http.max_body_bytes)};
+  }
+  return config;
+}
+
+}  // namespace relay::infra

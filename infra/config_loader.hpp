@@ -1,0 +1,29 @@
+#pragma once
+// 12-factor configuration: every option is a flag and an environment variable; the flag wins.
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "infra/app_config.hpp"
+
+namespace relay::infra {
+
+/// Looks up one environment variable (injected so tests need not touch the process's).
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+/// The process environment.
+EnvLookup process_environment();
+
+/// What the command line asked for instead of running.
+struct ConfigExit {
+  int exit_code = 0;    ///< 0 for --help / --version, 2 for a bad flag or value.
+  std::string message;  ///< Text for stdout (help) or one line for stderr (error).
+};
+
+/// Builds the configuration from `args` (without argv[0]) over the environment.
+std::variant<AppConfig, ConfigExit> load_config(const std::vector<std::string>& args,
+                                                const EnvLookup& env, std::string_view version);
+
+}  // namespace relay::infra

@@ -1,0 +1,61 @@
+#include "infra/http_responses.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <boost/beast/http/field.hpp>
+
+namespace relay::infra {
+
+namespace http = boost::beast::http;
+
+Response make_response(const Request& req, http::status status, std::string_view content_type,
+                       std::string body) {
+  Response res{status, req.version()};
+  res.set(http::field::server, "sse-relay");
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  res.keep_alive(req.keep_alive());
+  res.prepare_payload();
+  return res;
+}
+
+Response json_response(const Request& req, http::status status, std::string body) {
+  return make_response(req, status, "application/json", std::move(body));
+}
+
+Response problem_response(const Request& req, const proto::Problem& problem) {
+  return make_response(req, static_cast<http::status>(problem.status), "application/problem+json",
+                       problem.to_json());
+}
+
+std::string allowed_origin(const Request& req, const std::vector<std::string>& cors_origins) {
+  auto origin = req[http::field::origin];
+  if (origin.empty() || cors_origins.empty()) return {};
+  for (const auto& allowed : cors_origins) {
+    if (allowed == "*") return "*";
+    if (allowed == origin) return std::string(origin);
+  }
+  return {};
+}
+
+void apply_cors(const Request& req, const std::vector<std::string>& cors_origins, Response& res) {
+  auto origin = allowed_origin(req, cors_origins);
+  if (origin.empty()) return;
+  res.set(http::field::access_control_allow_origin, origin);
+  if (origin != "*") res.set(http::field::vary, "Origin");
+}
+
+bool has_media_type(const Request& req, std::string_view type) {
+  std::string_view value = req[http::field::content_type];
+  value = value.substr(0, value.find(';'));
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  return value.size() == type.size() &&
+         std::equal(value.begin(), value.end(), type.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+}  // namespace relay::infra

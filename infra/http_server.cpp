@@ -1,0 +1,160 @@
+#include "infra/http_server.hpp"
+
+#include <stdexcept>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <fmt/format.h>
+
+#include "infra/http_responses.hpp"
+#include "infra/sse_session.hpp"
+
+namespace relay::infra {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+namespace ptype = proto::problem_type;
+
+HttpServer::HttpServer(asio::any_io_executor executor, HttpConfig config,
+                       service::SseEventRelay& relay, service::Logger& logger)
+    : executor_(executor),
+      config_(std::move(config)),
+      relay_(relay),
+      logger_(logger),
+      routes_(config_, relay_, logger_),
+      acceptor_(executor) {}
+
+void HttpServer::start() {
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(config_.host, ec);
+  if (ec) throw std::runtime_error(fmt::format("cannot listen on {}: not an IP address", config_.host));
+  const tcp::endpoint endpoint(address, config_.port);
+  auto fail = [&](std::string_view step) {
+    return std::runtime_error(fmt::format("cannot listen on {}:{}: {} ({})", config_.host,
+                                          config_.port, ec.message(), step));
+  };
+  if (acceptor_.open(endpoint.protocol(), ec); ec) throw fail("open");
+  if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec); ec) throw fail("setsockopt");
+  if (acceptor_.bind(endpoint, ec); ec) throw fail("bind");
+  if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) throw fail("listen");
+  port_ = acceptor_.local_endpoint().port();
+  logger_.info("listening", {{"host", config_.host}, {"port", static_cast<unsigned>(port_)}});
+  asio::co_spawn(executor_, accept_loop(), [this](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      logger_.error("accept loop failed", {{"error", ex.what()}});
+    }
+  });
+}
+
+asio::awaitable<void> HttpServer::stop() {
+  stopping_ = true;
+  beast::error_code ignored;
+  acceptor_.close(ignored);
+  for (auto* socket : awaiting_request_) socket->close(ignored);
+  awaiting_request_.clear();
+  co_return;
+}
+
+asio::awaitable<void> HttpServer::accept_loop() {
+  asio::steady_timer backoff(executor_);
+  while (!stopping_) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (stopping_ || ec == asio::error::operation_aborted) break;
+      // Out of descriptors (or a transient error): back off rather than spin.
+      logger_.warn("accept failed", {{"error", ec.message()}});
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    asio::co_spawn(executor_, serve(std::move(socket)), [this](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        logger_.error("connection failed", {{"error", ex.what()}});
+      }
+    });
+  }
+}
+
+asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  beast::error_code ignored;
+  auto* raw_socket = &stream.socket();
+  struct AwaitGuard {
+    HttpServer& server;
+    tcp::socket* socket;
+    ~AwaitGuard() { server.awaiting_request_.erase(socket); }
+  } guard{*this, raw_socket};
+
+  while (!stopping_) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(config_.max_body_bytes);
+    stream.expires_after(config_.request_timeout);
+    awaiting_request_.insert(raw_socket);
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    awaiting_request_.erase(raw_socket);
+    if (ec == http::error::body_limit) {
+      Request head;
+      head.version(11);
+      auto res = problem_response(
+          head, {413, ptype::payload_too_large, "Payload Too Large",
+                 fmt::format("request bodies are limited to {} bytes (RELAY_MAX_BODY_BYTES)",
+                             config_.max_body_bytes),
+                 ""});
+      res.keep_alive(false);  // The rest of the body is unread: the connection cannot be reused.
+      co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+      break;
+    }
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+        ec == asio::error::eof || ec == asio::error::bad_descriptor) {
+      break;
+    }
+    if (ec) {
+      Request head;
+      head.version(11);
+      auto res = problem_response(head, {400, ptype::bad_request, "Bad Request",
+                                         fmt::format("malformed HTTP request: {}", ec.message()), ""});
+      res.keep_alive(false);
+      co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+      break;
+    }
+    Request req = parser.release();
+    if (req.method() == http::verb::get && target_path(req.target()) == route::stream) {
+      stream.expires_never();
+      // A stream lives for hours: give back the request buffer now.
+      buffer.clear();
+      buffer.shrink_to_fit();
+      co_await run_sse_session(stream, req, relay_, config_, logger_);
+      co_return;
+    }
+    Response res = routes_.handle(req);
+    if (stopping_) res.keep_alive(false);
+    const bool keep_alive = res.keep_alive();
+    auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    if (wec || !keep_alive) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.socket().close(ignored);
+}
+
+}  // namespace relay::infra

@@ -1,0 +1,49 @@
+#pragma once
+// The Beast HTTP/1.1 front: accepts connections, reads requests with limits and a
+// deadline, hands GET /api/events/stream to an SSE session and the rest to ApiRoutes.
+#include <cstdint>
+#include <unordered_set>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "infra/api_routes.hpp"
+#include "infra/app_config.hpp"
+#include "service/hosted_service.hpp"
+#include "service/logger.hpp"
+#include "service/sse_event_relay.hpp"
+
+namespace relay::infra {
+
+class HttpServer final : public service::HostedService {
+ public:
+  HttpServer(boost::asio::any_io_executor executor, HttpConfig config,
+             service::SseEventRelay& relay, service::Logger& logger);
+
+  [[nodiscard]] std::string_view name() const override { return "http-server"; }
+  /// Binds and listens; throws "cannot listen on HOST:PORT: reason" when it cannot.
+  void start() override;
+  /// Stops accepting and closes connections that are waiting for a request. Streams are
+  /// left to the relay's own stop, which ends them with system.sse.shutdown.
+  boost::asio::awaitable<void> stop() override;
+
+  /// The bound port (useful with port 0).
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+
+  boost::asio::any_io_executor executor_;
+  HttpConfig config_;
+  service::SseEventRelay& relay_;
+  service::Logger& logger_;
+  ApiRoutes routes_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  bool stopping_ = false;
+  /// Connections currently waiting for a request: the ones a stop may close at once.
+  std::unordered_set<boost::asio::ip::tcp::socket*> awaiting_request_;
+};
+
+}  // namespace relay::infra

@@ -1,0 +1,26 @@
+#include "infra/stream_query.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <fmt/format.h>
+
+namespace relay::infra {
+
+std::variant<StreamQuery, std::string> parse_stream_query(std::string_view target) {
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) return fmt::format("request target is not a valid URL: {}", parsed.error().message());
+  StreamQuery query;
+  for (auto param : parsed->params()) {
+    if (param.key == "types" || param.key == "type") {
+      query.types.push_back(param.value);
+    } else if (param.key == "worker" || param.key == "workers") {
+      query.workers.push_back(param.value);
+    } else if (param.key == "since") {
+      query.since = param.value;
+    }
+  }
+  return query;
+}
+
+}  // namespace relay::infra

@@ -1,0 +1,59 @@
+#include "proto/publish_request.hpp"
+
+#include <simdjson.h>
+
+#include <fmt/format.h>
+
+#include "proto/event_type.hpp"
+
+namespace relay::proto {
+
+std::variant<PublishRequest, PublishRequestError> parse_publish_request(std::string_view body) {
+  // The DOM parser validates the whole document (including UTF-8) before we look at it.
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (auto error = parser.parse(body.data(), body.size()).get(doc); error) {
+    return PublishRequestError{true, "", fmt::format("body is not valid JSON: {}",
+                                                     simdjson::error_message(error))};
+  }
+  simdjson::dom::object object;
+  if (doc.get(object) != simdjson::SUCCESS) {
+    return PublishRequestError{false, "", "body must be a JSON object {type, data, key?}"};
+  }
+
+  PublishRequest request;
+  simdjson::dom::element type;
+  if (object.at_key("type").get(type) != simdjson::SUCCESS) {
+    return PublishRequestError{false, "/type", "is required"};
+  }
+  std::string_view type_text;
+  if (type.get(type_text) != simdjson::SUCCESS) {
+    return PublishRequestError{false, "/type", "must be a string"};
+  }
+  if (auto why = event_type_error(type_text)) {
+    return PublishRequestError{false, "/type", *why};
+  }
+  request.type = type_text;
+
+  simdjson::dom::element data;
+  if (object.at_key("data").get(data) != simdjson::SUCCESS) {
+    return PublishRequestError{false, "/data", "is required (any JSON value, null included)"};
+  }
+  request.data_json = simdjson::minify(data);
+
+  simdjson::dom::element key;
+  if (object.at_key("key").get(key) == simdjson::SUCCESS && !key.is_null()) {
+    std::string_view key_text;
+    if (key.get(key_text) != simdjson::SUCCESS) {
+      return PublishRequestError{false, "/key", "must be a string"};
+    }
+    if (key_text.empty() || key_text.size() > max_key_length) {
+      return PublishRequestError{false, "/key",
+                                 fmt::format("must be 1-{} characters", max_key_length)};
+    }
+    request.key = key_text;
+  }
+  return request;
+}
+
+}  // namespace relay::proto

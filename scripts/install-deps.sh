@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages sse-relay needs to build and test, and only what is missing.
+# Shared by `make run`, `make test` and the Dockerfile so all three agree on one list.
+#   scripts/install-deps.sh build   -> compiler, CMake, Ninja and the libraries
+#   scripts/install-deps.sh test    -> build + what the black-box tests drive (node, npm)
+set -euo pipefail
+
+profile="${1:-build}"
+
+build_pkgs=(
+  g++ cmake ninja-build make pkg-config
+  libboost1.81-dev          # Asio (C++20 coroutines), Beast, header-only System
+  libboost-url1.81-dev      # query-string parsing for /api/events/stream
+  libsimdjson-dev libfmt-dev doctest-dev
+)
+test_pkgs=(nodejs npm procps)
+
+pkgs=("${build_pkgs[@]}")
+if [[ "$profile" == "test" ]]; then pkgs+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  # A package counts as present only when dpkg says it is fully installed.
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    # node/npm may come from another source on a developer machine: accept the binaries.
+    case "$p" in
+      nodejs) command -v node >/dev/null 2>&1 && continue ;;
+      npm) command -v npm >/dev/null 2>&1 && continue ;;
+    esac
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,67 @@
+#pragma once
+// The relay's heart (DESIGN 3): a bounded, shared log of frames encoded once. Subscribers
+// hold a cursor (a log position) instead of a queue of their own.
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "domain/event_id.hpp"
+
+namespace relay::service {
+
+/// Positions count every frame ever appended, so they stay valid across trimming.
+using LogPosition = std::uint64_t;
+
+/// One broadcast event, encoded once, shared immutably by every write that carries it.
+struct LogEntry {
+  domain::EventId id;
+  std::string type;
+  std::string conflation_key;  ///< Non-empty: superseded by a later entry with the same key.
+  std::string worker_id;       ///< Matched by `?worker=`.
+  std::shared_ptr<const std::string> frame;
+  std::uint64_t bytes_through = 0;  ///< Sum of frame sizes up to and including this entry.
+};
+
+/// A ring of the newest `capacity` entries with positions and cumulative byte offsets.
+class FrameLog {
+ public:
+  explicit FrameLog(std::size_t capacity);
+
+  /// Appends (dropping the oldest entry when full) and returns the new entry's position.
+  LogPosition append(domain::EventId id, std::string type, std::string conflation_key,
+                     std::string worker_id, std::shared_ptr<const std::string> frame);
+
+  [[nodiscard]] LogPosition begin_position() const { return first_position_; }
+  [[nodiscard]] LogPosition end_position() const { return first_position_ + entries_.size(); }
+  [[nodiscard]] bool empty() const { return entries_.empty(); }
+  [[nodiscard]] std::size_t size() const { return entries_.size(); }
+  [[nodiscard]] std::size_t capacity() const { return capacity_; }
+  /// True once any entry has been dropped: an id older than the oldest is then "too old".
+  [[nodiscard]] bool has_trimmed() const { return first_position_ > 0; }
+
+  /// The entry at `position`; requires begin_position() <= position < end_position().
+  [[nodiscard]] const LogEntry& at(LogPosition position) const;
+  [[nodiscard]] const LogEntry& oldest() const { return entries_.front(); }
+  [[nodiscard]] const LogEntry& newest() const { return entries_.back(); }
+
+  /// Bytes appended before `position` (for position >= begin_position()); the difference
+  /// of two such values is what a subscriber between them has yet to receive.
+  [[nodiscard]] std::uint64_t bytes_before(LogPosition position) const;
+  /// Bytes ever appended.
+  [[nodiscard]] std::uint64_t total_bytes() const { return total_bytes_; }
+  /// Bytes of the retained frames (what the log costs in memory, payload only).
+  [[nodiscard]] std::uint64_t retained_bytes() const;
+
+  /// Position of the entry with exactly `id`, if retained (binary search: ids increase).
+  [[nodiscard]] std::optional<LogPosition> find(domain::EventId id) const;
+
+ private:
+  std::size_t capacity_;
+  std::deque<LogEntry> entries_;
+  LogPosition first_position_ = 0;
+  std::uint64_t total_bytes_ = 0;
+};
+
+}  // namespace relay::service

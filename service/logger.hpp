@@ -1,0 +1,51 @@
+#pragma once
+// Structured logs: one JSON object per line (time, level, msg, fields) on stdout.
+#include <cstdint>
+#include <cstdio>
+#include <initializer_list>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace relay::service {
+
+enum class LogLevel { debug = 0, info = 1, warn = 2, error = 3 };
+
+/// "debug" | "info" | "warn" | "error" -> level; nullopt-like false when unknown.
+bool parse_log_level(std::string_view text, LogLevel& out);
+
+/// One key/value of a log line.
+struct LogField {
+  LogField(std::string_view k, std::string_view v) : key(k), value(v) {}
+  LogField(std::string_view k, const char* v) : key(k), value(std::string_view(v)) {}
+  LogField(std::string_view k, const std::string& v) : key(k), value(std::string_view(v)) {}
+  LogField(std::string_view k, std::int64_t v) : key(k), value(v) {}
+  LogField(std::string_view k, std::uint64_t v) : key(k), value(v) {}
+  LogField(std::string_view k, int v) : key(k), value(static_cast<std::int64_t>(v)) {}
+  LogField(std::string_view k, unsigned v) : key(k), value(static_cast<std::uint64_t>(v)) {}
+  std::string_view key;
+  std::variant<std::string_view, std::int64_t, std::uint64_t> value;
+};
+
+/// Writes JSON lines to a stdio stream. Safe to call from any thread (the sink is locked).
+class Logger {
+ public:
+  explicit Logger(std::FILE* sink = stdout, LogLevel level = LogLevel::info)
+      : sink_(sink), level_(level) {}
+
+  void log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {});
+  void debug(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::debug, m, f); }
+  void info(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::info, m, f); }
+  void warn(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::warn, m, f); }
+  void error(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::error, m, f); }
+
+  [[nodiscard]] bool enabled(LogLevel level) const { return level >= level_; }
+
+ private:
+  std::FILE* sink_;
+  LogLevel level_;
+  std::mutex mutex_;
+};
+
+}  // namespace relay::service

@@ -1,0 +1,106 @@
+#pragma once
+// SSEEventRelay: the hosted service that broadcasts notifications to every subscribed
+// stream. Broadcast appends one encoded frame to the shared log and wakes idle
+// subscribers; it never waits for any of them (DESIGN 3, STYLE 4).
+#include <cstddef>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "domain/event_id.hpp"
+#include "domain/notification.hpp"
+#include "service/clock.hpp"
+#include "service/frame_log.hpp"
+#include "service/hosted_service.hpp"
+#include "service/logger.hpp"
+#include "service/relay_config.hpp"
+#include "service/relay_stats.hpp"
+#include "service/subscription.hpp"
+
+namespace relay::service {
+
+/// A subscribe or publish the relay declined, with the HTTP status that says why.
+struct Rejection {
+  int status = 503;
+  std::string_view reason;  ///< "draining" | "too_many_subscribers"
+};
+
+/// What a new stream asked for.
+struct SubscribeRequest {
+  SubscriptionFilter filter;
+  std::optional<std::string> last_event_id;  ///< Last-Event-ID header, else `?since=`.
+};
+
+class SseEventRelay final : public HostedService {
+ public:
+  SseEventRelay(boost::asio::any_io_executor executor, RelayConfig config, const Clock& clock,
+                Logger& logger);
+  ~SseEventRelay() override;
+
+  // HostedService
+  [[nodiscard]] std::string_view name() const override { return "sse-event-relay"; }
+  void start() override;
+  /// Stops taking publishes and subscribers, lets every stream flush and end with
+  /// system.sse.shutdown, and closes what is still writing when the grace runs out.
+  boost::asio::awaitable<void> stop() override;
+
+  /// Assigns the next id, encodes the frame once, appends it and wakes idle subscribers.
+  std::variant<domain::EventId, Rejection> publish(const domain::Notification& notification);
+
+  /// Opens a subscription positioned by its Last-Event-ID (replay, resync or live).
+  std::variant<std::unique_ptr<Subscription>, Rejection> subscribe(SubscribeRequest request);
+
+  [[nodiscard]] const FrameLog& log() const { return log_; }
+  [[nodiscard]] const RelayStats& stats() const { return stats_; }
+  [[nodiscard]] const RelayConfig& config() const { return config_; }
+  [[nodiscard]] const std::string& instance_id() const { return instance_id_; }
+  [[nodiscard]] std::size_t subscriber_count() const { return subscribers_.size(); }
+  [[nodiscard]] bool stopping() const { return stopping_; }
+  [[nodiscard]] boost::asio::any_io_executor executor() const { return executor_; }
+
+ private:
+  friend class Subscription;
+
+  void mark_idle(Subscription& sub);
+  void unmark_idle(Subscription& sub);
+  void begin_write(Subscription& sub);
+  void end_write(Subscription& sub);
+  void remove(Subscription& sub);
+  void evict(Subscription& sub, EvictionReason reason);
+  void evict_slow_writers();
+  void wake_idle();
+  void count_conflated(std::size_t n) { stats_.conflated += n; }
+  void count_written(const OutgoingBatch& batch);
+  std::shared_ptr<const std::string> heartbeat_frame();
+  std::shared_ptr<const std::string> shutdown_frame();
+  std::string preamble_for(const std::string& client_id, const struct ReplayDecision& decision);
+  std::string random_hex(std::size_t digits);
+
+  boost::asio::any_io_executor executor_;
+  RelayConfig config_;
+  const Clock& clock_;
+  Logger& logger_;
+  std::string instance_id_;
+  std::mt19937_64 random_;
+  domain::EventIdGenerator ids_;
+  FrameLog log_;
+  RelayStats stats_;
+  bool stopping_ = false;
+
+  std::unordered_set<Subscription*> subscribers_;
+  std::vector<Subscription*> idle_;  ///< Waiting on their timer; woken by publish/stop.
+  /// Subscribers with a write in flight, by acknowledged position: the front is the one
+  /// furthest behind, so eviction checks after a publish look only at the front.
+  std::set<std::pair<LogPosition, Subscription*>> writing_;
+  boost::asio::steady_timer drained_;  ///< Cancelled when the last subscriber leaves.
+};
+
+}  // namespace relay::service

@@ -1,0 +1,92 @@
+#include "service/subscription.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "service/batch_planner.hpp"
+#include "service/sse_event_relay.hpp"
+
+namespace relay::service {
+
+namespace asio = boost::asio;
+
+Subscription::Subscription(SseEventRelay& relay, std::string client_id, SubscriptionFilter filter,
+                           LogPosition cursor, std::string preamble)
+    : relay_(relay),
+      client_id_(std::move(client_id)),
+      filter_(std::move(filter)),
+      cursor_(cursor),
+      acknowledged_(cursor),
+      preamble_(std::make_shared<const std::string>(std::move(preamble))),
+      wake_(relay.executor(), asio::steady_timer::time_point::max()),
+      heartbeat_(relay.config().heartbeat, HeartbeatSchedule::clock::now()) {}
+
+Subscription::~Subscription() { relay_.remove(*this); }
+
+OutgoingBatch Subscription::next_batch() {
+  OutgoingBatch batch;
+  if (evicted_ || finished_) return batch;
+  if (preamble_) {
+    batch.bytes += preamble_->size();
+    batch.frames.push_back(std::move(preamble_));
+    preamble_.reset();
+  }
+  const FrameLog& log = relay_.log();
+  if (cursor_ < log.begin_position()) {
+    relay_.evict(*this, EvictionReason::lagging);
+    return {};
+  }
+  const auto plan = plan_batch(log, cursor_, filter_,
+                               {relay_.config().batch_max_frames, relay_.config().batch_max_bytes});
+  for (auto position : plan.positions) batch.frames.push_back(log.at(position).frame);
+  batch.event_frames = plan.positions.size();
+  batch.bytes += plan.bytes;
+  cursor_ = plan.next_cursor;
+  relay_.count_conflated(plan.conflated);
+
+  if (batch.event_frames == 0 && cursor_ == log.end_position()) {
+    if (relay_.stopping()) {
+      auto frame = relay_.shutdown_frame();
+      batch.bytes += frame->size();
+      batch.frames.push_back(std::move(frame));
+      batch.closes_stream = true;
+      finished_ = true;
+    } else if (batch.empty() && heartbeat_.due(HeartbeatSchedule::clock::now())) {
+      auto frame = relay_.heartbeat_frame();
+      batch.bytes += frame->size();
+      batch.frames.push_back(std::move(frame));
+    }
+  }
+  if (batch.empty()) {
+    acknowledged_ = cursor_;  // Everything taken was filtered out: nothing is in flight.
+  } else {
+    relay_.begin_write(*this);
+  }
+  return batch;
+}
+
+void Subscription::batch_written(const OutgoingBatch& batch) {
+  relay_.end_write(*this);
+  acknowledged_ = cursor_;
+  heartbeat_.on_write(HeartbeatSchedule::clock::now());
+  relay_.count_written(batch);
+}
+
+asio::awaitable<void> Subscription::wait() {
+  if (evicted_ || finished_ || relay_.stopping() || cursor_ < relay_.log().end_position()) {
+    co_return;
+  }
+  if (heartbeat_.due(HeartbeatSchedule::clock::now())) co_return;
+  // The timer is both the heartbeat deadline and the condition variable: publish() and
+  // stop() cancel it to wake this subscriber, at no cost to anyone else.
+  wake_.expires_at(heartbeat_.deadline());
+  relay_.mark_idle(*this);
+  struct IdleGuard {
+    SseEventRelay& relay;
+    Subscription& sub;
+    ~IdleGuard() { relay.unmark_idle(sub); }
+  } guard{relay_, *this};
+  co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+}  // namespace relay::service

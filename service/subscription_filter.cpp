@@ -1,0 +1,73 @@
+#include "service/subscription_filter.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "proto/event_type.hpp"
+
+namespace relay::service {
+
+namespace {
+
+// Splits "a,b,,c" into its non-empty parts.
+void split_commas(std::string_view text, std::vector<std::string>& out) {
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    auto part = text.substr(0, comma);
+    if (!part.empty()) out.emplace_back(part);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+}
+
+}  // namespace
+
+std::variant<SubscriptionFilter, std::string> SubscriptionFilter::parse(
+    const std::vector<std::string>& type_values, const std::vector<std::string>& worker_values) {
+  SubscriptionFilter filter;
+  std::vector<std::string> types;
+  for (const auto& v : type_values) split_commas(v, types);
+  for (auto& t : types) {
+    if (t == "*") {
+      // "*" alone means everything: same as no type filter at all.
+      filter.exact_.clear();
+      filter.prefixes_.clear();
+      break;
+    }
+    if (t.ends_with(".*")) {
+      auto prefix = t.substr(0, t.size() - 1);  // keep the dot: "worker.*" -> "worker."
+      if (prefix.size() < 2 || prefix.find('*') != std::string::npos) {
+        return fmt::format("types: '{}' is not a type or a 'prefix.*' pattern", t);
+      }
+      filter.prefixes_.push_back(std::move(prefix));
+      continue;
+    }
+    // The relay's own events (connected, heartbeat, system.*) are always delivered, so a
+    // filter naming them is a mistake: the same validity rule as publishing catches it.
+    if (t.find('*') != std::string::npos || proto::event_type_error(t)) {
+      return fmt::format("types: '{}' is not a type or a 'prefix.*' pattern", t);
+    }
+    filter.exact_.push_back(std::move(t));
+  }
+  for (const auto& v : worker_values) split_commas(v, filter.workers_);
+  for (const auto& w : filter.workers_) {
+    if (w.size() > 256 || w.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+      return fmt::format("worker: '{}' is not a valid worker id", w.substr(0, 64));
+    }
+  }
+  return filter;
+}
+
+bool SubscriptionFilter::matches(std::string_view type, std::string_view worker_id) const {
+  if (!workers_.empty() &&
+      std::find(workers_.begin(), workers_.end(), worker_id) == workers_.end()) {
+    return false;
+  }
+  if (exact_.empty() && prefixes_.empty()) return true;
+  if (std::find(exact_.begin(), exact_.end(), type) != exact_.end()) return true;
+  return std::any_of(prefixes_.begin(), prefixes_.end(),
+                     [&](const std::string& p) { return type.starts_with(p); });
+}
+
+}  // namespace relay::service

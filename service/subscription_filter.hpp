@@ -1,0 +1,31 @@
+#pragma once
+// What one subscriber asked to see: `?types=` (exact names and `prefix.*`) and `?worker=`.
+#include <optional>
+#include <variant>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace relay::service {
+
+/// Matches event types and worker ids; an empty list matches everything.
+class SubscriptionFilter {
+ public:
+  /// Builds a filter from the raw values of `types` and `worker` (each may hold a
+  /// comma-separated list). Returns the reason when a pattern is malformed.
+  static std::variant<SubscriptionFilter, std::string> parse(
+      const std::vector<std::string>& type_values, const std::vector<std::string>& worker_values);
+
+  /// True when an event of `type` about `worker_id` passes.
+  [[nodiscard]] bool matches(std::string_view type, std::string_view worker_id) const;
+
+  [[nodiscard]] bool matches_everything() const { return exact_.empty() && prefixes_.empty() &&
+                                                         workers_.empty(); }
+
+ private:
+  std::vector<std::string> exact_;
+  std::vector<std::string> prefixes_;  ///< "worker.metrics." for "worker.metrics.*"
+  std::vector<std::string> workers_;
+};
+
+}  // namespace relay::service

@@ -1,0 +1,126 @@
+#include "infra/api_routes.hpp"
+
+#include <doctest/doctest.h>
+
+#include "../support/test_clients.hpp"
+#include "../support/test_server.hpp"
+
+using namespace relay::test;
+
+namespace {
+std::string stats(std::uint16_t port) { return http_request(port, http::verb::get, "/api/events/stats").body; }
+bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+}  // namespace
+
+TEST_CASE("publish answers 202 with the id and the event reaches a subscriber") {
+  TestServer server;
+  SseReader sub(server.port(), "/api/events/stream");
+  REQUIRE(sub.until("connected").size() == 1);
+  auto res = publish(server.port(), R"({"type":"demo.hello","data":{"n":1},"key":"k"})");
+  CHECK(res.status == 202);
+  CHECK(res.headers["Content-Type"] == "application/json");
+  const auto id = res.body.substr(7, res.body.size() - 9);
+  CHECK(res.body == R"({"id":")" + id + R"("})");
+  auto ev = sub.next();
+  REQUIRE(ev);
+  CHECK(ev->id == id);
+  CHECK(ev->event == "demo.hello");
+  CHECK(has(ev->data, R"("type":"demo.hello")"));
+  CHECK(has(ev->data, R"("data":{"n":1}})"));
+  CHECK(has(stats(server.port()), R"("events_published":1)"));
+}
+
+TEST_CASE("every bad publish gets its status and problem type, and nothing is broadcast") {
+  relay::infra::AppConfig cfg = TestServer::default_config();
+  cfg.http.max_body_bytes = 2048;
+  TestServer server(cfg);
+  SseReader sub(server.port(), "/api/events/stream");
+  REQUIRE(sub.until("connected").size() == 1);
+  struct Case {
+    std::string body, content_type;
+    int status;
+    std::string type;
+  };
+  const std::vector<Case> cases = {
+      {"{nope", "application/json", 400, "invalid-json"},
+      {R"({"data":1})", "application/json", 400, "invalid-field"},
+      {R"({"type":"has space","data":1})", "application/json", 400, "invalid-field"},
+      {R"({"type":"a\r\nevent: evil","data":1})", "application/json", 400, "invalid-field"},
+      {R"({"type":"a\u0000","data":1})", "application/json", 400, "invalid-field"},
+      {R"({"type":"system.sse.shutdown","data":1})", "application/json", 400, "invalid-field"},
+      {R"({"type":"ok"})", "application/json", 400, "invalid-field"},
+      {R"({"type":"ok","data":1})", "text/plain", 415, "unsupported-media-type"},
+      {R"({"type":"ok","data":1})", "", 415, "unsupported-media-type"},
+      {R"({"type":"ok","data":")" + std::string(4096, 'x') + R"("})", "application/json", 413,
+       "payload-too-large"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.body.substr(0, 60));
+    auto res = http_request(server.port(), http::verb::post, "/api/events", c.body, c.content_type);
+    CHECK(res.status == c.status);
+    CHECK(res.headers["Content-Type"] == "application/problem+json");
+    CHECK(has(res.body, "\"type\":\"urn:sse-relay:problem:" + c.type + "\""));
+    CHECK(has(res.body, "\"status\":" + std::to_string(c.status)));
+  }
+  CHECK(has(stats(server.port()), R"("events_published":0)"));
+  sub.set_timeout(std::chrono::milliseconds(300));
+  auto unexpected = sub.next();
+  CHECK_MESSAGE(!unexpected.has_value(), "broadcast: " << (unexpected ? unexpected->event + " " + unexpected->data : ""));
+}
+
+TEST_CASE("a publish token is required when configured") {
+  relay::infra::AppConfig cfg = TestServer::default_config();
+  cfg.http.publish_token = "s3cret";
+  TestServer server(cfg);
+  const std::string body = R"({"type":"t","data":1})";
+  auto none = publish(server.port(), body);
+  CHECK(none.status == 401);
+  CHECK(none.headers["WWW-Authenticate"] == "Bearer realm=\"sse-relay\"");
+  CHECK(has(none.body, "unauthorized"));
+  CHECK(publish(server.port(), body, {{"Authorization", "Bearer wrong!"}}).status == 401);
+  CHECK(publish(server.port(), body, {{"Authorization", "Bearer s3cre"}}).status == 401);
+  CHECK(publish(server.port(), body, {{"Authorization", "Basic s3cret"}}).status == 401);
+  CHECK(publish(server.port(), body, {{"Authorization", "Bearer s3cret"}}).status == 202);
+}
+
+TEST_CASE("health, readiness, stats, metrics, unknown routes and methods") {
+  TestServer server;
+  auto port = server.port();
+  CHECK(http_request(port, http::verb::get, "/healthz").status == 200);
+  auto ready = http_request(port, http::verb::get, "/readyz");
+  CHECK(ready.status == 200);
+  auto metrics = http_request(port, http::verb::get, "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(has(metrics.headers["Content-Type"], "text/plain; version=0.0.4"));
+  CHECK(has(metrics.body, "# TYPE sse_relay_connected_clients gauge\nsse_relay_connected_clients 0\n"));
+  CHECK(has(metrics.body, "sse_relay_evictions_total{reason=\"slow_consumer\"} 0"));
+  auto missing = http_request(port, http::verb::get, "/nope");
+  CHECK(missing.status == 404);
+  CHECK(has(missing.body, "not-found"));
+  auto wrong = http_request(port, http::verb::delete_, "/api/events");
+  CHECK(wrong.status == 405);
+  CHECK(wrong.headers["Allow"] == "POST, OPTIONS");
+  CHECK(http_request(port, http::verb::post, "/api/events/stream", "{}").status == 405);
+  auto index = http_request(port, http::verb::get, "/");
+  CHECK(index.status == 200);
+  CHECK(has(index.body, "EventSource('/api/events/stream')"));
+}
+
+TEST_CASE("CORS: allowed origins are echoed on responses, streams and preflights") {
+  relay::infra::AppConfig cfg = TestServer::default_config();
+  cfg.http.cors_origins = {"http://app.example"};
+  TestServer server(cfg);
+  auto ok = http_request(server.port(), http::verb::get, "/api/events/stats", "", "",
+                         {{"Origin", "http://app.example"}});
+  CHECK(ok.headers["Access-Control-Allow-Origin"] == "http://app.example");
+  auto other = http_request(server.port(), http::verb::get, "/api/events/stats", "", "",
+                            {{"Origin", "http://evil.example"}});
+  CHECK(other.headers.count("Access-Control-Allow-Origin") == 0);
+  auto preflight = http_request(server.port(), http::verb::options, "/api/events", "", "",
+                                {{"Origin", "http://app.example"},
+                                 {"Access-Control-Request-Method", "POST"}});
+  CHECK(preflight.status == 204);
+  CHECK(has(preflight.headers["Access-Control-Allow-Headers"], "Authorization"));
+  SseReader sub(server.port(), "/api/events/stream", {{"Origin", "http://app.example"}});
+  CHECK(has(sub.head(), "Access-Control-Allow-Origin: http://app.example"));
+}

@@ -1,0 +1,80 @@
+#include "infra/config_loader.hpp"
+
+#include <map>
+
+#include <doctest/doctest.h>
+
+#include "infra/stream_query.hpp"
+
+using namespace relay::infra;
+
+namespace {
+EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+}  // namespace
+
+TEST_CASE("defaults, environment, and flags over environment") {
+  auto defaults = std::get<AppConfig>(load_config({}, env_of({}), "t"));
+  CHECK(defaults.http.port == 8080);
+  CHECK(defaults.http.host == "0.0.0.0");
+  CHECK(defaults.relay.heartbeat == std::chrono::milliseconds(30000));
+  CHECK(defaults.bus == "memory");
+
+  auto cfg = std::get<AppConfig>(load_config(
+      {"--port", "9000", "--heartbeat-ms=250"},
+      env_of({{"RELAY_PORT", "7000"}, {"RELAY_HISTORY", "42"}, {"RELAY_CORS_ORIGINS", "a, b"},
+              {"RELAY_PUBLISH_TOKEN", "s3cret"}, {"RELAY_MAX_PENDING_BYTES", "200000"}}),
+      "t"));
+  CHECK(cfg.http.port == 9000);
+  CHECK(cfg.relay.heartbeat == std::chrono::milliseconds(250));
+  CHECK(cfg.relay.history == 42);
+  CHECK(cfg.http.cors_origins == std::vector<std::string>{"a", "b"});
+  CHECK(cfg.http.publish_token == "s3cret");
+  CHECK(cfg.relay.max_pending_bytes == 200000);
+}
+
+TEST_CASE("bad values are one-line errors with exit code 2 naming the option") {
+  auto bad = [](std::vector<std::string> args, std::map<std::string, std::string> env) {
+    auto r = load_config(args, env_of(env), "t");
+    REQUIRE(std::holds_alternative<ConfigExit>(r));
+    auto e = std::get<ConfigExit>(r);
+    CHECK(e.exit_code == 2);
+    CHECK(e.message.find('\n') == std::string::npos);
+    return e.message;
+  };
+  CHECK(bad({"--port", "http"}, {}).starts_with("--port: expected an integer"));
+  CHECK(bad({}, {{"RELAY_PORT", "70000"}}).starts_with("RELAY_PORT:"));
+  CHECK(bad({}, {{"RELAY_HEARTBEAT_MS", "99"}}).starts_with("RELAY_HEARTBEAT_MS:"));
+  CHECK(bad({"--nope"}, {}).find("unknown option") != std::string::npos);
+  CHECK(bad({"--port"}, {}).find("missing value") != std::string::npos);
+  CHECK(bad({"--bus", "kafka://x"}, {}).starts_with("--bus:"));
+  CHECK(bad({"--log-level", "loud"}, {}).starts_with("--log-level:"));
+  CHECK(bad({"--max-pending-bytes", "8192"}, {}).find("at least twice") != std::string::npos);
+}
+
+TEST_CASE("--help lists every option with its variable and default") {
+  auto r = std::get<ConfigExit>(load_config({"--help"}, env_of({}), "1.2.3"));
+  CHECK(r.exit_code == 0);
+  for (const char* needle : {"--port", "RELAY_PORT", "(default: 8080)", "RELAY_HEARTBEAT_MS",
+                             "RELAY_HISTORY", "RELAY_MAX_CLIENTS", "RELAY_MAX_PENDING_BYTES",
+                             "RELAY_SHUTDOWN_GRACE_MS", "RELAY_PUBLISH_TOKEN", "RELAY_HOST",
+                             "RELAY_CORS_ORIGINS", "RELAY_BUS", "1.2.3"}) {
+    CAPTURE(needle);
+    CHECK(r.message.find(needle) != std::string::npos);
+  }
+}
+
+TEST_CASE("stream query: repeatable, comma lists, percent-decoding, since") {
+  auto q = std::get<StreamQuery>(parse_stream_query(
+      "/api/events/stream?types=a.*,b&types=c&worker=w%2D1&worker=w-2&since=5-0&_=123"));
+  CHECK(q.types == std::vector<std::string>{"a.*,b", "c"});
+  CHECK(q.workers == std::vector<std::string>{"w-1", "w-2"});
+  CHECK(q.since == "5-0");
+  CHECK(std::get<StreamQuery>(parse_stream_query("/api/events/stream")).types.empty());
+  CHECK(std::holds_alternative<std::string>(parse_stream_query("/api/events/stream?a=%zz")));
+}

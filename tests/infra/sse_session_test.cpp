@@ -1,0 +1,298 @@
+#include "infra/sse_session.hpp"
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+#include "../support/test_clients.hpp"
+#include "../support/test_server.hpp"
+
+using namespace relay::test;
+
+namespace {
+bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+
+std::string published_id(const HttpResult& res) {
+  REQUIRE(res.status == 202);
+  return res.body.substr(7, res.body.size() - 9);  // {"id":"..."}
+}
+
+std::string publish_n(std::uint16_t port, int n) {
+  return published_id(publish(port, R"({"type":"demo.seq","data":{"n":)" + std::to_string(n) + "}}"));
+}
+
+std::string stats(std::uint16_t port) { return http_request(port, http::verb::get, "/api/events/stats").body; }
+
+relay::infra::AppConfig config_with(auto&& edit) {
+  auto c = TestServer::default_config();
+  edit(c);
+  return c;
+}
+}  // namespace
+
+TEST_CASE("the stream opens with the contract headers, retry and connected") {
+  TestServer server;
+  SseReader sub(server.port(), "/api/events/stream");
+  CHECK(sub.status() == 200);
+  CHECK(has(sub.head(), "Content-Type: text/event-stream"));
+  CHECK(has(sub.head(), "Cache-Control: no-cache"));
+  CHECK(has(sub.head(), "X-Accel-Buffering: no"));
+  auto connected = sub.next();
+  REQUIRE(connected);
+  CHECK(connected->retry == 3000);
+  CHECK(connected->event == "connected");
+  CHECK(connected->id.empty());
+  CHECK(has(connected->data, R"("client_id":")"));
+  CHECK(has(connected->data, R"("instance_id":")"));
+  CHECK(has(connected->data, R"("heartbeat_ms":30000)"));
+  CHECK(has(connected->data, R"("last_event_id":null)"));
+}
+
+TEST_CASE("replay is exact: reconnect with Last-Event-ID k while publishing continues") {
+  TestServer server;
+  const auto port = server.port();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(publish_n(port, i));
+
+  SseReader first(port, "/api/events/stream?since=" + ids[0]);
+  first.until("connected");
+  std::string last_seen;
+  for (int i = 1; i <= 9; ++i) {
+    auto ev = first.next();
+    REQUIRE(ev);
+    CHECK(ev->id == ids[i]);
+    last_seen = ev->id;
+  }
+  first.close();  // disconnect after event k = 9
+
+  std::atomic<bool> done{false};
+  std::vector<std::string> later;
+  std::thread producer([&] {
+    for (int i = 20; i < 120; ++i) later.push_back(publish_n(port, i));
+    done = true;
+  });
+  SseReader again(port, "/api/events/stream", {{"Last-Event-ID", last_seen}});
+  again.until("connected");
+  std::vector<std::string> got;
+  while (got.size() < 110) {
+    auto ev = again.next();
+    REQUIRE(ev);
+    got.push_back(ev->id);
+  }
+  producer.join();
+  std::vector<std::string> expected(ids.begin() + 10, ids.end());
+  expected.insert(expected.end(), later.begin(), later.end());
+  CHECK(got == expected);  // k+1..n once each, in order, then live
+  auto live = publish_n(port, 999);
+  auto ev = again.next();
+  REQUIRE(ev);
+  CHECK(ev->id == live);
+}
+
+TEST_CASE("unusable ids get system.sse.resync with a reason, then live events") {
+  TestServer server(config_with([](auto& c) { c.relay.history = 5; }));
+  const auto port = server.port();
+  const auto oldest_ever = publish_n(port, 0);
+  for (int i = 1; i < 10; ++i) publish_n(port, i);
+  struct Case { std::string id, reason; };
+  for (const auto& c : std::vector<Case>{{oldest_ever, "too_old"}, {"abc", "malformed"},
+                                          {"99999999999999-0", "future"}}) {
+    CAPTURE(c.id);
+    SseReader sub(port, "/api/events/stream?since=" + c.id);
+    auto events = sub.until("system.sse.resync");
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].event == "connected");
+    CHECK(has(events[1].data, R"("reason":")" + c.reason + "\""));
+    CHECK(has(events[1].data, R"("oldest_id":")"));
+    auto live = publish_n(port, 100);
+    auto ev = sub.next();
+    REQUIRE(ev);
+    CHECK(ev->id == live);
+  }
+  CHECK(has(stats(port), R"("resyncs":3)"));
+}
+
+TEST_CASE("filters: ?types= exact and prefix.*, ?worker= repeatable; bad filters get 400") {
+  TestServer server;
+  const auto port = server.port();
+  SseReader sub(port, "/api/events/stream?types=a.one,b.*");
+  sub.until("connected");
+  publish(port, R"({"type":"c.x","data":1})");
+  publish(port, R"({"type":"a.one","data":2})");
+  publish(port, R"({"type":"a.two","data":3})");
+  publish(port, R"({"type":"b.deep.name","data":4})");
+  auto one = sub.next();
+  auto two = sub.next();
+  REQUIRE(one);
+  REQUIRE(two);
+  CHECK(one->event == "a.one");
+  CHECK(two->event == "b.deep.name");
+
+  SseReader bad(port, "/api/events/stream?types=a%20b");
+  CHECK(bad.status() == 400);
+  CHECK(has(bad.rest(), "invalid-query"));
+}
+
+TEST_CASE("a heartbeat arrives after the configured silence and not while events flow") {
+  TestServer server(config_with([](auto& c) { c.relay.heartbeat = std::chrono::milliseconds(300); }));
+  const auto port = server.port();
+  SseReader sub(port, "/api/events/stream");
+  sub.until("connected");
+  // Events every 100 ms for 1.2 s: the stream is never silent for 300 ms.
+  std::thread producer([&] {
+    for (int i = 0; i < 12; ++i) {
+      publish_n(port, i);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  int events = 0;
+  int heartbeats = 0;
+  while (events < 12) {
+    auto ev = sub.next();
+    REQUIRE(ev);
+    if (ev->event == "heartbeat") ++heartbeats;
+    else ++events;
+  }
+  producer.join();
+  CHECK(heartbeats == 0);
+  const auto silent_from = std::chrono::steady_clock::now();
+  auto hb = sub.next();
+  const auto waited = std::chrono::steady_clock::now() - silent_from;
+  REQUIRE(hb);
+  CHECK(hb->event == "heartbeat");
+  CHECK(hb->id.empty());
+  CHECK(waited >= std::chrono::milliseconds(150));
+}
+
+TEST_CASE("a subscriber that stops reading is evicted while 100 others get all 5,000 events") {
+  TestServer server(config_with([](auto& c) {
+    c.relay.max_pending_bytes = 256 * 1024;
+    c.relay.history = 6000;
+  }));
+  const auto port = server.port();
+  constexpr int subscribers = 100;
+  constexpr int events = 5000;
+  SseReader stuck(port, "/api/events/stream", {}, 4096);  // never reads past the head
+  std::vector<std::unique_ptr<SseReader>> readers;
+  for (int i = 0; i < subscribers; ++i) {
+    readers.push_back(std::make_unique<SseReader>(port, "/api/events/stream"));
+    readers.back()->until("connected");
+  }
+  std::vector<int> in_order(subscribers, 0);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < subscribers; ++i) {
+    threads.emplace_back([&, i] {
+      int expected = 0;
+      while (expected < events) {
+        auto ev = readers[i]->next();
+        if (!ev) break;
+        if (ev->event != "demo.seq") continue;
+        if (!has(ev->data, "\"data\":{\"n\":" + std::to_string(expected) + ",")) break;
+        ++expected;
+      }
+      in_order[i] = expected;
+    });
+  }
+  // ~600-byte events: the stuck subscriber falls 256 KiB behind long before the end.
+  const std::string pad(500, 'p');
+  asio::io_context io;
+  tcp::socket producer(io);
+  producer.connect({asio::ip::make_address("127.0.0.1"), port});
+  beast::flat_buffer buffer;
+  for (int n = 0; n < events; ++n) {
+    http::request<http::string_body> req{http::verb::post, "/api/events", 11};
+    req.set(http::field::host, "x");
+    req.set(http::field::content_type, "application/json");
+    req.body() = R"({"type":"demo.seq","data":{"n":)" + std::to_string(n) + R"(,"pad":")" + pad + "\"}}";
+    req.prepare_payload();
+    http::write(producer, req);
+    http::response<http::string_body> res;
+    http::read(producer, buffer, res);
+    REQUIRE(res.result_int() == 202);
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < subscribers; ++i) {
+    CAPTURE(i);
+    CHECK(in_order[i] == events);
+  }
+  const auto s = stats(port);
+  CHECK(has(s, R"("slow_consumer":1)"));
+  CHECK(has(s, R"("clients":100)"));
+  // Memory stays bounded: the log holds at most `history` frames.
+  CHECK(has(s, R"("size":5000,"capacity":6000)"));
+}
+
+TEST_CASE("stop: every subscriber gets every accepted event, then shutdown, then EOF; exit 0") {
+  auto server = std::make_unique<TestServer>();
+  const auto port = server->port();
+  constexpr int subscribers = 20;
+  std::vector<std::unique_ptr<SseReader>> readers;
+  for (int i = 0; i < subscribers; ++i) {
+    readers.push_back(std::make_unique<SseReader>(port, "/api/events/stream"));
+    readers.back()->until("connected");
+  }
+  std::atomic<bool> stop_producing{false};
+  std::vector<std::string> accepted;
+  std::thread producer([&] {
+    for (int n = 0; !stop_producing; ++n) {
+      try {
+        auto res = publish(port, R"({"type":"demo.seq","data":{"n":)" + std::to_string(n) + "}}");
+        if (res.status == 202) accepted.push_back(published_id(res));
+        else break;
+      } catch (const std::exception&) {
+        break;  // the listener is gone
+      }
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const int exit_code = server->stop();
+  stop_producing = true;
+  producer.join();
+  CHECK(exit_code == 0);
+  REQUIRE(accepted.size() > 10);
+  for (auto& reader : readers) {
+    auto events = reader->until("system.sse.shutdown");
+    REQUIRE(!events.empty());
+    CHECK(events.back().event == "system.sse.shutdown");
+    CHECK(has(events.back().data, R"("reason":"shutdown","reconnect_ms":)"));
+    std::vector<std::string> ids;
+    for (auto& ev : events) if (!ev.id.empty()) ids.push_back(ev.id);
+    CHECK(ids == accepted);
+    CHECK_FALSE(reader->next().has_value());
+    CHECK(reader->closed());
+  }
+}
+
+TEST_CASE("subscribers over RELAY_MAX_CLIENTS get 503 problem") {
+  TestServer server(config_with([](auto& c) { c.relay.max_clients = 2; }));
+  SseReader a(server.port(), "/api/events/stream");
+  SseReader b(server.port(), "/api/events/stream");
+  SseReader c(server.port(), "/api/events/stream");
+  CHECK(a.status() == 200);
+  CHECK(c.status() == 503);
+  CHECK(has(c.head(), "Retry-After: 5"));
+  CHECK(has(c.rest(), "too-many-subscribers"));
+}
+
+TEST_CASE("a taken port is a start-up error naming it") {
+  TestServer server;
+  relay::service::Logger quiet(stderr, relay::service::LogLevel::error);
+  asio::io_context io;
+  relay::infra::HttpConfig cfg;
+  cfg.host = "127.0.0.1";
+  cfg.port = server.port();
+  struct NoClock final : relay::service::Clock {
+    [[nodiscard]] std::uint64_t now_unix_ms() const override { return 0; }
+  } clock;
+  relay::service::SseEventRelay relay(io.get_executor(), {}, clock, quiet);
+  relay::infra::HttpServer http(io.get_executor(), cfg, relay, quiet);
+  try {
+    http.start();
+    FAIL("start should have thrown");
+  } catch (const std::exception& e) {
+    CHECK(has(e.what(), "cannot listen on 127.0.0.1:" + std::to_string(server.port())));
+    CHECK(has(e.what(), "in use"));
+  }
+}

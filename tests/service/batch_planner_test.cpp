@@ -1,0 +1,98 @@
+#include "service/batch_planner.hpp"
+
+#include <doctest/doctest.h>
+
+#include "service/eviction_policy.hpp"
+#include "service/heartbeat_schedule.hpp"
+
+using namespace relay::service;
+using relay::domain::EventId;
+
+namespace {
+SubscriptionFilter filter(std::vector<std::string> types, std::vector<std::string> workers = {}) {
+  auto f = SubscriptionFilter::parse(types, workers);
+  REQUIRE(std::holds_alternative<SubscriptionFilter>(f));
+  return std::get<SubscriptionFilter>(f);
+}
+void add(FrameLog& log, std::uint64_t ms, std::string type, std::string key = "",
+         std::string worker = "", std::size_t size = 10) {
+  log.append(EventId{ms, 0}, std::move(type), std::move(key), std::move(worker),
+             std::make_shared<const std::string>(size, 'x'));
+}
+}  // namespace
+
+TEST_CASE("filters: exact types, prefix.* patterns and workers") {
+  auto f = filter({"worker.created,worker.metrics.*"}, {"w-1", "w-2"});
+  CHECK(f.matches("worker.created", "w-1"));
+  CHECK(f.matches("worker.metrics.updated", "w-2"));
+  CHECK_FALSE(f.matches("worker.status.updated", "w-1"));
+  CHECK_FALSE(f.matches("worker.created", "w-3"));
+  CHECK_FALSE(f.matches("worker.created", ""));
+  CHECK(filter({}).matches("anything", ""));
+  CHECK(filter({"*"}).matches_everything());
+  CHECK(filter({"a", "b"}).matches("b", ""));
+  for (const char* bad : {"wor*ker", "*.x", ".*", "a b", "heartbeat"}) {
+    CAPTURE(bad);
+    CHECK(std::holds_alternative<std::string>(SubscriptionFilter::parse({bad}, {})));
+  }
+}
+
+TEST_CASE("a batch takes matching entries after the cursor, in order") {
+  FrameLog log(100);
+  add(log, 1, "a");
+  add(log, 2, "b");
+  add(log, 3, "a");
+  auto plan = plan_batch(log, 0, filter({"a"}), {});
+  CHECK(plan.positions == std::vector<LogPosition>{0, 2});
+  CHECK(plan.next_cursor == 3);
+  CHECK(plan.bytes == 20);
+  CHECK(plan_batch(log, 3, filter({}), {}).positions.empty());
+}
+
+TEST_CASE("a behind subscriber gets only the newest frame per conflation key, every other event") {
+  FrameLog log(100);
+  add(log, 1, "m", "m\nw1");
+  add(log, 2, "life");
+  add(log, 3, "m", "m\nw2");
+  add(log, 4, "m", "m\nw1");
+  add(log, 5, "life");
+  add(log, 6, "m", "m\nw1");
+  auto plan = plan_batch(log, 0, filter({}), {});
+  CHECK(plan.positions == std::vector<LogPosition>{1, 2, 4, 5});
+  CHECK(plan.conflated == 2);
+}
+
+TEST_CASE("batch limits cap frames and bytes but always take at least one") {
+  FrameLog log(100);
+  for (std::uint64_t i = 1; i <= 10; ++i) add(log, i, "a", "", "", 100);
+  auto by_frames = plan_batch(log, 0, filter({}), {3, 1 << 20});
+  CHECK(by_frames.positions.size() == 3);
+  CHECK(by_frames.next_cursor == 3);
+  auto by_bytes = plan_batch(log, 0, filter({}), {100, 250});
+  CHECK(by_bytes.positions.size() == 2);
+  auto huge = plan_batch(log, 0, filter({}), {100, 10});
+  CHECK(huge.positions.size() == 1);
+}
+
+TEST_CASE("eviction: lagging past the log, or too many unsent bytes") {
+  FrameLog log(4);
+  for (std::uint64_t i = 1; i <= 6; ++i) add(log, i, "a", "", "", 100);  // positions 2..5 kept
+  CHECK(eviction_for({1, 1}, log, 10'000) == EvictionReason::lagging);
+  CHECK(eviction_for({1, 3}, log, 10'000) == std::nullopt);  // in-flight write holds 1..2
+  CHECK(eviction_for({2, 2}, log, 10'000) == std::nullopt);
+  CHECK(eviction_for({2, 6}, log, 399) == EvictionReason::slow_consumer);
+  CHECK(eviction_for({2, 6}, log, 400) == std::nullopt);
+  CHECK(eviction_for({6, 6}, log, 0) == std::nullopt);
+  CHECK(to_string(EvictionReason::slow_consumer) == "slow_consumer");
+}
+
+TEST_CASE("heartbeats are due after the configured silence, counted from the last write") {
+  using namespace std::chrono;
+  const HeartbeatSchedule::clock::time_point t0{};
+  HeartbeatSchedule hb(milliseconds(100), t0);
+  CHECK_FALSE(hb.due(t0 + milliseconds(99)));
+  CHECK(hb.due(t0 + milliseconds(100)));
+  hb.on_write(t0 + milliseconds(90));
+  CHECK_FALSE(hb.due(t0 + milliseconds(150)));
+  CHECK(hb.deadline() == t0 + milliseconds(190));
+}

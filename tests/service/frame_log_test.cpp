@@ -1,0 +1,88 @@
+#include "service/frame_log.hpp"
+
+#include <stdexcept>
+
+#include <doctest/doctest.h>
+
+#include "service/replay_decision.hpp"
+
+using namespace relay::service;
+using relay::domain::EventId;
+
+namespace {
+std::shared_ptr<const std::string> bytes(std::size_t n) {
+  return std::make_shared<const std::string>(n, 'x');
+}
+void fill(FrameLog& log, std::uint64_t from_ms, int count, std::size_t size = 10) {
+  for (int i = 0; i < count; ++i) {
+    log.append(EventId{from_ms + static_cast<std::uint64_t>(i), 0}, "t", "", "", bytes(size));
+  }
+}
+}  // namespace
+
+TEST_CASE("the log keeps the newest entries and stable positions") {
+  FrameLog log(3);
+  CHECK(log.empty());
+  fill(log, 1, 5);
+  CHECK(log.size() == 3);
+  CHECK(log.begin_position() == 2);
+  CHECK(log.end_position() == 5);
+  CHECK(log.has_trimmed());
+  CHECK(log.oldest().id == EventId{3, 0});
+  CHECK(log.at(4).id == EventId{5, 0});
+  CHECK(log.find(EventId{4, 0}) == 3);
+  CHECK_FALSE(log.find(EventId{1, 0}));
+  CHECK_FALSE(log.find(EventId{4, 1}));
+}
+
+TEST_CASE("cumulative bytes tell how far behind a position is") {
+  FrameLog log(2);
+  log.append(EventId{1, 0}, "t", "", "", bytes(10));
+  log.append(EventId{2, 0}, "t", "", "", bytes(20));
+  log.append(EventId{3, 0}, "t", "", "", bytes(30));
+  CHECK(log.total_bytes() == 60);
+  CHECK(log.bytes_before(1) == 10);
+  CHECK(log.bytes_before(2) == 30);
+  CHECK(log.bytes_before(3) == 60);
+  CHECK(log.retained_bytes() == 50);
+}
+
+TEST_CASE("ids must increase") {
+  FrameLog log(4);
+  log.append(EventId{2, 0}, "t", "", "", bytes(1));
+  CHECK_THROWS_AS(log.append(EventId{2, 0}, "t", "", "", bytes(1)), std::logic_error);
+  CHECK_THROWS_AS(FrameLog(0), std::invalid_argument);
+}
+
+TEST_CASE("replay decision: none, known, too old, unknown, future, malformed") {
+  FrameLog log(3);
+  using K = ReplayDecision::Kind;
+  CHECK(decide_replay(std::nullopt, log).kind == K::live);
+  auto empty_log = decide_replay("5-0", log);
+  CHECK(empty_log.kind == K::resync);
+  CHECK(empty_log.reason == "unknown");
+  CHECK(empty_log.oldest_id.empty());
+
+  fill(log, 10, 3);  // 10-0, 11-0, 12-0
+  auto live = decide_replay("", log);
+  CHECK(live.kind == K::live);
+  CHECK(live.from == 3);
+  auto replay = decide_replay("10-0", log);
+  CHECK(replay.kind == K::replay);
+  CHECK(replay.from == 1);
+  CHECK(decide_replay("12-0", log).from == 3);  // newest: nothing to replay
+
+  auto unknown_old = decide_replay("9-0", log);  // nothing trimmed yet: never ours
+  CHECK(unknown_old.reason == "unknown");
+  CHECK(unknown_old.oldest_id == "10-0");
+  CHECK(decide_replay("11-5", log).reason == "unknown");
+  CHECK(decide_replay("13-0", log).reason == "future");
+  CHECK(decide_replay("garbage", log).reason == "malformed");
+
+  fill(log, 13, 1);  // trims 10-0
+  auto too_old = decide_replay("10-0", log);
+  CHECK(too_old.kind == K::resync);
+  CHECK(too_old.reason == "too_old");
+  CHECK(too_old.oldest_id == "11-0");
+  CHECK(too_old.from == log.end_position());
+}

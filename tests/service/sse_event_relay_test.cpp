@@ -1,0 +1,231 @@
+#include "service/sse_event_relay.hpp"
+
+#include <cstdio>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <doctest/doctest.h>
+
+using namespace relay;
+using namespace relay::service;
+namespace asio = boost::asio;
+
+namespace {
+
+struct FixedClock final : Clock {
+  std::uint64_t ms = 1'800'000'000'000;
+  [[nodiscard]] std::uint64_t now_unix_ms() const override { return ms; }
+};
+
+struct Fixture {
+  asio::io_context io{1};
+  FixedClock clock;
+  std::FILE* sink = std::fopen("/dev/null", "w");
+  Logger logger{sink, LogLevel::error};
+  RelayConfig config = [] {
+    RelayConfig c;
+    c.history = 8;
+    c.max_clients = 3;
+    c.max_pending_bytes = 1000;
+    c.heartbeat = std::chrono::milliseconds(50);
+    c.reconnect_jitter = std::chrono::milliseconds(100);
+    return c;
+  }();
+  std::unique_ptr<SseEventRelay> relay;
+  Fixture() { relay = std::make_unique<SseEventRelay>(io.get_executor(), config, clock, logger); }
+  ~Fixture() { std::fclose(sink); }
+
+  std::unique_ptr<Subscription> subscribe(std::optional<std::string> last = std::nullopt) {
+    auto r = relay->subscribe({std::get<SubscriptionFilter>(SubscriptionFilter::parse({}, {})), last});
+    REQUIRE(std::holds_alternative<std::unique_ptr<Subscription>>(r));
+    return std::move(std::get<std::unique_ptr<Subscription>>(r));
+  }
+  domain::EventId publish(std::string type, std::string data = "{}", std::string key = "") {
+    auto r = relay->publish({std::move(type), std::move(data), std::move(key), "", "", ""});
+    REQUIRE(std::holds_alternative<domain::EventId>(r));
+    return std::get<domain::EventId>(r);
+  }
+};
+
+std::string text_of(const OutgoingBatch& b) {
+  std::string out;
+  for (const auto& f : b.frames) out += *f;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a new subscriber first gets retry and connected, then published frames") {
+  Fixture fx;
+  auto sub = fx.subscribe();
+  auto first = fx.relay->subscriber_count();
+  CHECK(first == 1);
+  auto preamble = sub->next_batch();
+  CHECK(text_of(preamble).starts_with("retry: 3000\n\nevent: connected\ndata: {\"client_id\":\""));
+  CHECK(preamble.event_frames == 0);
+  sub->batch_written(preamble);
+
+  auto id = fx.publish("demo.a", R"({"x":1})");
+  auto batch = sub->next_batch();
+  CHECK(batch.event_frames == 1);
+  CHECK(text_of(batch) == "id: " + id.to_string() + "\nevent: demo.a\ndata: {\"id\":\"" +
+                              id.to_string() +
+                              "\",\"type\":\"demo.a\",\"time\":\"2027-01-15T08:00:00.000Z\","
+                              "\"subject\":null,\"traceparent\":null,\"data\":{\"x\":1}}\n\n");
+  sub->batch_written(batch);
+  CHECK(fx.relay->stats().deliveries == 1);
+  CHECK(sub->next_batch().empty());
+}
+
+TEST_CASE("publish wakes an idle subscriber; wait returns on the heartbeat deadline otherwise") {
+  Fixture fx;
+  auto sub = fx.subscribe();
+  sub->batch_written(sub->next_batch());
+  std::vector<std::string> seen;
+  asio::co_spawn(fx.io, [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 2; ++i) {
+      co_await sub->wait();
+      auto b = sub->next_batch();
+      seen.push_back(text_of(b));
+      sub->batch_written(b);
+    }
+  }, asio::detached);
+  fx.io.poll();
+  CHECK(seen.empty());  // idle: nothing to write yet
+  fx.publish("demo.a");
+  fx.io.run_for(std::chrono::milliseconds(20));
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].find("event: demo.a") != std::string::npos);
+  fx.io.run_for(std::chrono::milliseconds(200));  // silence: heartbeat after 50 ms
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[1].starts_with("event: heartbeat\ndata: {\"time\":"));
+}
+
+TEST_CASE("reconnecting with a retained id replays exactly the missed events") {
+  Fixture fx;
+  auto a = fx.publish("t");
+  auto b = fx.publish("t");
+  auto c = fx.publish("t");
+  auto sub = fx.subscribe(a.to_string());
+  auto replay = sub->next_batch();  // preamble and the replay go out in one write
+  CHECK(replay.event_frames == 2);
+  CHECK(text_of(replay).starts_with("retry: "));
+  CHECK(text_of(replay).find("id: " + b.to_string()) < text_of(replay).find("id: " + c.to_string()));
+  CHECK(text_of(replay).find("id: " + a.to_string()) == std::string::npos);
+}
+
+TEST_CASE("a too old id gets system.sse.resync with the oldest retained id") {
+  Fixture fx;
+  auto first = fx.publish("t");
+  for (int i = 0; i < 10; ++i) fx.publish("t");
+  auto sub = fx.subscribe(first.to_string());
+  auto preamble = text_of(sub->next_batch());
+  CHECK(preamble.find("event: system.sse.resync\ndata: {\"reason\":\"too_old\",\"oldest_id\":\"" +
+                      fx.relay->log().oldest().id.to_string() + "\"}") != std::string::npos);
+  CHECK(fx.relay->stats().resyncs == 1);
+}
+
+TEST_CASE("a subscriber whose write does not drain is evicted without slowing publish") {
+  Fixture fx;
+  auto slow = fx.subscribe();
+  bool closed = false;
+  slow->on_evict([&] { closed = true; });
+  auto batch = slow->next_batch();  // preamble in flight, never acknowledged
+  CHECK_FALSE(batch.empty());
+  for (int i = 0; i < 5; ++i) fx.publish("t", std::string(200, '1'));
+  CHECK(closed);
+  CHECK(slow->eviction() == EvictionReason::slow_consumer);
+  CHECK(fx.relay->stats().evictions_for(EvictionReason::slow_consumer) == 1);
+  CHECK(slow->next_batch().empty());
+}
+
+TEST_CASE("a subscriber that falls out of the retained log is evicted as lagging") {
+  Fixture fx;  // frames of ~150 bytes: 9 of them stay under the 1000-byte budget
+  auto sub = fx.subscribe();
+  sub->batch_written(sub->next_batch());
+  for (int i = 0; i < 9; ++i) fx.publish("t");  // history 8: the first one is trimmed
+  CHECK(sub->next_batch().empty());
+  CHECK(sub->eviction() == EvictionReason::lagging);
+}
+
+TEST_CASE("conflatable frames collapse for a behind subscriber") {
+  Fixture fx;
+  auto sub = fx.subscribe();
+  sub->batch_written(sub->next_batch());
+  fx.publish("m", "1", "w1");
+  fx.publish("life", "2");
+  fx.publish("m", "3", "w1");
+  fx.publish("other", "4", "w1");  // same key, other type: not superseded
+  auto b = sub->next_batch();
+  CHECK(b.event_frames == 3);
+  CHECK(text_of(b).find("\"data\":1}") == std::string::npos);
+  CHECK(fx.relay->stats().conflated == 1);
+}
+
+TEST_CASE("max clients and draining are refused with 503") {
+  Fixture fx;
+  auto a = fx.subscribe();
+  auto b = fx.subscribe();
+  auto c = fx.subscribe();
+  auto r = fx.relay->subscribe({{}, std::nullopt});
+  REQUIRE(std::holds_alternative<Rejection>(r));
+  CHECK(std::get<Rejection>(r).reason == "too_many_subscribers");
+  b.reset();
+  CHECK(fx.relay->subscriber_count() == 2);
+}
+
+TEST_CASE("stop flushes pending frames, then sends a jittered shutdown, then completes") {
+  Fixture fx;
+  auto sub = fx.subscribe();
+  sub->batch_written(sub->next_batch());
+  fx.publish("t");
+  bool stopped = false;
+  asio::co_spawn(fx.io, [&]() -> asio::awaitable<void> {
+    co_await fx.relay->stop();
+    stopped = true;
+  }, asio::detached);
+  fx.io.poll();
+  CHECK_FALSE(stopped);
+  CHECK(std::holds_alternative<Rejection>(fx.relay->publish({"t", "{}", "", "", "", ""})));
+  auto pending = sub->next_batch();
+  CHECK(pending.event_frames == 1);
+  CHECK_FALSE(pending.closes_stream);
+  sub->batch_written(pending);
+  auto last = sub->next_batch();
+  CHECK(last.closes_stream);
+  const auto text = text_of(last);
+  CHECK(text.find("event: system.sse.shutdown\ndata: {\"reason\":\"shutdown\",\"reconnect_ms\":") !=
+        std::string::npos);
+  const auto ms = std::stoi(text.substr(text.find("retry: ") + 7));
+  CHECK(ms >= 3000);
+  CHECK(ms <= 3100);
+  sub->batch_written(last);
+  CHECK(sub->next_batch().empty());
+  sub.reset();
+  fx.io.run_for(std::chrono::milliseconds(50));
+  CHECK(stopped);
+}
+
+TEST_CASE("stop closes subscribers still writing when the grace runs out") {
+  Fixture fx;
+  fx.relay.reset();
+  fx.config.shutdown_grace = std::chrono::milliseconds(30);
+  fx.relay = std::make_unique<SseEventRelay>(fx.io.get_executor(), fx.config, fx.clock, fx.logger);
+  auto stuck = fx.subscribe();
+  bool closed = false;
+  stuck->on_evict([&] { closed = true; });
+  (void)stuck->next_batch();  // a write that never completes
+  bool stopped = false;
+  asio::co_spawn(fx.io, [&]() -> asio::awaitable<void> {
+    co_await fx.relay->stop();
+    stopped = true;
+  }, asio::detached);
+  fx.io.run_for(std::chrono::milliseconds(100));
+  CHECK(closed);
+  CHECK(stuck->eviction() == EvictionReason::shutdown_timeout);
+  stuck.reset();
+  fx.io.run_for(std::chrono::milliseconds(50));
+  CHECK(stopped);
+}

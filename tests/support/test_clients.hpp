@@ -1,0 +1,179 @@
+#pragma once
+// Blocking loopback clients for integration tests: one-shot HTTP requests and an SSE
+// reader that parses frames (id, event, data) with a read deadline.
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+namespace relay::test {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct HttpResult {
+  int status = 0;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+/// One request on a fresh connection.
+inline HttpResult http_request(std::uint16_t port, http::verb method, const std::string& target,
+                               const std::string& body = "",
+                               const std::string& content_type = "application/json",
+                               std::map<std::string, std::string> headers = {}) {
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  http::request<http::string_body> req{method, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  if (!content_type.empty() && method == http::verb::post) req.set(http::field::content_type, content_type);
+  for (auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  req.prepare_payload();
+  http::write(socket, req);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(16 << 20);
+  http::read(socket, buffer, parser);
+  HttpResult result;
+  result.status = static_cast<int>(parser.get().result_int());
+  for (auto& field : parser.get()) result.headers[std::string(field.name_string())] = std::string(field.value());
+  result.body = parser.get().body();
+  return result;
+}
+
+inline HttpResult publish(std::uint16_t port, const std::string& body,
+                          std::map<std::string, std::string> headers = {}) {
+  return http_request(port, http::verb::post, "/api/events", body, "application/json", std::move(headers));
+}
+
+/// One parsed SSE event.
+struct SseEvent {
+  std::string id;  ///< Empty when the frame had no id: line.
+  std::string event;
+  std::string data;
+  std::optional<int> retry;
+};
+
+/// A raw-socket SSE subscriber.
+class SseReader {
+ public:
+  SseReader(std::uint16_t port, const std::string& target,
+            std::map<std::string, std::string> headers = {}, int rcvbuf = 0)
+      : socket_(io_) {
+    socket_.open(tcp::v4());
+    if (rcvbuf > 0) socket_.set_option(asio::socket_base::receive_buffer_size(rcvbuf));
+    socket_.connect({asio::ip::make_address("127.0.0.1"), port});
+    std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
+    for (auto& [k, v] : headers) req += k + ": " + v + "\r\n";
+    req += "\r\n";
+    asio::write(socket_, asio::buffer(req));
+    set_timeout(std::chrono::milliseconds(5000));
+    // Status line and headers.
+    while (buffer_.find("\r\n\r\n") == std::string::npos) {
+      if (!fill()) throw std::runtime_error("no response head");
+    }
+    const auto end = buffer_.find("\r\n\r\n");
+    head_ = buffer_.substr(0, end);
+    buffer_.erase(0, end + 4);
+    status_ = std::stoi(head_.substr(9, 3));
+  }
+
+  [[nodiscard]] int status() const { return status_; }
+  [[nodiscard]] const std::string& head() const { return head_; }
+  [[nodiscard]] bool closed() const { return closed_; }
+  /// Everything left unparsed (for responses that are not streams).
+  [[nodiscard]] std::string rest() {
+    while (fill()) {}
+    return buffer_;
+  }
+
+  void set_timeout(std::chrono::milliseconds t) { timeout_ = t; }
+
+  /// The next event (frames with only retry: are folded into the following one), or
+  /// nullopt on timeout or end of stream.
+  std::optional<SseEvent> next() {
+    SseEvent ev;
+    int data_lines = 0;
+    for (;;) {
+      auto nl = buffer_.find('\n');
+      if (nl == std::string::npos) {
+        if (!fill()) return std::nullopt;
+        continue;
+      }
+      std::string line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      if (line.empty()) {
+        if (data_lines > 0 || !ev.event.empty()) return ev;
+        continue;  // a frame with only retry: or a comment
+      }
+      auto colon = line.find(':');
+      std::string field = line.substr(0, colon);
+      std::string value = colon == std::string::npos ? "" : line.substr(colon + 1);
+      if (!value.empty() && value[0] == ' ') value.erase(0, 1);
+      if (field == "id") ev.id = value;
+      else if (field == "event") ev.event = value;
+      else if (field == "retry") ev.retry = std::stoi(value);
+      else if (field == "data") {
+        if (data_lines++ > 0) ev.data += '\n';
+        ev.data += value;
+      }
+    }
+  }
+
+  /// Events until one of `type` arrives (inclusive), or nullopt on timeout.
+  std::vector<SseEvent> until(const std::string& type) {
+    std::vector<SseEvent> out;
+    while (auto ev = next()) {
+      out.push_back(*ev);
+      if (ev->event == type) return out;
+    }
+    return out;
+  }
+
+  void close() {
+    beast::error_code ec;
+    socket_.close(ec);
+  }
+
+ private:
+  // poll() + recv() directly: Asio's blocking reads retry on EAGAIN, so SO_RCVTIMEO
+  // would not bound them.
+  bool fill() {
+    pollfd pfd{socket_.native_handle(), POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(timeout_.count())) <= 0) return false;
+    char chunk[16384];
+    const auto n = ::recv(socket_.native_handle(), chunk, sizeof chunk, 0);
+    if (n <= 0) {
+      closed_ = true;
+      return false;
+    }
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  asio::io_context io_;
+  tcp::socket socket_;
+  std::string buffer_;
+  std::string head_;
+  int status_ = 0;
+  bool closed_ = false;
+  std::chrono::milliseconds timeout_{5000};
+};
+
+}  // namespace relay::test
