@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# `make test`: every suite, in the order a failure is cheapest to find.
+#   1. unit + in-process integration tests (doctest, via ctest) on the release build
+#   2. black-box tests of the real binary with real clients (node:test + npm eventsource)
+#   3. unit + integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer
+# Ends with one "N passed, N failed" line summing all of them; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+JOBS="${JOBS:-2}"
+RELEASE="${BUILD:-build/release}"
+ASAN="${ASAN_BUILD:-build/asan}"
+LOGS="build/test-logs"
+mkdir -p "$LOGS"
+
+passed=0
+failed=0
+status=0
+started=$(date +%s)
+
+# Adds the doctest case counts of a ctest log to the totals.
+count_doctest() {
+  local counts
+  counts=$(awk -F'|' '/\[doctest\] test cases:/ {
+             for (i = 2; i <= NF; i++) {
+               if ($i ~ /passed/) { gsub(/[^0-9]/, "", $i); p += $i }
+               if ($i ~ /failed/) { gsub(/[^0-9]/, "", $i); f += $i }
+             }
+           } END { print p + 0, f + 0 }' "$1")
+  passed=$((passed + ${counts% *}))
+  failed=$((failed + ${counts#* }))
+}
+
+# Configures (once) and builds one configuration.
+build() {  # dir, extra cmake args...
+  local dir="$1"; shift
+  if [[ ! -f "$dir/build.ninja" ]]; then
+    cmake -S . -B "$dir" -G Ninja "$@" >/dev/null || return 1
+  fi
+  cmake --build "$dir" -j "$JOBS"
+}
+
+# Runs ctest in a build dir; one ctest test is one doctest executable (or the layering check).
+run_ctest() {  # dir, label
+  local log="$LOGS/$2.log"
+  echo "== $2: ctest in $1"
+  (cd "$1" && ctest --output-on-failure -V) >"$log" 2>&1
+  local rc=$?
+  grep -E '^ *[0-9]+/[0-9]+ Test|tests passed|\[doctest\] (test cases|Status)' "$log"
+  count_doctest "$log"
+  if grep -qE '(^|: )layering: ok' "$log"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  if [[ $rc -ne 0 ]]; then
+    echo "-- $2 failed; full log: $log"; tail -60 "$log"; status=1
+  fi
+}
+
+echo "== build (release)"
+build "$RELEASE" -DCMAKE_BUILD_TYPE=RelWithDebInfo || { echo "release build failed"; exit 1; }
+run_ctest "$RELEASE" unit-integration
+
+echo "== black-box: real binary, real clients"
+(cd tests/blackbox && { [[ -d node_modules/eventsource ]] || npm ci --no-audit --no-fund --loglevel=error; })
+if (cd tests/blackbox && RELAY_BINARY="$PWD/../../$RELEASE/sse-relay" node --test ./*.test.mjs) >"$LOGS/blackbox.log" 2>&1; then
+  :
+else
+  echo "-- black-box failed; full log: $LOGS/blackbox.log"; grep -B2 -A25 '^not ok' "$LOGS/blackbox.log" | head -120; status=1
+fi
+bp=$(grep -E '^# pass ' "$LOGS/blackbox.log" | awk '{print $3}')
+bf=$(grep -E '^# fail ' "$LOGS/blackbox.log" | awk '{print $3}')
+grep -E '^(ok|not ok) ' "$LOGS/blackbox.log"
+if [[ -z "$bp" ]]; then echo "-- black-box suite did not report"; tail -30 "$LOGS/blackbox.log"; bf=$((${bf:-0} + 1)); status=1; fi
+passed=$((passed + ${bp:-0}))
+failed=$((failed + ${bf:-0}))
+
+echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
+if build "$ASAN" -DCMAKE_BUILD_TYPE=Debug -DRELAY_SANITIZE=ON; then
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_ctest "$ASAN" sanitized
+else
+  echo "sanitizer build failed"; failed=$((failed + 1)); status=1
+fi
+
+echo "== make test took $(( $(date +%s) - started )) s"
+echo "$passed passed, $failed failed"
+exit $status

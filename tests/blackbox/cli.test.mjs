@@ -1,0 +1,52 @@
+// The command line as an operator meets it: --help, bad values, a taken port.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { RelayProcess, relayBinary } from './relay_process.mjs';
+
+const run = (args, env = {}) =>
+  spawnSync(relayBinary, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 10_000 });
+
+test('--help lists every option with its variable and default, exit 0', () => {
+  const r = run(['--help']);
+  assert.equal(r.status, 0);
+  for (const name of ['RELAY_PORT', 'RELAY_HOST', 'RELAY_HEARTBEAT_MS', 'RELAY_HISTORY',
+    'RELAY_MAX_CLIENTS', 'RELAY_MAX_PENDING_BYTES', 'RELAY_SHUTDOWN_GRACE_MS',
+    'RELAY_PUBLISH_TOKEN', 'RELAY_CORS_ORIGINS', 'RELAY_BUS']) {
+    assert.match(r.stdout, new RegExp(`${name}\\s.*\\(default: `), name);
+  }
+});
+
+test('a bad value is a one-line error naming the option, exit 2', () => {
+  for (const [args, env, name] of [
+    [['--port', 'eighty'], {}, '--port'],
+    [[], { RELAY_HEARTBEAT_MS: '-5' }, 'RELAY_HEARTBEAT_MS'],
+    [[], { RELAY_HISTORY: '0' }, 'RELAY_HISTORY'],
+    [['--frobnicate'], {}, '--frobnicate'],
+  ]) {
+    const r = run(args, env);
+    assert.equal(r.status, 2, name);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(name));
+  }
+});
+
+test('a taken port fails start-up with a one-line error naming it, exit non-zero', async () => {
+  const first = await RelayProcess.start();
+  try {
+    const r = run(['--host', '127.0.0.1', '--port', String(first.port)]);
+    assert.notEqual(r.status, 0);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${first.port}: Address already in use`));
+  } finally {
+    first.kill();
+  }
+});
+
+test('SIGINT stops an idle relay cleanly with exit 0', async () => {
+  const relay = await RelayProcess.start();
+  relay.child.kill('SIGINT');
+  const { code } = await relay.exited;
+  assert.equal(code, 0);
+  for (const line of relay.stdout.trim().split('\n')) JSON.parse(line); // JSON lines only
+});
