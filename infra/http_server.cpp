@@ -49,14 +49,19 @@ void HttpServer::start() {
   if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) throw fail("listen");
   port_ = acceptor_.local_endpoint().port();
   logger_.info("listening", {{"host", config_.host}, {"port", static_cast<unsigned>(port_)}});
-  asio::co_spawn(executor_, accept_loop(), [this](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      logger_.error("accept loop failed", {{"error", ex.what()}});
-    }
-  });
+  asio::co_spawn(executor_, accept_loop(),
+                 [this](std::exception_ptr e) { log_failure("accept loop", e); });
+}
+
+void HttpServer::log_failure(std::string_view what, std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    logger_.error("coroutine failed", {{"coroutine", what}, {"error", ex.what()}});
+  } catch (...) {
+    logger_.error("coroutine failed", {{"coroutine", what}, {"error", "unknown exception"}});
+  }
 }
 
 asio::awaitable<void> HttpServer::stop() {
@@ -82,14 +87,8 @@ asio::awaitable<void> HttpServer::accept_loop() {
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    asio::co_spawn(executor_, serve(std::move(socket)), [this](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        logger_.error("connection failed", {{"error", ex.what()}});
-      }
-    });
+    asio::co_spawn(executor_, serve(std::move(socket)),
+                   [this](std::exception_ptr e) { log_failure("connection", e); });
   }
 }
 
@@ -140,11 +139,12 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     }
     Request req = parser.release();
     if (req.method() == http::verb::get && target_path(req.target()) == route::stream) {
+      // The stream gets its own coroutine with the bare socket, so this frame, the parser,
+      // the read buffer and the stream's timers are all freed while it runs.
       stream.expires_never();
-      // A stream lives for hours: give back the request buffer now.
-      buffer.clear();
-      buffer.shrink_to_fit();
-      co_await run_sse_session(stream, req, relay_, config_, logger_);
+      asio::co_spawn(executor_,
+                     run_sse_session(stream.release_socket(), std::move(req), relay_, config_, logger_),
+                     [this](std::exception_ptr e) { log_failure("stream session", e); });
       co_return;
     }
     Response res = routes_.handle(req);

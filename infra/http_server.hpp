@@ -33,6 +33,8 @@ class HttpServer final : public service::HostedService {
  private:
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+  /// Every co_spawn completes here: a coroutine that threw is logged once, with its cause.
+  void log_failure(std::string_view what, std::exception_ptr e);
 
   boost::asio::any_io_executor executor_;
   HttpConfig config_;

@@ -71,7 +71,7 @@ asio::awaitable<void> pump(tcp_socket& socket, service::Subscription& sub, std::
 // An SSE client never sends after its request, so a completed read means the peer closed
 // (or reset): without this half a dead peer would be noticed only at the next write.
 asio::awaitable<void> watch_eof(tcp_socket& socket) {
-  std::array<char, 256> sink{};
+  std::array<char, 64> sink{};
   for (;;) {
     auto [ec, n] = co_await socket.async_read_some(asio::buffer(sink),
                                                    asio::as_tuple(asio::use_awaitable));
@@ -83,14 +83,16 @@ Response invalid_query(const Request& req, const std::string& detail) {
   return problem_response(req, {400, proto::problem_type::invalid_query, "Invalid Query", detail, ""});
 }
 
-asio::awaitable<void> answer(beast::tcp_stream& stream, Response res) {
+asio::awaitable<void> answer(tcp_socket& socket, Response res) {
   res.keep_alive(false);
-  co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+  co_await http::async_write(socket, res, asio::as_tuple(asio::use_awaitable));
+  beast::error_code ignored;
+  socket.shutdown(tcp_socket::shutdown_send, ignored);
 }
 
 }  // namespace
 
-asio::awaitable<void> run_sse_session(beast::tcp_stream& stream, const Request& req,
+asio::awaitable<void> run_sse_session(tcp_socket socket, Request req,
                                       service::SseEventRelay& relay, const HttpConfig& config,
                                       service::Logger& logger) {
   auto query = parse_stream_query(req.target());
@@ -98,14 +100,14 @@ asio::awaitable<void> run_sse_session(beast::tcp_stream& stream, const Request& 
   // temporaries inside a co_await expression twice.
   if (auto* error = std::get_if<std::string>(&query)) {
     auto res = invalid_query(req, *error);
-    co_await answer(stream, std::move(res));
+    co_await answer(socket, std::move(res));
     co_return;
   }
   auto& q = std::get<StreamQuery>(query);
   auto filter = service::SubscriptionFilter::parse(q.types, q.workers);
   if (auto* error = std::get_if<std::string>(&filter)) {
     auto res = invalid_query(req, *error);
-    co_await answer(stream, std::move(res));
+    co_await answer(socket, std::move(res));
     co_return;
   }
   // The header is what EventSource sends on reconnect, so it is newer than a ?since= that
@@ -129,11 +131,12 @@ asio::awaitable<void> run_sse_session(beast::tcp_stream& stream, const Request& 
                        : "this relay has reached its subscriber limit (RELAY_MAX_CLIENTS)",
               ""});
     res.set(http::field::retry_after, "5");
-    co_await answer(stream, std::move(res));
+    co_await answer(socket, std::move(res));
     co_return;
   }
   auto sub = std::move(std::get<std::unique_ptr<service::Subscription>>(subscribed));
-  auto& socket = stream.socket();
+  auto head = stream_head(req, config);
+  req = {};  // Everything needed from the request is taken: free its fields now.
   beast::error_code ignored;
   socket.set_option(asio::socket_base::keep_alive(true), ignored);
   sub->on_evict([&socket] {
@@ -142,7 +145,6 @@ asio::awaitable<void> run_sse_session(beast::tcp_stream& stream, const Request& 
   });
   logger.debug("subscriber connected", {{"client_id", sub->client_id()}});
 
-  auto head = stream_head(req, config);
   co_await (pump(socket, *sub, std::move(head)) || watch_eof(socket));
 
   if (socket.is_open()) {
