@@ -128,10 +128,10 @@ std::string help_text(const std::vector<Option>& opts, std::string_view version)
       "Every option can also be set by its environment variable; a flag wins.\n\n",
       version);
   for (const auto& o : opts) {
-    out += fmt::format("  {:<24} {:<26} {} (default: {})\n", o.flag + " VALUE", o.env, o.help,
+    out += fmt::format("  {:<30} {:<26} {} (default: {})\n", o.flag + " VALUE", o.env, o.help,
                        o.default_text.empty() ? "''" : o.default_text);
   }
-  out += "  --help                   print this help\n  --version                print the version\n";
+  out += "  --help                         print this help\n  --version                      print the version\n";
   return out;
 }
 
