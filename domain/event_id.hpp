@@ -14,6 +14,7 @@ struct EventId {
   std::uint64_t ms = 0;
   std::uint64_t seq = 0;
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
   auto operator<=>(const EventId&) const = default;
 
   /// "<ms>-<seq>", the form clients echo back in Last-Event-ID.

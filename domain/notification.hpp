@@ -6,12 +6,12 @@ namespace relay::domain {
 
 /// One event to broadcast: the SSE type, its payload and the keys subscribers filter on.
 struct Notification {
-  std::string type;             ///< SSE `event:` name, e.g. "worker.status.updated".
-  std::string data_json;        ///< Payload, already valid minified JSON (object, array or scalar).
-  std::string conflation_key;   ///< Non-empty: a behind subscriber gets only the newest per key.
-  std::string subject;          ///< Envelope subject, e.g. "worker/w-1"; empty when none.
-  std::string worker_id;        ///< Matched by `?worker=`; empty for non-worker events.
-  std::string traceparent;      ///< W3C traceparent of the producing request; empty when none.
+  std::string type;            ///< SSE `event:` name, e.g. "worker.status.updated".
+  std::string data_json;       ///< Payload, already valid minified JSON (object, array or scalar).
+  std::string conflation_key;  ///< Non-empty: a behind subscriber gets only the newest per key.
+  std::string subject;         ///< Envelope subject, e.g. "worker/w-1"; empty when none.
+  std::string worker_id;       ///< Matched by `?worker=`; empty for non-worker events.
+  std::string traceparent;     ///< W3C traceparent of the producing request; empty when none.
 };
 
 }  // namespace relay::domain

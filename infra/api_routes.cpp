@@ -18,9 +18,7 @@ namespace relay::infra {
 namespace http = boost::beast::http;
 namespace ptype = proto::problem_type;
 
-std::string_view target_path(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
+std::string_view target_path(std::string_view target) { return target.substr(0, target.find('?')); }
 
 namespace {
 
@@ -107,23 +105,23 @@ Response ApiRoutes::dispatch(const Request& req) {
 
   if (auto allow = allowed_methods(path); !allow.empty()) {
     auto res = problem_response(
-        req, {405, ptype::method_not_allowed, "Method Not Allowed",
-              fmt::format("{} does not accept {}", path, std::string_view(req.method_string())), ""});
+        req,
+        {405, ptype::method_not_allowed, "Method Not Allowed",
+         fmt::format("{} does not accept {}", path, std::string_view(req.method_string())), ""});
     res.set(http::field::allow, allow);
     return res;
   }
-  return problem_response(req, {404, ptype::not_found, "Not Found",
-                                fmt::format("no route for {}", path), ""});
+  return problem_response(
+      req, {404, ptype::not_found, "Not Found", fmt::format("no route for {}", path), ""});
 }
 
 Response ApiRoutes::publish(const Request& req) {
   if (auto denied = check_publish_token(req)) return std::move(*denied);
   if (!has_media_type(req, "application/json")) {
-    return problem_response(
-        req, {415, ptype::unsupported_media_type, "Unsupported Media Type",
-              fmt::format("POST /api/events takes application/json, got '{}'",
-                          std::string_view(req[http::field::content_type])),
-              ""});
+    return problem_response(req, {415, ptype::unsupported_media_type, "Unsupported Media Type",
+                                  fmt::format("POST /api/events takes application/json, got '{}'",
+                                              std::string_view(req[http::field::content_type])),
+                                  ""});
   }
   auto parsed = proto::parse_publish_request(req.body());
   if (auto* error = std::get_if<proto::PublishRequestError>(&parsed)) {
@@ -137,20 +135,23 @@ Response ApiRoutes::publish(const Request& req) {
                             {400, ptype::invalid_field, "Invalid Field", detail, error->pointer});
   }
   auto& request = std::get<proto::PublishRequest>(parsed);
-  domain::Notification notification{request.type, std::move(request.data_json), request.key,
-                                    "", "", std::string(req["traceparent"])};
+  domain::Notification notification{request.type, std::move(request.data_json),   request.key, "",
+                                    "",           std::string(req["traceparent"])};
   // A traceparent with CR/LF cannot arrive through Beast's parser, but keep the envelope
   // field to the W3C shape anyway: anything else is dropped (issue: observability).
   if (notification.traceparent.size() != 55) notification.traceparent.clear();
   auto outcome = relay_.publish(notification);
   if (auto* rejected = std::get_if<service::Rejection>(&outcome)) {
-    auto res = problem_response(req, {rejected->status, ptype::draining, "Service Unavailable",
-                                      "the relay is shutting down; publish to another replica", ""});
+    auto res =
+        problem_response(req, {rejected->status, ptype::draining, "Service Unavailable",
+                               "the relay is shutting down; publish to another replica", ""});
     res.set(http::field::retry_after, "1");
     return res;
   }
   std::string body;
-  proto::JsonObjectWriter(body).string("id", std::get<domain::EventId>(outcome).to_string()).close();
+  proto::JsonObjectWriter(body)
+      .string("id", std::get<domain::EventId>(outcome).to_string())
+      .close();
   return json_response(req, http::status::accepted, std::move(body));
 }
 

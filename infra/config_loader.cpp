@@ -67,8 +67,10 @@ std::vector<Option> options() {
          return std::nullopt;
        }},
       {"--port", "RELAY_PORT", "8080", "TCP port (0 picks a free one)",
-       integer(0, 65535, [](AppConfig& c, auto v) { c.http.port = static_cast<std::uint16_t>(v); })},
-      {"--heartbeat-ms", "RELAY_HEARTBEAT_MS", "30000", "silence on a stream before a heartbeat event",
+       integer(0, 65535,
+               [](AppConfig& c, auto v) { c.http.port = static_cast<std::uint16_t>(v); })},
+      {"--heartbeat-ms", "RELAY_HEARTBEAT_MS", "30000",
+       "silence on a stream before a heartbeat event",
        integer(100, day_ms, [](AppConfig& c, auto v) { c.relay.heartbeat = ms(v); })},
       {"--retry-ms", "RELAY_RETRY_MS", "3000", "reconnect delay sent as retry: at stream start",
        integer(0, day_ms, [](AppConfig& c, auto v) { c.relay.retry = ms(v); })},
@@ -79,7 +81,8 @@ std::vector<Option> options() {
       {"--max-pending-bytes", "RELAY_MAX_PENDING_BYTES", "1048576",
        "unsent bytes after which a subscriber that does not drain is evicted",
        integer(4096, 1ULL << 40, [](AppConfig& c, auto v) { c.relay.max_pending_bytes = v; })},
-      {"--max-body-bytes", "RELAY_MAX_BODY_BYTES", "65536", "largest accepted request body (413 above)",
+      {"--max-body-bytes", "RELAY_MAX_BODY_BYTES", "65536",
+       "largest accepted request body (413 above)",
        integer(1024, 64ULL << 20, [](AppConfig& c, auto v) { c.http.max_body_bytes = v; })},
       {"--request-timeout-ms", "RELAY_REQUEST_TIMEOUT_MS", "30000",
        "time to read one request (not applied to streams)",
@@ -107,7 +110,8 @@ std::vector<Option> options() {
        }},
       {"--bus", "RELAY_BUS", "memory", "event log: memory (redis:// comes with scale-out)",
        [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
-         if (v != "memory") return fmt::format("only 'memory' is supported in this build, got '{}'", v);
+         if (v != "memory")
+           return fmt::format("only 'memory' is supported in this build, got '{}'", v);
          c.bus = v;
          return std::nullopt;
        }},
@@ -131,7 +135,9 @@ std::string help_text(const std::vector<Option>& opts, std::string_view version)
     out += fmt::format("  {:<30} {:<26} {} (default: {})\n", o.flag + " VALUE", o.env, o.help,
                        o.default_text.empty() ? "''" : o.default_text);
   }
-  out += "  --help                         print this help\n  --version                      print the version\n";
+  out +=
+      "  --help                         print this help\n  --version                      print "
+      "the version\n";
   return out;
 }
 

@@ -54,7 +54,8 @@ bool has_media_type(const Request& req, std::string_view type) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   return value.size() == type.size() &&
          std::equal(value.begin(), value.end(), type.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
          });
 }
 

@@ -1,5 +1,7 @@
 #include "infra/http_server.hpp"
 
+#include <array>
+#include <cctype>
 #include <stdexcept>
 
 #include <boost/asio/as_tuple.hpp>
@@ -8,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -27,33 +30,35 @@ namespace ptype = proto::problem_type;
 
 HttpServer::HttpServer(asio::any_io_executor executor, HttpConfig config,
                        service::SseEventRelay& relay, service::Logger& logger)
-    : executor_(executor),
+    : executor_(std::move(executor)),
       config_(std::move(config)),
       relay_(relay),
       logger_(logger),
       routes_(config_, relay_, logger_),
-      acceptor_(executor) {}
+      acceptor_(executor_) {}
 
 void HttpServer::start() {
   beast::error_code ec;
   const auto address = asio::ip::make_address(config_.host, ec);
-  if (ec) throw std::runtime_error(fmt::format("cannot listen on {}: not an IP address", config_.host));
+  if (ec)
+    throw std::runtime_error(fmt::format("cannot listen on {}: not an IP address", config_.host));
   const tcp::endpoint endpoint(address, config_.port);
   auto fail = [&](std::string_view step) {
     return std::runtime_error(fmt::format("cannot listen on {}:{}: {} ({})", config_.host,
                                           config_.port, ec.message(), step));
   };
   if (acceptor_.open(endpoint.protocol(), ec); ec) throw fail("open");
-  if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec); ec) throw fail("setsockopt");
+  if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec); ec)
+    throw fail("setsockopt");
   if (acceptor_.bind(endpoint, ec); ec) throw fail("bind");
   if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) throw fail("listen");
   port_ = acceptor_.local_endpoint().port();
   logger_.info("listening", {{"host", config_.host}, {"port", static_cast<unsigned>(port_)}});
   asio::co_spawn(executor_, accept_loop(),
-                 [this](std::exception_ptr e) { log_failure("accept loop", e); });
+                 [this](const std::exception_ptr& e) { log_failure("accept loop", e); });
 }
 
-void HttpServer::log_failure(std::string_view what, std::exception_ptr e) {
+void HttpServer::log_failure(std::string_view what, const std::exception_ptr& e) {
   if (!e) return;
   try {
     std::rethrow_exception(e);
@@ -88,7 +93,58 @@ asio::awaitable<void> HttpServer::accept_loop() {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     asio::co_spawn(executor_, serve(std::move(socket)),
-                   [this](std::exception_ptr e) { log_failure("connection", e); });
+                   [this](const std::exception_ptr& e) { log_failure("connection", e); });
+  }
+}
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Reads one request. A client that sent "Expect: 100-continue" (curl does for bodies over
+// 1 KiB) is told to go on once the header passed its checks; otherwise it would wait a
+// second before sending the body. A Content-Length over the limit fails at the header.
+asio::awaitable<beast::error_code> read_request(beast::tcp_stream& stream,
+                                                beast::flat_buffer& buffer,
+                                                http::request_parser<http::string_body>& parser) {
+  auto [ec, n] =
+      co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+  if (ec) co_return ec;
+  if (iequals(parser.get()[http::field::expect], "100-continue")) {
+    http::response<http::empty_body> go_on{http::status::continue_, 11};
+    auto [wec, wn] = co_await http::async_write(stream, go_on, asio::as_tuple(asio::use_awaitable));
+    if (wec) co_return wec;
+  }
+  if (!parser.is_done()) {
+    auto [bec, bn] =
+        co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    co_return bec;
+  }
+  co_return beast::error_code{};
+}
+
+}  // namespace
+
+asio::awaitable<void> HttpServer::refuse(beast::tcp_stream& stream, Response res) {
+  res.keep_alive(false);
+  auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+  if (ec) co_return;
+  // Lingering close: the client may still be sending the body we refused, and closing with
+  // unread data resets the connection, which can destroy our answer before it is read.
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(std::chrono::seconds(2));
+  std::array<char, 8192> sink{};
+  for (std::size_t drained = 0; drained < 8UL * 1024 * 1024;) {
+    auto [rec, got] =
+        co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+    if (rec) break;
+    drained += got;
   }
 }
 
@@ -109,20 +165,8 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     parser.body_limit(config_.max_body_bytes);
     stream.expires_after(config_.request_timeout);
     awaiting_request_.insert(raw_socket);
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    auto ec = co_await read_request(stream, buffer, parser);
     awaiting_request_.erase(raw_socket);
-    if (ec == http::error::body_limit) {
-      Request head;
-      head.version(11);
-      auto res = problem_response(
-          head, {413, ptype::payload_too_large, "Payload Too Large",
-                 fmt::format("request bodies are limited to {} bytes (RELAY_MAX_BODY_BYTES)",
-                             config_.max_body_bytes),
-                 ""});
-      res.keep_alive(false);  // The rest of the body is unread: the connection cannot be reused.
-      co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
-      break;
-    }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
         ec == asio::error::eof || ec == asio::error::bad_descriptor) {
@@ -131,20 +175,27 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     if (ec) {
       Request head;
       head.version(11);
-      auto res = problem_response(head, {400, ptype::bad_request, "Bad Request",
-                                         fmt::format("malformed HTTP request: {}", ec.message()), ""});
-      res.keep_alive(false);
-      co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
-      break;
+      auto res = ec == http::error::body_limit
+                     ? problem_response(head, {413, ptype::payload_too_large, "Payload Too Large",
+                                               fmt::format("request bodies are limited to {} bytes "
+                                                           "(RELAY_MAX_BODY_BYTES)",
+                                                           config_.max_body_bytes),
+                                               ""})
+                     : problem_response(
+                           head, {400, ptype::bad_request, "Bad Request",
+                                  fmt::format("malformed HTTP request: {}", ec.message()), ""});
+      co_await refuse(stream, std::move(res));
+      co_return;
     }
     Request req = parser.release();
     if (req.method() == http::verb::get && target_path(req.target()) == route::stream) {
       // The stream gets its own coroutine with the bare socket, so this frame, the parser,
       // the read buffer and the stream's timers are all freed while it runs.
       stream.expires_never();
-      asio::co_spawn(executor_,
-                     run_sse_session(stream.release_socket(), std::move(req), relay_, config_, logger_),
-                     [this](std::exception_ptr e) { log_failure("stream session", e); });
+      asio::co_spawn(
+          executor_,
+          run_sse_session(stream.release_socket(), std::move(req), relay_, config_, logger_),
+          [this](const std::exception_ptr& e) { log_failure("stream session", e); });
       co_return;
     }
     Response res = routes_.handle(req);

@@ -6,6 +6,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 
 #include "infra/api_routes.hpp"
 #include "infra/app_config.hpp"
@@ -33,8 +34,10 @@ class HttpServer final : public service::HostedService {
  private:
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+  /// Answers an unreadable or refused request and closes without resetting the connection.
+  boost::asio::awaitable<void> refuse(boost::beast::tcp_stream& stream, Response res);
   /// Every co_spawn completes here: a coroutine that threw is logged once, with its cause.
-  void log_failure(std::string_view what, std::exception_ptr e);
+  void log_failure(std::string_view what, const std::exception_ptr& e);
 
   boost::asio::any_io_executor executor_;
   HttpConfig config_;

@@ -20,6 +20,7 @@ namespace relay::infra {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+// NOLINTNEXTLINE(misc-unused-using-decls): used by co_await (a || b)
 using asio::experimental::awaitable_operators::operator||;
 using tcp_socket = asio::ip::tcp::socket;
 
@@ -73,14 +74,15 @@ asio::awaitable<void> pump(tcp_socket& socket, service::Subscription& sub, std::
 asio::awaitable<void> watch_eof(tcp_socket& socket) {
   std::array<char, 64> sink{};
   for (;;) {
-    auto [ec, n] = co_await socket.async_read_some(asio::buffer(sink),
-                                                   asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await socket.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
   }
 }
 
 Response invalid_query(const Request& req, const std::string& detail) {
-  return problem_response(req, {400, proto::problem_type::invalid_query, "Invalid Query", detail, ""});
+  return problem_response(req,
+                          {400, proto::problem_type::invalid_query, "Invalid Query", detail, ""});
 }
 
 asio::awaitable<void> answer(tcp_socket& socket, Response res) {
@@ -92,9 +94,8 @@ asio::awaitable<void> answer(tcp_socket& socket, Response res) {
 
 }  // namespace
 
-asio::awaitable<void> run_sse_session(tcp_socket socket, Request req,
-                                      service::SseEventRelay& relay, const HttpConfig& config,
-                                      service::Logger& logger) {
+asio::awaitable<void> run_sse_session(tcp_socket socket, Request req, service::SseEventRelay& relay,
+                                      const HttpConfig& config, service::Logger& logger) {
   auto query = parse_stream_query(req.target());
   // Responses are built in named locals before co_await: GCC 12 destroys aggregate
   // temporaries inside a co_await expression twice.
@@ -124,12 +125,12 @@ asio::awaitable<void> run_sse_session(tcp_socket socket, Request req,
   if (auto* rejected = std::get_if<service::Rejection>(&subscribed)) {
     const bool draining = rejected->reason == "draining";
     auto res = problem_response(
-        req, {503,
-              draining ? proto::problem_type::draining : proto::problem_type::too_many_subscribers,
-              "Service Unavailable",
-              draining ? "the relay is shutting down; reconnect to another replica"
-                       : "this relay has reached its subscriber limit (RELAY_MAX_CLIENTS)",
-              ""});
+        req,
+        {503, draining ? proto::problem_type::draining : proto::problem_type::too_many_subscribers,
+         "Service Unavailable",
+         draining ? "the relay is shutting down; reconnect to another replica"
+                  : "this relay has reached its subscriber limit (RELAY_MAX_CLIENTS)",
+         ""});
     res.set(http::field::retry_after, "5");
     co_await answer(socket, std::move(res));
     co_return;

@@ -87,13 +87,15 @@ std::string metrics_text(const service::SseEventRelay& relay) {
   sample("sse_relay_deliveries_total", s.deliveries);
   metric("sse_relay_written_bytes_total", "counter", "Stream bytes written to subscribers.");
   sample("sse_relay_written_bytes_total", s.bytes_written);
-  metric("sse_relay_conflated_total", "counter", "Frames skipped because a newer one had their key.");
+  metric("sse_relay_conflated_total", "counter",
+         "Frames skipped because a newer one had their key.");
   sample("sse_relay_conflated_total", s.conflated);
   metric("sse_relay_heartbeats_total", "counter", "Heartbeat events written.");
   sample("sse_relay_heartbeats_total", s.heartbeats);
   metric("sse_relay_resyncs_total", "counter", "Subscriptions told to resync.");
   sample("sse_relay_resyncs_total", s.resyncs);
-  metric("sse_relay_evictions_total", "counter", "Subscribers disconnected by the relay, by reason.");
+  metric("sse_relay_evictions_total", "counter",
+         "Subscribers disconnected by the relay, by reason.");
   for (auto reason : all_reasons) {
     fmt::format_to(std::back_inserter(out), "sse_relay_evictions_total{{reason=\"{}\"}} {}\n",
                    service::to_string(reason), s.evictions_for(reason));

@@ -9,7 +9,8 @@ namespace relay::infra {
 
 std::variant<StreamQuery, std::string> parse_stream_query(std::string_view target) {
   auto parsed = boost::urls::parse_origin_form(target);
-  if (!parsed) return fmt::format("request target is not a valid URL: {}", parsed.error().message());
+  if (!parsed)
+    return fmt::format("request target is not a valid URL: {}", parsed.error().message());
   StreamQuery query;
   for (auto param : parsed->params()) {
     if (param.key == "types" || param.key == "type") {

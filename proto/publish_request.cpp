@@ -13,8 +13,8 @@ std::variant<PublishRequest, PublishRequestError> parse_publish_request(std::str
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (auto error = parser.parse(body.data(), body.size()).get(doc); error) {
-    return PublishRequestError{true, "", fmt::format("body is not valid JSON: {}",
-                                                     simdjson::error_message(error))};
+    return PublishRequestError{
+        true, "", fmt::format("body is not valid JSON: {}", simdjson::error_message(error))};
   }
   simdjson::dom::object object;
   if (doc.get(object) != simdjson::SUCCESS) {

@@ -13,7 +13,7 @@ namespace relay::service {
 /// Caps one gathered write, so a long replay progresses (and is acknowledged) in steps.
 struct BatchLimits {
   std::size_t max_frames = 512;
-  std::uint64_t max_bytes = 256 * 1024;
+  std::uint64_t max_bytes = 256UL * 1024;
 };
 
 /// The plan for one write.

@@ -4,9 +4,12 @@ namespace relay::service {
 
 std::string_view to_string(EvictionReason reason) {
   switch (reason) {
-    case EvictionReason::lagging: return "lagging";
-    case EvictionReason::slow_consumer: return "slow_consumer";
-    case EvictionReason::shutdown_timeout: return "shutdown_timeout";
+    case EvictionReason::lagging:
+      return "lagging";
+    case EvictionReason::slow_consumer:
+      return "slow_consumer";
+    case EvictionReason::shutdown_timeout:
+      return "shutdown_timeout";
   }
   return "unknown";
 }

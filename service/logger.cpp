@@ -10,21 +10,30 @@
 namespace relay::service {
 
 bool parse_log_level(std::string_view text, LogLevel& out) {
-  if (text == "debug") out = LogLevel::debug;
-  else if (text == "info") out = LogLevel::info;
-  else if (text == "warn") out = LogLevel::warn;
-  else if (text == "error") out = LogLevel::error;
-  else return false;
+  if (text == "debug")
+    out = LogLevel::debug;
+  else if (text == "info")
+    out = LogLevel::info;
+  else if (text == "warn")
+    out = LogLevel::warn;
+  else if (text == "error")
+    out = LogLevel::error;
+  else
+    return false;
   return true;
 }
 
 namespace {
 constexpr std::string_view level_name(LogLevel level) {
   switch (level) {
-    case LogLevel::debug: return "debug";
-    case LogLevel::info: return "info";
-    case LogLevel::warn: return "warn";
-    case LogLevel::error: return "error";
+    case LogLevel::debug:
+      return "debug";
+    case LogLevel::info:
+      return "info";
+    case LogLevel::warn:
+      return "warn";
+    case LogLevel::error:
+      return "error";
   }
   return "info";
 }
@@ -44,9 +53,12 @@ void Logger::log(LogLevel level, std::string_view msg, std::initializer_list<Log
     std::visit(
         [&](const auto& v) {
           using V = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, std::string_view>) w.string(f.key, v);
-          else if constexpr (std::is_same_v<V, std::int64_t>) w.number(f.key, v);
-          else w.unsigned_number(f.key, v);
+          if constexpr (std::is_same_v<V, std::string_view>)
+            w.string(f.key, v);
+          else if constexpr (std::is_same_v<V, std::int64_t>)
+            w.number(f.key, v);
+          else
+            w.unsigned_number(f.key, v);
         },
         f.value);
   }

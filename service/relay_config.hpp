@@ -14,7 +14,7 @@ struct RelayConfig {
   /// RELAY_MAX_CLIENTS: concurrent subscribers; more get 503.
   std::size_t max_clients = 10000;
   /// RELAY_MAX_PENDING_BYTES: bytes a subscriber may be behind while its socket does not drain.
-  std::uint64_t max_pending_bytes = 1024 * 1024;
+  std::uint64_t max_pending_bytes = 1024UL * 1024;
   /// RELAY_HEARTBEAT_MS: silence on a stream before a heartbeat event.
   std::chrono::milliseconds heartbeat{30000};
   /// RELAY_RETRY_MS: the `retry:` sent at stream start (EventSource reconnect delay).
@@ -28,7 +28,7 @@ struct RelayConfig {
   std::string instance_id;
   /// Frames and bytes per gathered write (a long replay is written in steps).
   std::size_t batch_max_frames = 512;
-  std::uint64_t batch_max_bytes = 256 * 1024;
+  std::uint64_t batch_max_bytes = 256UL * 1024;
 };
 
 }  // namespace relay::service

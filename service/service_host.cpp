@@ -12,6 +12,13 @@ namespace relay::service {
 
 namespace asio = boost::asio;
 
+namespace {
+// A stop path that throws is a bug: let it surface from io_context::run().
+void rethrow_failure(const std::exception_ptr& e) {
+  if (e) std::rethrow_exception(e);
+}
+}  // namespace
+
 ServiceHost::ServiceHost(asio::io_context& io, Logger& logger, std::vector<HostedService*> services)
     : io_(io), logger_(logger), services_(std::move(services)), signals_(io, SIGINT, SIGTERM) {}
 
@@ -29,21 +36,16 @@ int ServiceHost::run() {
       break;
     }
   }
-  auto on_done = [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);  // A bug in a stop path: let it surface.
-  };
   if (exit_code != 0) {
     stopping_ = true;
     signals_.cancel();
-    asio::co_spawn(io_, stop_services(started), on_done);
+    asio::co_spawn(io_, stop_services(started), rethrow_failure);
   } else {
     signals_.async_wait([this, started](boost::system::error_code ec, int signal) {
       if (ec || stopping_) return;
       stopping_ = true;
       logger_.info("stop requested", {{"signal", signal}});
-      asio::co_spawn(io_, stop_services(started), [](std::exception_ptr e) {
-        if (e) std::rethrow_exception(e);
-      });
+      asio::co_spawn(io_, stop_services(started), rethrow_failure);
     });
     if (on_started_) asio::post(io_, on_started_);
   }
@@ -56,9 +58,7 @@ void ServiceHost::request_stop() {
     if (stopping_) return;
     stopping_ = true;
     signals_.cancel();
-    asio::co_spawn(io_, stop_services(services_.size()), [](std::exception_ptr e) {
-      if (e) std::rethrow_exception(e);
-    });
+    asio::co_spawn(io_, stop_services(services_.size()), rethrow_failure);
   });
 }
 

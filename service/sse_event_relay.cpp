@@ -15,8 +15,8 @@ namespace relay::service {
 
 namespace asio = boost::asio;
 
-SseEventRelay::SseEventRelay(asio::any_io_executor executor, RelayConfig config,
-                             const Clock& clock, Logger& logger)
+SseEventRelay::SseEventRelay(asio::any_io_executor executor, RelayConfig config, const Clock& clock,
+                             Logger& logger)
     : executor_(std::move(executor)),
       config_(std::move(config)),
       clock_(clock),
@@ -30,19 +30,19 @@ SseEventRelay::SseEventRelay(asio::any_io_executor executor, RelayConfig config,
 SseEventRelay::~SseEventRelay() = default;
 
 void SseEventRelay::start() {
-  logger_.info("relay started", {{"instance_id", instance_id_},
-                                 {"history", static_cast<std::uint64_t>(config_.history)},
-                                 {"heartbeat_ms", static_cast<std::int64_t>(config_.heartbeat.count())}});
+  logger_.info("relay started",
+               {{"instance_id", instance_id_},
+                {"history", static_cast<std::uint64_t>(config_.history)},
+                {"heartbeat_ms", static_cast<std::int64_t>(config_.heartbeat.count())}});
 }
 
-std::variant<domain::EventId, Rejection> SseEventRelay::publish(
-    const domain::Notification& n) {
+std::variant<domain::EventId, Rejection> SseEventRelay::publish(const domain::Notification& n) {
   if (stopping_) return Rejection{503, "draining"};
   const auto now_ms = clock_.now_unix_ms();
   const auto id = ids_.next(now_ms);
   const auto id_text = id.to_string();
-  const auto envelope = proto::encode_envelope(
-      {id, n.type, now_ms, n.subject, n.traceparent, n.data_json});
+  const auto envelope =
+      proto::encode_envelope({id, n.type, now_ms, n.subject, n.traceparent, n.data_json});
   auto frame = std::make_shared<const std::string>(proto::encode_event(id_text, n.type, envelope));
   std::string key = n.conflation_key.empty() ? std::string{} : n.type + '\n' + n.conflation_key;
   log_.append(id, n.type, std::move(key), n.worker_id, std::move(frame));
@@ -109,8 +109,9 @@ std::string SseEventRelay::preamble_for(const std::string& client_id,
 asio::awaitable<void> SseEventRelay::stop() {
   if (stopping_) co_return;
   stopping_ = true;
-  logger_.info("relay draining", {{"subscribers", static_cast<std::uint64_t>(subscribers_.size())},
-                                  {"grace_ms", static_cast<std::int64_t>(config_.shutdown_grace.count())}});
+  logger_.info("relay draining",
+               {{"subscribers", static_cast<std::uint64_t>(subscribers_.size())},
+                {"grace_ms", static_cast<std::int64_t>(config_.shutdown_grace.count())}});
   // Every subscriber flushes what it has not written yet, then gets its shutdown frame.
   for (auto* sub : subscribers_) sub->wake_.cancel();
   idle_.clear();
@@ -121,15 +122,16 @@ asio::awaitable<void> SseEventRelay::stop() {
     co_await drained_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   if (!subscribers_.empty()) {
-    logger_.warn("shutdown grace expired", {{"subscribers", static_cast<std::uint64_t>(subscribers_.size())}});
+    logger_.warn("shutdown grace expired",
+                 {{"subscribers", static_cast<std::uint64_t>(subscribers_.size())}});
     std::vector<Subscription*> remaining(subscribers_.begin(), subscribers_.end());
     for (auto* sub : remaining) evict(*sub, EvictionReason::shutdown_timeout);
     // Closed sockets end their sessions on the next turn of the loop; wait for that.
     drained_.expires_after(std::chrono::seconds(2));
     if (!subscribers_.empty()) co_await drained_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
-  logger_.info("relay stopped", {{"events_published", stats_.events_published},
-                                 {"deliveries", stats_.deliveries}});
+  logger_.info("relay stopped",
+               {{"events_published", stats_.events_published}, {"deliveries", stats_.deliveries}});
 }
 
 void SseEventRelay::mark_idle(Subscription& sub) {
@@ -170,8 +172,8 @@ void SseEventRelay::end_write(Subscription& sub) {
 void SseEventRelay::evict_slow_writers() {
   std::vector<std::pair<Subscription*, EvictionReason>> victims;
   for (const auto& [acknowledged, sub] : writing_) {
-    if (auto reason = eviction_for({sub->acknowledged_, sub->cursor_}, log_,
-                                   config_.max_pending_bytes)) {
+    if (auto reason =
+            eviction_for({sub->acknowledged_, sub->cursor_}, log_, config_.max_pending_bytes)) {
       victims.emplace_back(sub, *reason);
     } else if (acknowledged >= log_.begin_position()) {
       break;  // Everyone after this one is less behind.
@@ -212,7 +214,9 @@ void SseEventRelay::count_written(const OutgoingBatch& batch) {
 std::shared_ptr<const std::string> SseEventRelay::heartbeat_frame() {
   ++stats_.heartbeats;
   std::string data;
-  proto::JsonObjectWriter(data).string("time", proto::format_rfc3339_ms(clock_.now_unix_ms())).close();
+  proto::JsonObjectWriter(data)
+      .string("time", proto::format_rfc3339_ms(clock_.now_unix_ms()))
+      .close();
   return std::make_shared<const std::string>(proto::encode_event("", "heartbeat", data));
 }
 
@@ -222,9 +226,13 @@ std::shared_ptr<const std::string> SseEventRelay::shutdown_frame() {
   const auto jitter = config_.reconnect_jitter.count();
   const auto reconnect_ms =
       config_.retry.count() +
-      (jitter > 0 ? static_cast<std::int64_t>(random_() % static_cast<std::uint64_t>(jitter + 1)) : 0);
+      (jitter > 0 ? static_cast<std::int64_t>(random_() % static_cast<std::uint64_t>(jitter + 1))
+                  : 0);
   std::string data;
-  proto::JsonObjectWriter(data).string("reason", "shutdown").number("reconnect_ms", reconnect_ms).close();
+  proto::JsonObjectWriter(data)
+      .string("reason", "shutdown")
+      .number("reconnect_ms", reconnect_ms)
+      .close();
   std::string out = fmt::format("retry: {}\n", reconnect_ms);
   proto::append_event(out, "", "system.sse.shutdown", data);
   return std::make_shared<const std::string>(std::move(out));

@@ -27,7 +27,7 @@ struct OutgoingBatch {
   std::vector<std::shared_ptr<const std::string>> frames;
   std::size_t event_frames = 0;  ///< Frames that came from the log (deliveries).
   std::uint64_t bytes = 0;
-  bool closes_stream = false;    ///< Ends with system.sse.shutdown: close after writing.
+  bool closes_stream = false;  ///< Ends with system.sse.shutdown: close after writing.
 
   [[nodiscard]] bool empty() const { return frames.empty(); }
 };

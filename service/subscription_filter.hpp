@@ -1,9 +1,9 @@
 #pragma once
 // What one subscriber asked to see: `?types=` (exact names and `prefix.*`) and `?worker=`.
 #include <optional>
-#include <variant>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace relay::service {
@@ -19,8 +19,9 @@ class SubscriptionFilter {
   /// True when an event of `type` about `worker_id` passes.
   [[nodiscard]] bool matches(std::string_view type, std::string_view worker_id) const;
 
-  [[nodiscard]] bool matches_everything() const { return exact_.empty() && prefixes_.empty() &&
-                                                         workers_.empty(); }
+  [[nodiscard]] bool matches_everything() const {
+    return exact_.empty() && prefixes_.empty() && workers_.empty();
+  }
 
  private:
   std::vector<std::string> exact_;

@@ -8,8 +8,12 @@
 using namespace relay::test;
 
 namespace {
-std::string stats(std::uint16_t port) { return http_request(port, http::verb::get, "/api/events/stats").body; }
-bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+std::string stats(std::uint16_t port) {
+  return http_request(port, http::verb::get, "/api/events/stats").body;
+}
+bool has(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
 }  // namespace
 
 TEST_CASE("publish answers 202 with the id and the event reaches a subscriber") {
@@ -65,7 +69,8 @@ TEST_CASE("every bad publish gets its status and problem type, and nothing is br
   CHECK(has(stats(server.port()), R"("events_published":0)"));
   sub.set_timeout(std::chrono::milliseconds(300));
   auto unexpected = sub.next();
-  CHECK_MESSAGE(!unexpected.has_value(), "broadcast: " << (unexpected ? unexpected->event + " " + unexpected->data : ""));
+  CHECK_MESSAGE(!unexpected.has_value(),
+                "broadcast: " << (unexpected ? unexpected->event + " " + unexpected->data : ""));
 }
 
 TEST_CASE("a publish token is required when configured") {
@@ -92,7 +97,8 @@ TEST_CASE("health, readiness, stats, metrics, unknown routes and methods") {
   auto metrics = http_request(port, http::verb::get, "/metrics");
   CHECK(metrics.status == 200);
   CHECK(has(metrics.headers["Content-Type"], "text/plain; version=0.0.4"));
-  CHECK(has(metrics.body, "# TYPE sse_relay_connected_clients gauge\nsse_relay_connected_clients 0\n"));
+  CHECK(has(metrics.body,
+            "# TYPE sse_relay_connected_clients gauge\nsse_relay_connected_clients 0\n"));
   CHECK(has(metrics.body, "sse_relay_evictions_total{reason=\"slow_consumer\"} 0"));
   auto missing = http_request(port, http::verb::get, "/nope");
   CHECK(missing.status == 404);
@@ -116,11 +122,32 @@ TEST_CASE("CORS: allowed origins are echoed on responses, streams and preflights
   auto other = http_request(server.port(), http::verb::get, "/api/events/stats", "", "",
                             {{"Origin", "http://evil.example"}});
   CHECK(other.headers.count("Access-Control-Allow-Origin") == 0);
-  auto preflight = http_request(server.port(), http::verb::options, "/api/events", "", "",
-                                {{"Origin", "http://app.example"},
-                                 {"Access-Control-Request-Method", "POST"}});
+  auto preflight =
+      http_request(server.port(), http::verb::options, "/api/events", "", "",
+                   {{"Origin", "http://app.example"}, {"Access-Control-Request-Method", "POST"}});
   CHECK(preflight.status == 204);
   CHECK(has(preflight.headers["Access-Control-Allow-Headers"], "Authorization"));
   SseReader sub(server.port(), "/api/events/stream", {{"Origin", "http://app.example"}});
   CHECK(has(sub.head(), "Access-Control-Allow-Origin: http://app.example"));
+}
+
+TEST_CASE("Expect: 100-continue is answered before the body is sent") {
+  TestServer server;
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+  const std::string body = R"({"type":"demo.big","data":")" + std::string(2000, 'x') + R"("})";
+  const std::string head =
+      "POST /api/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  asio::write(socket, asio::buffer(head));
+  std::string got(64, '\0');
+  auto n = socket.read_some(asio::buffer(got));  // must come without sending the body
+  CHECK(got.substr(0, n).starts_with("HTTP/1.1 100 Continue\r\n"));
+  asio::write(socket, asio::buffer(body));
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(socket, buffer, res);
+  CHECK(res.result_int() == 202);
 }

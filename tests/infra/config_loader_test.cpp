@@ -25,11 +25,13 @@ TEST_CASE("defaults, environment, and flags over environment") {
   CHECK(defaults.relay.heartbeat == std::chrono::milliseconds(30000));
   CHECK(defaults.bus == "memory");
 
-  auto cfg = std::get<AppConfig>(load_config(
-      {"--port", "9000", "--heartbeat-ms=250"},
-      env_of({{"RELAY_PORT", "7000"}, {"RELAY_HISTORY", "42"}, {"RELAY_CORS_ORIGINS", "a, b"},
-              {"RELAY_PUBLISH_TOKEN", "s3cret"}, {"RELAY_MAX_PENDING_BYTES", "200000"}}),
-      "t"));
+  auto cfg = std::get<AppConfig>(load_config({"--port", "9000", "--heartbeat-ms=250"},
+                                             env_of({{"RELAY_PORT", "7000"},
+                                                     {"RELAY_HISTORY", "42"},
+                                                     {"RELAY_CORS_ORIGINS", "a, b"},
+                                                     {"RELAY_PUBLISH_TOKEN", "s3cret"},
+                                                     {"RELAY_MAX_PENDING_BYTES", "200000"}}),
+                                             "t"));
   CHECK(cfg.http.port == 9000);
   CHECK(cfg.relay.heartbeat == std::chrono::milliseconds(250));
   CHECK(cfg.relay.history == 42);
@@ -60,10 +62,10 @@ TEST_CASE("bad values are one-line errors with exit code 2 naming the option") {
 TEST_CASE("--help lists every option with its variable and default") {
   auto r = std::get<ConfigExit>(load_config({"--help"}, env_of({}), "1.2.3"));
   CHECK(r.exit_code == 0);
-  for (const char* needle : {"--port", "RELAY_PORT", "(default: 8080)", "RELAY_HEARTBEAT_MS",
-                             "RELAY_HISTORY", "RELAY_MAX_CLIENTS", "RELAY_MAX_PENDING_BYTES",
-                             "RELAY_SHUTDOWN_GRACE_MS", "RELAY_PUBLISH_TOKEN", "RELAY_HOST",
-                             "RELAY_CORS_ORIGINS", "RELAY_BUS", "1.2.3"}) {
+  for (const char* needle :
+       {"--port", "RELAY_PORT", "(default: 8080)", "RELAY_HEARTBEAT_MS", "RELAY_HISTORY",
+        "RELAY_MAX_CLIENTS", "RELAY_MAX_PENDING_BYTES", "RELAY_SHUTDOWN_GRACE_MS",
+        "RELAY_PUBLISH_TOKEN", "RELAY_HOST", "RELAY_CORS_ORIGINS", "RELAY_BUS", "1.2.3"}) {
     CAPTURE(needle);
     CHECK(r.message.find(needle) != std::string::npos);
   }

@@ -12,7 +12,9 @@
 using namespace relay::test;
 
 namespace {
-bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+bool has(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
 
 std::string published_id(const HttpResult& res) {
   REQUIRE(res.status == 202);
@@ -20,10 +22,13 @@ std::string published_id(const HttpResult& res) {
 }
 
 std::string publish_n(std::uint16_t port, int n) {
-  return published_id(publish(port, R"({"type":"demo.seq","data":{"n":)" + std::to_string(n) + "}}"));
+  return published_id(
+      publish(port, R"({"type":"demo.seq","data":{"n":)" + std::to_string(n) + "}}"));
 }
 
-std::string stats(std::uint16_t port) { return http_request(port, http::verb::get, "/api/events/stats").body; }
+std::string stats(std::uint16_t port) {
+  return http_request(port, http::verb::get, "/api/events/stats").body;
+}
 
 relay::infra::AppConfig config_with(auto&& edit) {
   auto c = TestServer::default_config();
@@ -96,9 +101,11 @@ TEST_CASE("unusable ids get system.sse.resync with a reason, then live events") 
   const auto port = server.port();
   const auto oldest_ever = publish_n(port, 0);
   for (int i = 1; i < 10; ++i) publish_n(port, i);
-  struct Case { std::string id, reason; };
-  for (const auto& c : std::vector<Case>{{oldest_ever, "too_old"}, {"abc", "malformed"},
-                                          {"99999999999999-0", "future"}}) {
+  struct Case {
+    std::string id, reason;
+  };
+  for (const auto& c : std::vector<Case>{
+           {oldest_ever, "too_old"}, {"abc", "malformed"}, {"99999999999999-0", "future"}}) {
     CAPTURE(c.id);
     SseReader sub(port, "/api/events/stream?since=" + c.id);
     auto events = sub.until("system.sse.resync");
@@ -136,7 +143,8 @@ TEST_CASE("filters: ?types= exact and prefix.*, ?worker= repeatable; bad filters
 }
 
 TEST_CASE("a heartbeat arrives after the configured silence and not while events flow") {
-  TestServer server(config_with([](auto& c) { c.relay.heartbeat = std::chrono::milliseconds(300); }));
+  TestServer server(
+      config_with([](auto& c) { c.relay.heartbeat = std::chrono::milliseconds(300); }));
   const auto port = server.port();
   SseReader sub(port, "/api/events/stream");
   sub.until("connected");
@@ -152,8 +160,10 @@ TEST_CASE("a heartbeat arrives after the configured silence and not while events
   while (events < 12) {
     auto ev = sub.next();
     REQUIRE(ev);
-    if (ev->event == "heartbeat") ++heartbeats;
-    else ++events;
+    if (ev->event == "heartbeat")
+      ++heartbeats;
+    else
+      ++events;
   }
   producer.join();
   CHECK(heartbeats == 0);
@@ -205,7 +215,8 @@ TEST_CASE("a subscriber that stops reading is evicted while 100 others get all 5
     http::request<http::string_body> req{http::verb::post, "/api/events", 11};
     req.set(http::field::host, "x");
     req.set(http::field::content_type, "application/json");
-    req.body() = R"({"type":"demo.seq","data":{"n":)" + std::to_string(n) + R"(,"pad":")" + pad + "\"}}";
+    req.body() =
+        R"({"type":"demo.seq","data":{"n":)" + std::to_string(n) + R"(,"pad":")" + pad + "\"}}";
     req.prepare_payload();
     http::write(producer, req);
     http::response<http::string_body> res;
@@ -239,8 +250,10 @@ TEST_CASE("stop: every subscriber gets every accepted event, then shutdown, then
     for (int n = 0; !stop_producing; ++n) {
       try {
         auto res = publish(port, R"({"type":"demo.seq","data":{"n":)" + std::to_string(n) + "}}");
-        if (res.status == 202) accepted.push_back(published_id(res));
-        else break;
+        if (res.status == 202)
+          accepted.push_back(published_id(res));
+        else
+          break;
       } catch (const std::exception&) {
         break;  // the listener is gone
       }
@@ -258,7 +271,8 @@ TEST_CASE("stop: every subscriber gets every accepted event, then shutdown, then
     CHECK(events.back().event == "system.sse.shutdown");
     CHECK(has(events.back().data, R"("reason":"shutdown","reconnect_ms":)"));
     std::vector<std::string> ids;
-    for (auto& ev : events) if (!ev.id.empty()) ids.push_back(ev.id);
+    for (auto& ev : events)
+      if (!ev.id.empty()) ids.push_back(ev.id);
     CHECK(ids == accepted);
     CHECK_FALSE(reader->next().has_value());
     CHECK(reader->closed());

@@ -17,8 +17,14 @@ TEST_CASE("strings are escaped for JSON") {
 
 TEST_CASE("objects are written field by field, empty optional strings as null") {
   std::string out;
-  JsonObjectWriter(out).string("a", "x").number("b", -2).unsigned_number("c", 3).boolean("d", true)
-      .string_or_null("e", "").raw("f", "[1]").close();
+  JsonObjectWriter(out)
+      .string("a", "x")
+      .number("b", -2)
+      .unsigned_number("c", 3)
+      .boolean("d", true)
+      .string_or_null("e", "")
+      .raw("f", "[1]")
+      .close();
   CHECK(out == R"({"a":"x","b":-2,"c":3,"d":true,"e":null,"f":[1]})");
 }
 

@@ -17,7 +17,8 @@ PublishRequestError error_of(std::string_view body) {
 }  // namespace
 
 TEST_CASE("a valid publish keeps type, minified data and key") {
-  auto r = parse_publish_request(R"({ "type": "demo.tick", "data": { "n" : [1, 2] }, "key": "k1" })");
+  auto r =
+      parse_publish_request(R"({ "type": "demo.tick", "data": { "n" : [1, 2] }, "key": "k1" })");
   REQUIRE(std::holds_alternative<PublishRequest>(r));
   const auto& p = std::get<PublishRequest>(r);
   CHECK(p.type == "demo.tick");
@@ -55,7 +56,8 @@ TEST_CASE("event type rules") {
 }
 
 TEST_CASE("the envelope carries id, type, time, subject, traceparent and data") {
-  auto json = encode_envelope({{1795472086313, 2}, "demo", 1795472086313, "worker/w-1", "", R"({"a":1})"});
+  auto json =
+      encode_envelope({{1795472086313, 2}, "demo", 1795472086313, "worker/w-1", "", R"({"a":1})"});
   CHECK(json == R"({"id":"1795472086313-2","type":"demo","time":"2026-11-23T22:14:46.313Z",)"
                 R"("subject":"worker/w-1","traceparent":null,"data":{"a":1}})");
 }

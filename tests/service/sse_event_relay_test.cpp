@@ -2,11 +2,11 @@
 
 #include <cstdio>
 
+#include <doctest/doctest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <doctest/doctest.h>
 
 using namespace relay;
 using namespace relay::service;
@@ -38,7 +38,8 @@ struct Fixture {
   ~Fixture() { std::fclose(sink); }
 
   std::unique_ptr<Subscription> subscribe(std::optional<std::string> last = std::nullopt) {
-    auto r = relay->subscribe({std::get<SubscriptionFilter>(SubscriptionFilter::parse({}, {})), last});
+    auto r =
+        relay->subscribe({std::get<SubscriptionFilter>(SubscriptionFilter::parse({}, {})), last});
     REQUIRE(std::holds_alternative<std::unique_ptr<Subscription>>(r));
     return std::move(std::get<std::unique_ptr<Subscription>>(r));
   }
@@ -84,14 +85,17 @@ TEST_CASE("publish wakes an idle subscriber; wait returns on the heartbeat deadl
   auto sub = fx.subscribe();
   sub->batch_written(sub->next_batch());
   std::vector<std::string> seen;
-  asio::co_spawn(fx.io, [&]() -> asio::awaitable<void> {
-    for (int i = 0; i < 2; ++i) {
-      co_await sub->wait();
-      auto b = sub->next_batch();
-      seen.push_back(text_of(b));
-      sub->batch_written(b);
-    }
-  }, asio::detached);
+  asio::co_spawn(
+      fx.io,
+      [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 2; ++i) {
+          co_await sub->wait();
+          auto b = sub->next_batch();
+          seen.push_back(text_of(b));
+          sub->batch_written(b);
+        }
+      },
+      asio::detached);
   fx.io.poll();
   CHECK(seen.empty());  // idle: nothing to write yet
   fx.publish("demo.a");
@@ -112,7 +116,8 @@ TEST_CASE("reconnecting with a retained id replays exactly the missed events") {
   auto replay = sub->next_batch();  // preamble and the replay go out in one write
   CHECK(replay.event_frames == 2);
   CHECK(text_of(replay).starts_with("retry: "));
-  CHECK(text_of(replay).find("id: " + b.to_string()) < text_of(replay).find("id: " + c.to_string()));
+  CHECK(text_of(replay).find("id: " + b.to_string()) <
+        text_of(replay).find("id: " + c.to_string()));
   CHECK(text_of(replay).find("id: " + a.to_string()) == std::string::npos);
 }
 
@@ -182,10 +187,13 @@ TEST_CASE("stop flushes pending frames, then sends a jittered shutdown, then com
   sub->batch_written(sub->next_batch());
   fx.publish("t");
   bool stopped = false;
-  asio::co_spawn(fx.io, [&]() -> asio::awaitable<void> {
-    co_await fx.relay->stop();
-    stopped = true;
-  }, asio::detached);
+  asio::co_spawn(
+      fx.io,
+      [&]() -> asio::awaitable<void> {
+        co_await fx.relay->stop();
+        stopped = true;
+      },
+      asio::detached);
   fx.io.poll();
   CHECK_FALSE(stopped);
   CHECK(std::holds_alternative<Rejection>(fx.relay->publish({"t", "{}", "", "", "", ""})));
@@ -218,10 +226,13 @@ TEST_CASE("stop closes subscribers still writing when the grace runs out") {
   stuck->on_evict([&] { closed = true; });
   (void)stuck->next_batch();  // a write that never completes
   bool stopped = false;
-  asio::co_spawn(fx.io, [&]() -> asio::awaitable<void> {
-    co_await fx.relay->stop();
-    stopped = true;
-  }, asio::detached);
+  asio::co_spawn(
+      fx.io,
+      [&]() -> asio::awaitable<void> {
+        co_await fx.relay->stop();
+        stopped = true;
+      },
+      asio::detached);
   fx.io.run_for(std::chrono::milliseconds(100));
   CHECK(closed);
   CHECK(stuck->eviction() == EvictionReason::shutdown_timeout);

@@ -41,7 +41,8 @@ inline HttpResult http_request(std::uint16_t port, http::verb method, const std:
   socket.connect({asio::ip::make_address("127.0.0.1"), port});
   http::request<http::string_body> req{method, target, 11};
   req.set(http::field::host, "127.0.0.1");
-  if (!content_type.empty() && method == http::verb::post) req.set(http::field::content_type, content_type);
+  if (!content_type.empty() && method == http::verb::post)
+    req.set(http::field::content_type, content_type);
   for (auto& [k, v] : headers) req.set(k, v);
   req.body() = body;
   req.prepare_payload();
@@ -52,14 +53,16 @@ inline HttpResult http_request(std::uint16_t port, http::verb method, const std:
   http::read(socket, buffer, parser);
   HttpResult result;
   result.status = static_cast<int>(parser.get().result_int());
-  for (auto& field : parser.get()) result.headers[std::string(field.name_string())] = std::string(field.value());
+  for (auto& field : parser.get())
+    result.headers[std::string(field.name_string())] = std::string(field.value());
   result.body = parser.get().body();
   return result;
 }
 
 inline HttpResult publish(std::uint16_t port, const std::string& body,
                           std::map<std::string, std::string> headers = {}) {
-  return http_request(port, http::verb::post, "/api/events", body, "application/json", std::move(headers));
+  return http_request(port, http::verb::post, "/api/events", body, "application/json",
+                      std::move(headers));
 }
 
 /// One parsed SSE event.
@@ -79,7 +82,8 @@ class SseReader {
     socket_.open(tcp::v4());
     if (rcvbuf > 0) socket_.set_option(asio::socket_base::receive_buffer_size(rcvbuf));
     socket_.connect({asio::ip::make_address("127.0.0.1"), port});
-    std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
+    std::string req =
+        "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
     for (auto& [k, v] : headers) req += k + ": " + v + "\r\n";
     req += "\r\n";
     asio::write(socket_, asio::buffer(req));
@@ -99,7 +103,8 @@ class SseReader {
   [[nodiscard]] bool closed() const { return closed_; }
   /// Everything left unparsed (for responses that are not streams).
   [[nodiscard]] std::string rest() {
-    while (fill()) {}
+    while (fill()) {
+    }
     return buffer_;
   }
 
@@ -126,9 +131,12 @@ class SseReader {
       std::string field = line.substr(0, colon);
       std::string value = colon == std::string::npos ? "" : line.substr(colon + 1);
       if (!value.empty() && value[0] == ' ') value.erase(0, 1);
-      if (field == "id") ev.id = value;
-      else if (field == "event") ev.event = value;
-      else if (field == "retry") ev.retry = std::stoi(value);
+      if (field == "id")
+        ev.id = value;
+      else if (field == "event")
+        ev.event = value;
+      else if (field == "retry")
+        ev.retry = std::stoi(value);
       else if (field == "data") {
         if (data_lines++ > 0) ev.data += '\n';
         ev.data += value;

@@ -23,8 +23,10 @@ class TestServer {
     config_.http.host = "127.0.0.1";
     sink_ = std::fopen("/dev/null", "w");
     logger_ = std::make_unique<service::Logger>(sink_, service::LogLevel::error);
-    relay_ = std::make_unique<service::SseEventRelay>(io_.get_executor(), config_.relay, clock_, *logger_);
-    http_ = std::make_unique<infra::HttpServer>(io_.get_executor(), config_.http, *relay_, *logger_);
+    relay_ = std::make_unique<service::SseEventRelay>(io_.get_executor(), config_.relay, clock_,
+                                                      *logger_);
+    http_ =
+        std::make_unique<infra::HttpServer>(io_.get_executor(), config_.http, *relay_, *logger_);
     host_ = std::make_unique<service::ServiceHost>(
         io_, *logger_, std::vector<service::HostedService*>{relay_.get(), http_.get()});
     std::promise<void> started;
