@@ -13,7 +13,7 @@ build_pkgs=(
   libboost-url1.81-dev      # query-string parsing for /api/events/stream
   libsimdjson-dev libfmt-dev doctest-dev
 )
-test_pkgs=(nodejs npm procps nginx-light)
+test_pkgs=(nodejs npm nginx-light)
 
 pkgs=("${build_pkgs[@]}")
 if [[ "$profile" == "test" ]]; then pkgs+=("${test_pkgs[@]}"); fi
