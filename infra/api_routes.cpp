@@ -34,7 +34,8 @@ bool same_secret(std::string_view given, std::string_view expected) {
 
 // Methods allowed on each known path, for 405 answers.
 std::string_view allowed_methods(std::string_view path) {
-  if (path == route::publish) return "POST, OPTIONS";
+  if (path == route::publish || path == route::domain_events) return "POST, OPTIONS";
+  if (path == route::workers || path.starts_with(route::worker_prefix)) return "GET, OPTIONS";
   if (path == route::stream || path == route::stats || path == route::metrics ||
       path == route::healthz || path == route::readyz || path == route::index) {
     return "GET, OPTIONS";
@@ -96,12 +97,20 @@ Response ApiRoutes::dispatch(const Request& req) {
       return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
                            metrics_text(relay_));
     }
+    if (path == route::workers) return workers_.read(req, "");
+    if (path.starts_with(route::worker_prefix) && path.size() > route::worker_prefix.size()) {
+      return workers_.read(req, path.substr(route::worker_prefix.size()));
+    }
     if (path == route::index) {
       return make_response(req, http::status::ok, "text/html; charset=utf-8",
                            std::string(index_page));
     }
   }
   if (method == http::verb::post && path == route::publish) return publish(req);
+  if (method == http::verb::post && path == route::domain_events) {
+    if (auto denied = check_publish_token(req)) return std::move(*denied);
+    return workers_.ingest(req);
+  }
 
   if (auto allow = allowed_methods(path); !allow.empty()) {
     auto res = problem_response(

@@ -2,6 +2,7 @@
 // The request/response routes (everything except the SSE stream itself).
 #include "infra/app_config.hpp"
 #include "infra/http_types.hpp"
+#include "infra/worker_routes.hpp"
 #include "service/logger.hpp"
 #include "service/sse_event_relay.hpp"
 
@@ -16,6 +17,9 @@ inline constexpr std::string_view metrics = "/metrics";
 inline constexpr std::string_view healthz = "/healthz";
 inline constexpr std::string_view readyz = "/readyz";
 inline constexpr std::string_view index = "/";
+inline constexpr std::string_view domain_events = "/api/domain-events";
+inline constexpr std::string_view workers = "/api/workers";
+inline constexpr std::string_view worker_prefix = "/api/workers/";
 }  // namespace route
 
 /// The path of a request target, without its query.
@@ -23,8 +27,9 @@ std::string_view target_path(std::string_view target);
 
 class ApiRoutes {
  public:
-  ApiRoutes(const HttpConfig& config, service::SseEventRelay& relay, service::Logger& logger)
-      : config_(config), relay_(relay), logger_(logger) {}
+  ApiRoutes(const HttpConfig& config, service::SseEventRelay& relay,
+            service::WorkerIngest& ingest, service::Logger& logger)
+      : config_(config), relay_(relay), workers_(config, ingest), logger_(logger) {}
 
   /// Answers one request. CORS headers are added here for every route.
   Response handle(const Request& req);
@@ -39,6 +44,7 @@ class ApiRoutes {
 
   const HttpConfig& config_;
   service::SseEventRelay& relay_;
+  WorkerRoutes workers_;
   service::Logger& logger_;
 };
 

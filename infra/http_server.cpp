@@ -29,12 +29,13 @@ using tcp = asio::ip::tcp;
 namespace ptype = proto::problem_type;
 
 HttpServer::HttpServer(asio::any_io_executor executor, HttpConfig config,
-                       service::SseEventRelay& relay, service::Logger& logger)
+                       service::SseEventRelay& relay, service::WorkerIngest& ingest,
+                       service::Logger& logger)
     : executor_(std::move(executor)),
       config_(std::move(config)),
       relay_(relay),
       logger_(logger),
-      routes_(config_, relay_, logger_),
+      routes_(config_, relay_, ingest, logger_),
       acceptor_(executor_) {}
 
 void HttpServer::start() {

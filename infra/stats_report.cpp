@@ -50,6 +50,7 @@ std::string stats_json(const service::SseEventRelay& relay) {
       .unsigned_number("subscriptions_total", s.subscriptions_total)
       .unsigned_number("events_published", s.events_published)
       .unsigned_number("events_broadcast", s.events_broadcast)
+      .unsigned_number("events_silent", s.events_silent)
       .unsigned_number("deliveries", s.deliveries)
       .unsigned_number("bytes_written", s.bytes_written)
       .unsigned_number("conflated", s.conflated)

@@ -20,6 +20,10 @@ inline constexpr std::string_view too_many_subscribers =
     "urn:sse-relay:problem:too-many-subscribers";
 inline constexpr std::string_view draining = "urn:sse-relay:problem:draining";
 inline constexpr std::string_view bad_request = "urn:sse-relay:problem:bad-request";
+inline constexpr std::string_view unknown_worker = "urn:sse-relay:problem:unknown-worker";
+inline constexpr std::string_view duplicate_worker = "urn:sse-relay:problem:duplicate-worker";
+inline constexpr std::string_view worker_terminated = "urn:sse-relay:problem:worker-terminated";
+inline constexpr std::string_view invalid_transition = "urn:sse-relay:problem:invalid-transition";
 }  // namespace problem_type
 
 /// One problem answer. `pointer` is the JSON Pointer of the offending field, if any.
@@ -29,6 +33,7 @@ struct Problem {
   std::string title;
   std::string detail;
   std::string pointer;
+  long long index = -1;  ///< Batch item the problem is about; -1 for none.
 
   /// The problem+json body.
   [[nodiscard]] std::string to_json() const;

@@ -17,7 +17,8 @@ PlannedBatch plan_batch(const FrameLog& log, LogPosition cursor, const Subscript
   LogPosition position = cursor;
   for (; position < end; ++position) {
     const auto& entry = log.at(position);
-    if (!filter.matches(entry.type, entry.worker_id)) continue;
+    // Silent entries (events folded without a notification) hold a position, no bytes.
+    if (entry.frame->empty() || !filter.matches(entry.type, entry.worker_id)) continue;
     if (!window.empty() && (window.size() >= limits.max_frames ||
                             window_bytes + entry.frame->size() > limits.max_bytes)) {
       break;

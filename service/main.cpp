@@ -11,6 +11,7 @@
 #include "infra/system_clock.hpp"
 #include "service/service_host.hpp"
 #include "service/sse_event_relay.hpp"
+#include "service/worker_ingest.hpp"
 
 int main(int argc, char** argv) {
   using namespace relay;
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   service::Logger logger(stdout, config.log_level);
   infra::SystemClock clock;
   service::SseEventRelay relay(io.get_executor(), config.relay, clock, logger);
-  infra::HttpServer http(io.get_executor(), config.http, relay, logger);
+  service::WorkerIngest ingest(relay, config.relay.history);
+  infra::HttpServer http(io.get_executor(), config.http, relay, ingest, logger);
   return service::ServiceHost(io, logger, {&relay, &http}).run();
 }

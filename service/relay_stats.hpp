@@ -19,6 +19,7 @@ struct RelayStats {
   std::uint64_t subscriptions_total = 0;  ///< Streams ever opened.
   std::uint64_t events_published = 0;     ///< Events accepted into the log.
   std::uint64_t events_broadcast = 0;     ///< Events fanned out to the subscribers.
+  std::uint64_t events_silent = 0;        ///< Accepted events that changed nothing to broadcast.
   std::uint64_t deliveries = 0;           ///< Event frames written, summed over subscribers.
   std::uint64_t bytes_written = 0;        ///< Stream bytes written, relay events included.
   std::uint64_t conflated = 0;            ///< Frames skipped because a newer one had their key.

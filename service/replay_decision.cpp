@@ -12,6 +12,10 @@ ReplayDecision decide_replay(std::optional<std::string_view> last_event_id, cons
   };
   const auto id = domain::EventId::parse(*last_event_id);
   if (!id) return resync("malformed");
+  if (*id == domain::EventId{0, 0}) {
+    if (log.has_trimmed()) return resync("too_old");
+    return {ReplayDecision::Kind::replay, log.begin_position(), {}, {}};
+  }
   if (log.empty()) return resync("unknown");
   if (log.newest().id < *id) return resync("future");
   if (*id < log.oldest().id) return resync(log.has_trimmed() ? "too_old" : "unknown");

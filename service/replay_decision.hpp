@@ -23,6 +23,8 @@ struct ReplayDecision {
 };
 
 /// Decides for `last_event_id` (nullopt or empty: none given) against the log's contents.
+/// "0-0" means "before the first event" (the read model's last_event_id while nothing was
+/// folded): everything retained is replayed unless the log has already trimmed some.
 ReplayDecision decide_replay(std::optional<std::string_view> last_event_id, const FrameLog& log);
 
 }  // namespace relay::service

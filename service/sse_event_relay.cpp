@@ -60,6 +60,16 @@ std::variant<domain::EventId, Rejection> SseEventRelay::publish(const domain::No
   return id;
 }
 
+std::variant<domain::EventId, Rejection> SseEventRelay::record_silent() {
+  if (stopping_) return Rejection{503, "draining"};
+  static const auto no_frame = std::make_shared<const std::string>();
+  const auto id = ids_.next(clock_.now_unix_ms());
+  log_.append(id, {}, {}, {}, no_frame);
+  ++stats_.events_silent;
+  evict_slow_writers();  // the append may have trimmed a lagging writer's next entry
+  return id;
+}
+
 std::variant<std::unique_ptr<Subscription>, Rejection> SseEventRelay::subscribe(
     SubscribeRequest request) {
   if (stopping_) {

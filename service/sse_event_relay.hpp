@@ -55,6 +55,11 @@ class SseEventRelay final : public HostedService {
   /// Assigns the next id, encodes the frame once, appends it and wakes idle subscribers.
   std::variant<domain::EventId, Rejection> publish(const domain::Notification& notification);
 
+  /// Takes the next id for an accepted event that changes nothing subscribers see (a
+  /// stale sample, a repeated status): it holds a position in the log, so a client resuming
+  /// from this id resumes exactly, but has no frame.
+  std::variant<domain::EventId, Rejection> record_silent();
+
   /// Opens a subscription positioned by its Last-Event-ID (replay, resync or live).
   std::variant<std::unique_ptr<Subscription>, Rejection> subscribe(SubscribeRequest request);
 

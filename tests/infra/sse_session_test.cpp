@@ -301,7 +301,8 @@ TEST_CASE("a taken port is a start-up error naming it") {
     [[nodiscard]] std::uint64_t now_unix_ms() const override { return 0; }
   } clock;
   relay::service::SseEventRelay relay(io.get_executor(), {}, clock, quiet);
-  relay::infra::HttpServer http(io.get_executor(), cfg, relay, quiet);
+  relay::service::WorkerIngest ingest(relay, 10);
+  relay::infra::HttpServer http(io.get_executor(), cfg, relay, ingest, quiet);
   try {
     http.start();
     FAIL("start should have thrown");

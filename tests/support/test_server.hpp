@@ -14,6 +14,7 @@
 #include "infra/system_clock.hpp"
 #include "service/service_host.hpp"
 #include "service/sse_event_relay.hpp"
+#include "service/worker_ingest.hpp"
 
 namespace relay::test {
 
@@ -25,8 +26,9 @@ class TestServer {
     logger_ = std::make_unique<service::Logger>(sink_, service::LogLevel::error);
     relay_ = std::make_unique<service::SseEventRelay>(io_.get_executor(), config_.relay, clock_,
                                                       *logger_);
-    http_ =
-        std::make_unique<infra::HttpServer>(io_.get_executor(), config_.http, *relay_, *logger_);
+    ingest_ = std::make_unique<service::WorkerIngest>(*relay_, config_.relay.history);
+    http_ = std::make_unique<infra::HttpServer>(io_.get_executor(), config_.http, *relay_, *ingest_,
+                                                *logger_);
     host_ = std::make_unique<service::ServiceHost>(
         io_, *logger_, std::vector<service::HostedService*>{relay_.get(), http_.get()});
     std::promise<void> started;
@@ -69,6 +71,7 @@ class TestServer {
   std::FILE* sink_ = nullptr;
   std::unique_ptr<service::Logger> logger_;
   std::unique_ptr<service::SseEventRelay> relay_;
+  std::unique_ptr<service::WorkerIngest> ingest_;
   std::unique_ptr<infra::HttpServer> http_;
   std::unique_ptr<service::ServiceHost> host_;
   std::thread thread_;

@@ -1,0 +1,130 @@
+#include "domain/worker_registry.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace relay::domain {
+
+bool transition_allowed(WorkerStatus from, WorkerStatus to) {
+  using S = WorkerStatus;
+  if (from == to || from == S::terminated) return false;
+  if (to == S::terminated) return true;
+  switch (from) {
+    case S::pending: return to == S::provisioning || to == S::running || to == S::stopping || to == S::stopped;
+    case S::provisioning: return to == S::running || to == S::stopping || to == S::stopped;
+    case S::running: return to == S::stopping || to == S::stopped;
+    case S::stopping: return to == S::stopped;
+    case S::stopped: return to == S::pending || to == S::provisioning || to == S::running;
+    case S::terminated: return false;
+  }
+  return false;
+}
+
+const Worker* WorkerRegistry::find(std::string_view worker_id) const {
+  auto it = workers_.find(worker_id);
+  return it == workers_.end() ? nullptr : &it->second;
+}
+
+std::optional<EventRejection> WorkerRegistry::check(const DomainEvent& event) const {
+  const auto& id = worker_id_of(event);
+  const Worker* worker = find(id);
+  if (const auto* created = std::get_if<WorkerCreated>(&event)) {
+    if (worker) {
+      return EventRejection{409, "duplicate_worker", fmt::format("worker '{}' already exists", id)};
+    }
+    if (created->status == WorkerStatus::terminated) {
+      return EventRejection{422, "invalid_transition",
+                            fmt::format("worker '{}' cannot be created terminated", id)};
+    }
+    return std::nullopt;
+  }
+  if (!worker) {
+    return EventRejection{409, "unknown_worker", fmt::format("worker '{}' does not exist", id)};
+  }
+  if (worker->status == WorkerStatus::terminated) {
+    return EventRejection{409, "worker_terminated", fmt::format("worker '{}' is terminated", id)};
+  }
+  if (const auto* update = std::get_if<WorkerStatusUpdated>(&event)) {
+    if (update->status != worker->status && !transition_allowed(worker->status, update->status)) {
+      return EventRejection{422, "invalid_transition",
+                            fmt::format("worker '{}' cannot go from {} to {}", id,
+                                        to_string(worker->status), to_string(update->status))};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::pair<std::size_t, EventRejection>> WorkerRegistry::check_batch(
+    std::span<const DomainEvent> events) const {
+  // A scratch registry with copies of just the workers the batch touches.
+  WorkerRegistry scratch;
+  for (const auto& event : events) {
+    const auto& id = worker_id_of(event);
+    if (auto it = workers_.find(id); it != workers_.end()) scratch.workers_.insert(*it);
+  }
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (auto rejection = scratch.check(events[i])) return std::pair{i, std::move(*rejection)};
+    scratch.apply(events[i]);
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+void touch(Worker& w, std::uint64_t at_ms) {
+  w.updated_at_ms = std::max(w.updated_at_ms, at_ms);
+  ++w.version;
+}
+
+}  // namespace
+
+std::optional<WorkerNotice> WorkerRegistry::apply(const DomainEvent& event) {
+  if (const auto* e = std::get_if<WorkerCreated>(&event)) {
+    Worker w;
+    w.worker_id = e->worker_id;
+    w.name = e->name;
+    w.region = e->region;
+    w.instance_type = e->instance_type;
+    w.status = e->status;
+    w.created_at_ms = e->created_at_ms;
+    w.updated_at_ms = e->created_at_ms;
+    w.version = 1;
+    auto& stored = workers_.insert_or_assign(w.worker_id, std::move(w)).first->second;
+    return WorkerCreatedNotice{stored};
+  }
+  auto it = workers_.find(worker_id_of(event));
+  if (it == workers_.end()) return std::nullopt;  // check() refuses these; nothing to fold
+  Worker& w = it->second;
+
+  if (const auto* e = std::get_if<WorkerStatusUpdated>(&event)) {
+    if (e->status == w.status) return std::nullopt;
+    const auto previous = w.status;
+    w.status = e->status;
+    if (e->status == WorkerStatus::terminated) w.terminated_at_ms = e->updated_at_ms;
+    touch(w, e->updated_at_ms);
+    return WorkerStatusNotice{w.worker_id, w.status, previous, e->updated_at_ms};
+  }
+  if (const auto* e = std::get_if<WorkerTelemetryUpdated>(&event)) {
+    if (w.metrics && e->metrics.collected_at_ms <= w.metrics->collected_at_ms) return std::nullopt;
+    w.metrics = e->metrics;
+    touch(w, e->metrics.collected_at_ms);
+    return WorkerMetricsNotice{w.worker_id, e->metrics};
+  }
+  if (const auto* e = std::get_if<WorkerLabsUpdated>(&event)) {
+    if (w.labs_synchronized_at_ms != 0 && e->synchronized_at_ms <= w.labs_synchronized_at_ms) {
+      return std::nullopt;
+    }
+    w.labs = e->labs;
+    w.labs_synchronized_at_ms = e->synchronized_at_ms;
+    touch(w, e->synchronized_at_ms);
+    return WorkerLabsNotice{w.worker_id, w.labs, e->synchronized_at_ms};
+  }
+  const auto& e = std::get<WorkerTerminated>(event);
+  w.status = WorkerStatus::terminated;
+  w.terminated_at_ms = e.terminated_at_ms;
+  touch(w, e.terminated_at_ms);
+  return WorkerTerminatedNotice{w.worker_id, e.reason, e.terminated_at_ms};
+}
+
+}  // namespace relay::domain

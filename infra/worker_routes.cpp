@@ -1,0 +1,125 @@
+#include "infra/worker_routes.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+#include <fmt/format.h>
+
+#include "infra/http_responses.hpp"
+#include "proto/json_writer.hpp"
+#include "proto/worker_json.hpp"
+
+namespace relay::infra {
+
+namespace http = boost::beast::http;
+namespace ptype = proto::problem_type;
+
+namespace {
+
+/// Most events one request may carry.
+constexpr std::size_t max_batch_items = 1000;
+
+std::string_view problem_type_for(const std::string& code) {
+  if (code == "unknown_worker") return ptype::unknown_worker;
+  if (code == "duplicate_worker") return ptype::duplicate_worker;
+  if (code == "worker_terminated") return ptype::worker_terminated;
+  if (code == "invalid_transition") return ptype::invalid_transition;
+  return ptype::draining;
+}
+
+}  // namespace
+
+Response WorkerRoutes::ingest(const Request& req) {
+  proto::BodyShape shape;
+  if (has_media_type(req, "application/cloudevents+json")) {
+    shape = proto::BodyShape::single;
+  } else if (has_media_type(req, "application/cloudevents-batch+json")) {
+    shape = proto::BodyShape::batch;
+  } else if (has_media_type(req, "application/json")) {
+    shape = proto::BodyShape::either;
+  } else {
+    return problem_response(
+        req, {415, ptype::unsupported_media_type, "Unsupported Media Type",
+              fmt::format("POST /api/domain-events takes application/cloudevents+json, "
+                          "application/cloudevents-batch+json or application/json, got '{}'",
+                          std::string_view(req[http::field::content_type])),
+              ""});
+  }
+  auto parsed = proto::parse_cloudevents(req.body(), shape, max_batch_items);
+  if (auto* error = std::get_if<proto::IngestError>(&parsed)) {
+    proto::Problem problem{400, error->invalid_json ? ptype::invalid_json : ptype::invalid_field,
+                           error->invalid_json ? "Invalid JSON" : "Invalid Field", "", error->pointer};
+    problem.index = error->index ? static_cast<long long>(*error->index) : -1;
+    problem.detail = error->pointer.empty() ? error->detail
+                                            : fmt::format("{} {}", error->pointer, error->detail);
+    if (error->index) problem.detail = fmt::format("item {}: {}", *error->index, problem.detail);
+    return problem_response(req, problem);
+  }
+  const auto& items = std::get<proto::ParsedEvents>(parsed).items;
+  const bool batch = std::get<proto::ParsedEvents>(parsed).batch;
+  auto outcome = ingest_.ingest(items, req["traceparent"].size() == 55 ? req["traceparent"] : "");
+  if (auto* rejected = std::get_if<service::IngestRejection>(&outcome)) {
+    proto::Problem problem{rejected->status, problem_type_for(rejected->code),
+                           rejected->status == 503 ? "Service Unavailable"
+                           : rejected->status == 422 ? "Unprocessable Content"
+                                                     : "Conflict",
+                           batch ? fmt::format("item {}: {}", rejected->index, rejected->detail)
+                                 : rejected->detail,
+                           ""};
+    if (rejected->status != 503) {
+      const bool status_field = rejected->code == "invalid_transition" &&
+                                std::holds_alternative<domain::WorkerStatusUpdated>(items[rejected->index].event);
+      problem.pointer = fmt::format("{}/data/{}", batch ? fmt::format("/{}", rejected->index) : "",
+                                    status_field ? "status" : "worker_id");
+      if (batch) problem.index = static_cast<long long>(rejected->index);
+    }
+    auto res = problem_response(req, problem);
+    if (rejected->status == 503) res.set(http::field::retry_after, "1");
+    return res;
+  }
+  std::string ids = "[";
+  for (const auto& id : std::get<std::vector<domain::EventId>>(outcome)) {
+    if (ids.size() > 1) ids.push_back(',');
+    proto::append_json_string(ids, id.to_string());
+  }
+  ids.push_back(']');
+  std::string body;
+  proto::JsonObjectWriter(body).raw("ids", ids).close();
+  return json_response(req, http::status::accepted, std::move(body));
+}
+
+Response WorkerRoutes::read(const Request& req, std::string_view worker_id) {
+  const auto last = ingest_.last_event_id().to_string();
+  // Every fold moves the log's newest id, so it is a validator of both documents.
+  const auto etag = fmt::format("\"{}{}\"", worker_id.empty() ? "workers-" : "worker-", last);
+  auto finish = [&](Response res) {
+    res.set("X-Last-Event-ID", last);
+    res.set(http::field::etag, etag);
+    return res;
+  };
+  if (auto inm = req[http::field::if_none_match]; !inm.empty() && (inm == etag || inm == "*")) {
+    return finish(make_response(req, http::status::not_modified, "application/json", ""));
+  }
+  std::string body;
+  proto::JsonObjectWriter w(body);
+  w.string("last_event_id", last);
+  if (worker_id.empty()) {
+    std::string workers = "[";
+    for (const auto& [id, worker] : ingest_.registry().workers()) {
+      if (workers.size() > 1) workers.push_back(',');
+      workers += proto::encode_worker(worker);
+    }
+    workers.push_back(']');
+    w.raw("workers", workers);
+  } else {
+    const auto* worker = ingest_.registry().find(worker_id);
+    if (!worker) {
+      return problem_response(req, {404, ptype::not_found, "Not Found",
+                                    fmt::format("worker '{}' does not exist", worker_id), ""});
+    }
+    w.raw("worker", proto::encode_worker(*worker));
+  }
+  w.close();
+  return finish(json_response(req, http::status::ok, std::move(body)));
+}
+
+}  // namespace relay::infra

@@ -1,0 +1,84 @@
+#include "service/worker_ingest.hpp"
+
+#include <optional>
+
+#include "proto/worker_json.hpp"
+
+namespace relay::service {
+
+WorkerIngest::WorkerIngest(SseEventRelay& relay, std::size_t idempotency_window)
+    : relay_(relay), window_(idempotency_window) {}
+
+domain::EventId WorkerIngest::last_event_id() const {
+  return relay_.log().empty() ? domain::EventId{0, 0} : relay_.log().newest().id;
+}
+
+void WorkerIngest::remember(std::string key, domain::EventId id) {
+  if (window_ == 0) return;
+  if (seen_order_.size() == window_) {
+    seen_.erase(seen_order_.front());
+    seen_order_.pop_front();
+  }
+  seen_.emplace(key, id);
+  seen_order_.push_back(std::move(key));
+}
+
+std::variant<std::vector<domain::EventId>, IngestRejection> WorkerIngest::ingest(
+    const std::vector<proto::IngestItem>& items, std::string_view traceparent) {
+  if (relay_.stopping()) return IngestRejection{503, "draining", 0, "the relay is shutting down"};
+
+  // Which items are retries: of an earlier request (known id) or of an earlier item.
+  std::vector<std::string> keys;
+  std::vector<std::optional<domain::EventId>> known(items.size());
+  std::vector<std::optional<std::size_t>> same_as(items.size());
+  std::unordered_map<std::string_view, std::size_t> first_in_batch;
+  std::vector<domain::DomainEvent> fresh;
+  std::vector<std::size_t> fresh_index;
+  keys.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    keys.push_back(items[i].source + '\x1f' + items[i].id);
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (auto it = seen_.find(keys[i]); it != seen_.end()) {
+      known[i] = it->second;
+    } else if (auto [it2, inserted] = first_in_batch.emplace(keys[i], i); !inserted) {
+      same_as[i] = it2->second;
+    } else {
+      fresh.push_back(items[i].event);
+      fresh_index.push_back(i);
+    }
+  }
+  if (auto rejection = registry_.check_batch(fresh)) {
+    auto& [at, why] = *rejection;
+    return IngestRejection{why.status, why.code, fresh_index[at], why.reason};
+  }
+
+  std::vector<domain::EventId> ids;
+  ids.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (known[i]) {
+      ids.push_back(*known[i]);
+      continue;
+    }
+    if (same_as[i]) {
+      ids.push_back(ids[*same_as[i]]);
+      continue;
+    }
+    auto notice = registry_.apply(items[i].event);
+    std::variant<domain::EventId, Rejection> outcome;
+    if (notice) {
+      auto notification = proto::encode_worker_notice(*notice);
+      notification.traceparent = traceparent;
+      outcome = relay_.publish(notification);
+    } else {
+      outcome = relay_.record_silent();
+    }
+    // The relay refuses only while stopping, which was checked above on this same thread.
+    const auto id = std::get<domain::EventId>(outcome);
+    ids.push_back(id);
+    remember(keys[i], id);
+  }
+  return ids;
+}
+
+}  // namespace relay::service

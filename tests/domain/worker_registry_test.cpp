@@ -1,0 +1,124 @@
+#include "domain/worker_registry.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace relay::domain;
+
+namespace {
+WorkerCreated created(std::string id, WorkerStatus status = WorkerStatus::pending) {
+  return {std::move(id), "Worker", "eu-west-1", "m5.xlarge", status, 1000};
+}
+WorkerTelemetryUpdated telemetry(std::string id, std::uint64_t at, double cpu = 10) {
+  return {std::move(id), {cpu, 20, 1, at}};
+}
+}  // namespace
+
+TEST_CASE("created: a new aggregate and a worker.created notice with every field") {
+  WorkerRegistry r;
+  REQUIRE_FALSE(r.check(created("w-1")));
+  auto notice = r.apply(created("w-1"));
+  REQUIRE(notice);
+  CHECK(sse_type_of(*notice) == "worker.created");
+  const auto& w = std::get<WorkerCreatedNotice>(*notice).worker;
+  CHECK(w.worker_id == "w-1");
+  CHECK(w.name == "Worker");
+  CHECK(w.region == "eu-west-1");
+  CHECK(w.instance_type == "m5.xlarge");
+  CHECK(w.status == WorkerStatus::pending);
+  CHECK(w.created_at_ms == 1000);
+  CHECK(w.version == 1);
+  CHECK(r.find("w-1") != nullptr);
+}
+
+TEST_CASE("unknown worker, second create, creating terminated are rejected") {
+  WorkerRegistry r;
+  auto unknown = r.check(WorkerStatusUpdated{"w-9", WorkerStatus::running, 1});
+  REQUIRE(unknown);
+  CHECK(unknown->status == 409);
+  CHECK(unknown->code == "unknown_worker");
+  CHECK(r.check(telemetry("w-9", 1))->code == "unknown_worker");
+  r.apply(created("w-1"));
+  auto dup = r.check(created("w-1"));
+  REQUIRE(dup);
+  CHECK(dup->code == "duplicate_worker");
+  auto dead = r.check(created("w-2", WorkerStatus::terminated));
+  REQUIRE(dead);
+  CHECK(dead->status == 422);
+}
+
+TEST_CASE("status updates carry previous_status; the same status changes nothing") {
+  WorkerRegistry r;
+  r.apply(created("w-1"));
+  auto notice = r.apply(WorkerStatusUpdated{"w-1", WorkerStatus::running, 2000});
+  REQUIRE(notice);
+  const auto& s = std::get<WorkerStatusNotice>(*notice);
+  CHECK(s.status == WorkerStatus::running);
+  CHECK(s.previous_status == WorkerStatus::pending);
+  CHECK(s.updated_at_ms == 2000);
+  CHECK(r.find("w-1")->version == 2);
+  CHECK_FALSE(r.check(WorkerStatusUpdated{"w-1", WorkerStatus::running, 3000}));
+  CHECK_FALSE(r.apply(WorkerStatusUpdated{"w-1", WorkerStatus::running, 3000}));
+  CHECK(r.find("w-1")->version == 2);
+}
+
+TEST_CASE("invalid transitions are rejected with 422") {
+  WorkerRegistry r;
+  r.apply(created("w-1", WorkerStatus::running));
+  auto back = r.check(WorkerStatusUpdated{"w-1", WorkerStatus::pending, 2});
+  REQUIRE(back);
+  CHECK(back->status == 422);
+  CHECK(back->code == "invalid_transition");
+  CHECK(transition_allowed(WorkerStatus::stopped, WorkerStatus::pending));
+  CHECK(transition_allowed(WorkerStatus::running, WorkerStatus::terminated));
+  CHECK_FALSE(transition_allowed(WorkerStatus::stopping, WorkerStatus::running));
+  CHECK_FALSE(transition_allowed(WorkerStatus::terminated, WorkerStatus::running));
+  CHECK(parse_worker_status("shutting-down") == WorkerStatus::stopping);
+  CHECK_FALSE(parse_worker_status("exploded"));
+}
+
+TEST_CASE("telemetry older than the one held is ignored as stale") {
+  WorkerRegistry r;
+  r.apply(created("w-1"));
+  auto fresh = r.apply(telemetry("w-1", 5000, 50));
+  REQUIRE(fresh);
+  CHECK(std::get<WorkerMetricsNotice>(*fresh).metrics.cpu_percent == 50);
+  CHECK_FALSE(r.check(telemetry("w-1", 4000)));  // accepted...
+  CHECK_FALSE(r.apply(telemetry("w-1", 4000, 99)));  // ...but ignored
+  CHECK_FALSE(r.apply(telemetry("w-1", 5000, 99)));
+  CHECK(r.find("w-1")->metrics->cpu_percent == 50);
+  CHECK(r.apply(telemetry("w-1", 6000, 70)));
+}
+
+TEST_CASE("labs replace the list; termination is final") {
+  WorkerRegistry r;
+  r.apply(created("w-1"));
+  auto labs = r.apply(WorkerLabsUpdated{"w-1", {{"l1", "OSPF", "STARTED", 4}}, 3000});
+  REQUIRE(labs);
+  CHECK(std::get<WorkerLabsNotice>(*labs).labs.size() == 1);
+  CHECK(r.find("w-1")->labs[0].title == "OSPF");
+  auto ended = r.apply(WorkerTerminated{"w-1", "scale-in", 4000});
+  REQUIRE(ended);
+  CHECK(std::get<WorkerTerminatedNotice>(*ended).reason == "scale-in");
+  CHECK(r.find("w-1")->status == WorkerStatus::terminated);
+  CHECK(r.find("w-1")->terminated_at_ms == 4000);
+  for (const DomainEvent& after : std::vector<DomainEvent>{
+           telemetry("w-1", 9000), WorkerStatusUpdated{"w-1", WorkerStatus::running, 9000},
+           WorkerTerminated{"w-1", "again", 9000}, WorkerLabsUpdated{"w-1", {}, 9000}}) {
+    auto rejected = r.check(after);
+    REQUIRE(rejected);
+    CHECK(rejected->code == "worker_terminated");
+  }
+}
+
+TEST_CASE("a batch is checked in order against the state the earlier events leave") {
+  WorkerRegistry r;
+  std::vector<DomainEvent> ok{created("w-1"), WorkerStatusUpdated{"w-1", WorkerStatus::running, 2},
+                              telemetry("w-1", 3)};
+  CHECK_FALSE(r.check_batch(ok));
+  CHECK(r.workers().empty());  // checking changes nothing
+  std::vector<DomainEvent> bad{created("w-1"), WorkerTerminated{"w-1", "x", 2}, telemetry("w-1", 3)};
+  auto rejected = r.check_batch(bad);
+  REQUIRE(rejected);
+  CHECK(rejected->first == 2);
+  CHECK(rejected->second.code == "worker_terminated");
+}
