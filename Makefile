@@ -3,7 +3,7 @@
 BUILD      ?= build/release
 ASAN_BUILD ?= build/asan
 JOBS       ?= 2
-ARGS       ?=
+ARGS       ?= --demo
 
 .PHONY: run test build build-asan deps deps-test unit test-asan blackbox clean
 

@@ -4,12 +4,18 @@ namespace relay::domain {
 
 std::string_view to_string(WorkerStatus status) {
   switch (status) {
-    case WorkerStatus::pending: return "pending";
-    case WorkerStatus::provisioning: return "provisioning";
-    case WorkerStatus::running: return "running";
-    case WorkerStatus::stopping: return "stopping";
-    case WorkerStatus::stopped: return "stopped";
-    case WorkerStatus::terminated: return "terminated";
+    case WorkerStatus::pending:
+      return "pending";
+    case WorkerStatus::provisioning:
+      return "provisioning";
+    case WorkerStatus::running:
+      return "running";
+    case WorkerStatus::stopping:
+      return "stopping";
+    case WorkerStatus::stopped:
+      return "stopped";
+    case WorkerStatus::terminated:
+      return "terminated";
   }
   return "pending";
 }

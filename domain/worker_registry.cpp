@@ -11,12 +11,18 @@ bool transition_allowed(WorkerStatus from, WorkerStatus to) {
   if (from == to || from == S::terminated) return false;
   if (to == S::terminated) return true;
   switch (from) {
-    case S::pending: return to == S::provisioning || to == S::running || to == S::stopping || to == S::stopped;
-    case S::provisioning: return to == S::running || to == S::stopping || to == S::stopped;
-    case S::running: return to == S::stopping || to == S::stopped;
-    case S::stopping: return to == S::stopped;
-    case S::stopped: return to == S::pending || to == S::provisioning || to == S::running;
-    case S::terminated: return false;
+    case S::pending:
+      return to == S::provisioning || to == S::running || to == S::stopping || to == S::stopped;
+    case S::provisioning:
+      return to == S::running || to == S::stopping || to == S::stopped;
+    case S::running:
+      return to == S::stopping || to == S::stopped;
+    case S::stopping:
+      return to == S::stopped;
+    case S::stopped:
+      return to == S::pending || to == S::provisioning || to == S::running;
+    case S::terminated:
+      return false;
   }
   return false;
 }

@@ -44,7 +44,9 @@ class WorkerRegistry {
   std::optional<WorkerNotice> apply(const DomainEvent& event);
 
   [[nodiscard]] const Worker* find(std::string_view worker_id) const;
-  [[nodiscard]] const std::map<std::string, Worker, std::less<>>& workers() const { return workers_; }
+  [[nodiscard]] const std::map<std::string, Worker, std::less<>>& workers() const {
+    return workers_;
+  }
 
  private:
   std::map<std::string, Worker, std::less<>> workers_;

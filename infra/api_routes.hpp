@@ -27,8 +27,8 @@ std::string_view target_path(std::string_view target);
 
 class ApiRoutes {
  public:
-  ApiRoutes(const HttpConfig& config, service::SseEventRelay& relay,
-            service::WorkerIngest& ingest, service::Logger& logger)
+  ApiRoutes(const HttpConfig& config, service::SseEventRelay& relay, service::WorkerIngest& ingest,
+            service::Logger& logger)
       : config_(config), relay_(relay), workers_(config, ingest), logger_(logger) {}
 
   /// Answers one request. CORS headers are added here for every route.

@@ -26,6 +26,7 @@ struct AppConfig {
   service::RelayConfig relay;
   service::LogLevel log_level = service::LogLevel::info;  ///< RELAY_LOG_LEVEL
   std::string bus = "memory";                             ///< RELAY_BUS
+  bool demo = false;  ///< RELAY_DEMO / --demo: run the simulated worker fleet
 };
 
 }  // namespace relay::infra

@@ -19,6 +19,7 @@ struct Option {
   std::string default_text;
   std::string help;
   Setter apply;
+  bool switch_only = false;  ///< `--demo` alone means true; `--demo=false` still parses.
 };
 
 std::optional<std::uint64_t> parse_uint(std::string_view text) {
@@ -115,6 +116,17 @@ std::vector<Option> options() {
          c.bus = v;
          return std::nullopt;
        }},
+      {"--demo", "RELAY_DEMO", "false", "run a simulated worker fleet through the ingest path",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         if (v == "true" || v == "1")
+           c.demo = true;
+         else if (v == "false" || v == "0")
+           c.demo = false;
+         else
+           return fmt::format("expected true or false, got '{}'", v);
+         return std::nullopt;
+       },
+       true},
       {"--log-level", "RELAY_LOG_LEVEL", "info", "debug, info, warn or error",
        [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
          if (!service::parse_log_level(v, c.log_level)) {
@@ -132,7 +144,8 @@ std::string help_text(const std::vector<Option>& opts, std::string_view version)
       "Every option can also be set by its environment variable; a flag wins.\n\n",
       version);
   for (const auto& o : opts) {
-    out += fmt::format("  {:<30} {:<26} {} (default: {})\n", o.flag + " VALUE", o.env, o.help,
+    out += fmt::format("  {:<30} {:<26} {} (default: {})\n",
+                       o.switch_only ? o.flag : o.flag + " VALUE", o.env, o.help,
                        o.default_text.empty() ? "''" : o.default_text);
   }
   out +=
@@ -177,6 +190,7 @@ std::variant<AppConfig, ConfigExit> load_config(const std::vector<std::string>& 
       if (o.flag == name) match = &o;
     }
     if (!match) return ConfigExit{2, fmt::format("unknown option '{}' (see --help)", name)};
+    if (!value && match->switch_only) value = "true";
     if (!value) {
       if (i + 1 >= args.size()) return ConfigExit{2, fmt::format("{}: missing value", name)};
       value = args[++i];

@@ -47,7 +47,8 @@ Response WorkerRoutes::ingest(const Request& req) {
   auto parsed = proto::parse_cloudevents(req.body(), shape, max_batch_items);
   if (auto* error = std::get_if<proto::IngestError>(&parsed)) {
     proto::Problem problem{400, error->invalid_json ? ptype::invalid_json : ptype::invalid_field,
-                           error->invalid_json ? "Invalid JSON" : "Invalid Field", "", error->pointer};
+                           error->invalid_json ? "Invalid JSON" : "Invalid Field", "",
+                           error->pointer};
     problem.index = error->index ? static_cast<long long>(*error->index) : -1;
     problem.detail = error->pointer.empty() ? error->detail
                                             : fmt::format("{} {}", error->pointer, error->detail);
@@ -58,16 +59,17 @@ Response WorkerRoutes::ingest(const Request& req) {
   const bool batch = std::get<proto::ParsedEvents>(parsed).batch;
   auto outcome = ingest_.ingest(items, req["traceparent"].size() == 55 ? req["traceparent"] : "");
   if (auto* rejected = std::get_if<service::IngestRejection>(&outcome)) {
-    proto::Problem problem{rejected->status, problem_type_for(rejected->code),
-                           rejected->status == 503 ? "Service Unavailable"
-                           : rejected->status == 422 ? "Unprocessable Content"
-                                                     : "Conflict",
-                           batch ? fmt::format("item {}: {}", rejected->index, rejected->detail)
-                                 : rejected->detail,
-                           ""};
+    proto::Problem problem{
+        rejected->status, problem_type_for(rejected->code),
+        rejected->status == 503   ? "Service Unavailable"
+        : rejected->status == 422 ? "Unprocessable Content"
+                                  : "Conflict",
+        batch ? fmt::format("item {}: {}", rejected->index, rejected->detail) : rejected->detail,
+        ""};
     if (rejected->status != 503) {
-      const bool status_field = rejected->code == "invalid_transition" &&
-                                std::holds_alternative<domain::WorkerStatusUpdated>(items[rejected->index].event);
+      const bool status_field =
+          rejected->code == "invalid_transition" &&
+          std::holds_alternative<domain::WorkerStatusUpdated>(items[rejected->index].event);
       problem.pointer = fmt::format("{}/data/{}", batch ? fmt::format("/{}", rejected->index) : "",
                                     status_field ? "status" : "worker_id");
       if (batch) problem.index = static_cast<long long>(rejected->index);

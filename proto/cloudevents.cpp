@@ -57,7 +57,9 @@ class Fields {
     }
     return std::string(value);
   }
-  std::string optional_text(std::string_view key) const { return has(key) ? text(key) : std::string{}; }
+  std::string optional_text(std::string_view key) const {
+    return has(key) ? text(key) : std::string{};
+  }
   std::uint64_t time(std::string_view key) const {
     auto value = text(key, 64);
     auto ms = parse_rfc3339_ms(value);
@@ -85,8 +87,9 @@ class Fields {
     auto value = text(key, 32);
     auto status = domain::parse_worker_status(value);
     if (!status) {
-      fail(key, "must be one of pending, provisioning, running, stopping, stopped, "
-                "shutting-down, terminated");
+      fail(key,
+           "must be one of pending, provisioning, running, stopping, stopped, "
+           "shutting-down, terminated");
     }
     return *status;
   }
@@ -100,7 +103,9 @@ class Fields {
     if (required(key).get(value) != simdjson::SUCCESS) fail(key, "must be an array");
     return value;
   }
-  [[nodiscard]] std::string path(std::string_view key) const { return fmt::format("{}/{}", path_, key); }
+  [[nodiscard]] std::string path(std::string_view key) const {
+    return fmt::format("{}/{}", path_, key);
+  }
 
   [[noreturn]] void fail(std::string_view key, std::string detail) const {
     throw FieldError{path(key), std::move(detail)};
@@ -115,9 +120,9 @@ domain::DomainEvent parse_data(int kind, const Fields& f) {
   auto data = Fields(f.object("data"), f.path("data"));
   switch (kind) {
     case 0:
-      return domain::WorkerCreated{data.text("worker_id"), data.text("name"), data.text("region"),
-                                   data.text("instance_type"), data.status("status"),
-                                   data.time("created_at")};
+      return domain::WorkerCreated{data.text("worker_id"), data.text("name"),
+                                   data.text("region"),    data.text("instance_type"),
+                                   data.status("status"),  data.time("created_at")};
     case 1:
       return domain::WorkerStatusUpdated{data.text("worker_id"), data.status("status"),
                                          data.time("updated_at")};
@@ -134,7 +139,8 @@ domain::DomainEvent parse_data(int kind, const Fields& f) {
         const auto path = fmt::format("{}/{}", data.path("labs"), i++);
         if (element.get(lab) != simdjson::SUCCESS) throw FieldError{path, "must be an object"};
         Fields l(lab, path);
-        labs.labs.push_back({l.text("lab_id"), l.text("title"), l.text("state", 64), l.count("node_count")});
+        labs.labs.push_back(
+            {l.text("lab_id"), l.text("title"), l.text("state", 64), l.count("node_count")});
       }
       labs.synchronized_at_ms = data.time("synchronized_at");
       return labs;
@@ -147,7 +153,8 @@ domain::DomainEvent parse_data(int kind, const Fields& f) {
 
 IngestItem parse_item(dom::element element, const std::string& path) {
   dom::object object;
-  if (element.get(object) != simdjson::SUCCESS) throw FieldError{path, "must be a CloudEvent object"};
+  if (element.get(object) != simdjson::SUCCESS)
+    throw FieldError{path, "must be a CloudEvent object"};
   Fields f(object, path);
   std::string_view specversion;
   if (f.required("specversion").get(specversion) != simdjson::SUCCESS || specversion != "1.0") {
@@ -159,11 +166,12 @@ IngestItem parse_item(dom::element element, const std::string& path) {
   const auto type = f.text("type");
   const int kind = domain_event_index(type);
   if (kind < 0) {
-    f.fail("type", fmt::format("'{}' is not a worker domain event (CMLWorkerCreatedDomainEvent, "
-                               "CMLWorkerStatusUpdatedDomainEvent, CMLWorkerTelemetryUpdatedDomainEvent, "
-                               "CMLWorkerLabsUpdatedDomainEvent, CMLWorkerTerminatedDomainEvent or "
-                               "their short forms worker.created, ...)",
-                               type));
+    f.fail("type",
+           fmt::format("'{}' is not a worker domain event (CMLWorkerCreatedDomainEvent, "
+                       "CMLWorkerStatusUpdatedDomainEvent, CMLWorkerTelemetryUpdatedDomainEvent, "
+                       "CMLWorkerLabsUpdatedDomainEvent, CMLWorkerTerminatedDomainEvent or "
+                       "their short forms worker.created, ...)",
+                       type));
   }
   if (f.has("time")) f.time("time");
   item.subject = f.optional_text("subject");
@@ -186,11 +194,13 @@ std::variant<ParsedEvents, IngestError> parse_cloudevents(std::string_view body,
   const bool is_batch = doc.is_array();
   parsed.batch = is_batch;
   if (shape == BodyShape::single && is_batch) {
-    return IngestError{false, std::nullopt, "", "application/cloudevents+json takes one event object; "
-                                                "send a batch as application/cloudevents-batch+json"};
+    return IngestError{false, std::nullopt, "",
+                       "application/cloudevents+json takes one event object; "
+                       "send a batch as application/cloudevents-batch+json"};
   }
   if (shape == BodyShape::batch && !is_batch) {
-    return IngestError{false, std::nullopt, "", "application/cloudevents-batch+json takes a JSON array"};
+    return IngestError{false, std::nullopt, "",
+                       "application/cloudevents-batch+json takes a JSON array"};
   }
   if (!is_batch) {
     try {
@@ -203,8 +213,9 @@ std::variant<ParsedEvents, IngestError> parse_cloudevents(std::string_view body,
   dom::array array = doc.get_array();
   if (array.size() == 0) return IngestError{false, std::nullopt, "", "the batch is empty"};
   if (array.size() > max_items) {
-    return IngestError{false, std::nullopt, "",
-                       fmt::format("a batch holds at most {} events, got {}", max_items, array.size())};
+    return IngestError{
+        false, std::nullopt, "",
+        fmt::format("a batch holds at most {} events, got {}", max_items, array.size())};
   }
   std::size_t index = 0;
   for (auto element : array) {

@@ -13,7 +13,7 @@ namespace relay::proto {
 
 /// One validated CloudEvent.
 struct IngestItem {
-  std::string source;   ///< With `id`, the idempotency key of the event.
+  std::string source;  ///< With `id`, the idempotency key of the event.
   std::string id;
   std::string subject;  ///< Optional CloudEvents subject; empty when absent.
   domain::DomainEvent event;

@@ -92,7 +92,8 @@ std::string encode_worker(const domain::Worker& worker) {
       .string("status", domain::to_string(worker.status))
       .string("created_at", format_rfc3339_ms(worker.created_at_ms))
       .string("updated_at", format_rfc3339_ms(worker.updated_at_ms));
-  if (worker.terminated_at_ms) w.string("terminated_at", format_rfc3339_ms(*worker.terminated_at_ms));
+  if (worker.terminated_at_ms)
+    w.string("terminated_at", format_rfc3339_ms(*worker.terminated_at_ms));
   if (worker.metrics) {
     std::string metrics;
     JsonObjectWriter m(metrics);

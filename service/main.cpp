@@ -1,5 +1,6 @@
 // Composition root: the only file that sees both service and infra (DESIGN 2).
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -7,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "infra/config_loader.hpp"
+#include "infra/demo_fleet.hpp"
 #include "infra/http_server.hpp"
 #include "infra/system_clock.hpp"
 #include "service/service_host.hpp"
@@ -32,5 +34,9 @@ int main(int argc, char** argv) {
   service::SseEventRelay relay(io.get_executor(), config.relay, clock, logger);
   service::WorkerIngest ingest(relay, config.relay.history);
   infra::HttpServer http(io.get_executor(), config.http, relay, ingest, logger);
-  return service::ServiceHost(io, logger, {&relay, &http}).run();
+  std::vector<service::HostedService*> services{&relay, &http};
+  std::optional<infra::DemoFleet> demo;
+  if (config.demo)
+    services.push_back(&demo.emplace(io.get_executor(), config.http, relay, ingest, logger));
+  return service::ServiceHost(io, logger, std::move(services)).run();
 }

@@ -19,9 +19,9 @@ namespace relay::service {
 /// A batch refused by the aggregates (409/422) or by a stopping relay (503).
 struct IngestRejection {
   int status = 409;
-  std::string code;        ///< unknown_worker | duplicate_worker | worker_terminated |
-                           ///< invalid_transition | draining
-  std::size_t index = 0;   ///< The first item that could not be folded.
+  std::string code;       ///< unknown_worker | duplicate_worker | worker_terminated |
+                          ///< invalid_transition | draining
+  std::size_t index = 0;  ///< The first item that could not be folded.
   std::string detail;
 };
 

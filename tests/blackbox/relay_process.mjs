@@ -65,6 +65,18 @@ export class RelayProcess {
     });
   }
 
+  /** POST /api/domain-events with CloudEvents (one object or an array). */
+  ingest(events, headers = {}) {
+    return fetch(`${this.base}/api/domain-events`, {
+      method: 'POST',
+      headers: {
+        'content-type': Array.isArray(events) ? 'application/cloudevents-batch+json' : 'application/cloudevents+json',
+        ...headers,
+      },
+      body: JSON.stringify(events),
+    });
+  }
+
   async stats() {
     return (await fetch(`${this.base}/api/events/stats`)).json();
   }

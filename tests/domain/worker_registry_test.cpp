@@ -82,7 +82,7 @@ TEST_CASE("telemetry older than the one held is ignored as stale") {
   auto fresh = r.apply(telemetry("w-1", 5000, 50));
   REQUIRE(fresh);
   CHECK(std::get<WorkerMetricsNotice>(*fresh).metrics.cpu_percent == 50);
-  CHECK_FALSE(r.check(telemetry("w-1", 4000)));  // accepted...
+  CHECK_FALSE(r.check(telemetry("w-1", 4000)));      // accepted...
   CHECK_FALSE(r.apply(telemetry("w-1", 4000, 99)));  // ...but ignored
   CHECK_FALSE(r.apply(telemetry("w-1", 5000, 99)));
   CHECK(r.find("w-1")->metrics->cpu_percent == 50);
@@ -116,7 +116,8 @@ TEST_CASE("a batch is checked in order against the state the earlier events leav
                               telemetry("w-1", 3)};
   CHECK_FALSE(r.check_batch(ok));
   CHECK(r.workers().empty());  // checking changes nothing
-  std::vector<DomainEvent> bad{created("w-1"), WorkerTerminated{"w-1", "x", 2}, telemetry("w-1", 3)};
+  std::vector<DomainEvent> bad{created("w-1"), WorkerTerminated{"w-1", "x", 2},
+                               telemetry("w-1", 3)};
   auto rejected = r.check_batch(bad);
   REQUIRE(rejected);
   CHECK(rejected->first == 2);

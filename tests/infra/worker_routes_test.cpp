@@ -14,21 +14,29 @@
 using namespace relay::test;
 
 namespace {
-bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+bool has(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
 
 std::string ce(std::string type, std::string data, std::string id) {
-  return fmt::format(R"({{"specversion":"1.0","id":"{}","source":"/it","type":"{}","data":{}}})", id, type, data);
+  return fmt::format(R"({{"specversion":"1.0","id":"{}","source":"/it","type":"{}","data":{}}})",
+                     id, type, data);
 }
 std::string created(const std::string& worker, const std::string& id) {
-  return ce("CMLWorkerCreatedDomainEvent",
-            fmt::format(R"({{"worker_id":"{}","name":"N {}","region":"eu-west-1","instance_type":"m5.large","status":"pending","created_at":"2026-11-23T10:00:00Z"}})", worker, worker),
-            id);
+  return ce(
+      "CMLWorkerCreatedDomainEvent",
+      fmt::format(
+          R"({{"worker_id":"{}","name":"N {}","region":"eu-west-1","instance_type":"m5.large","status":"pending","created_at":"2026-11-23T10:00:00Z"}})",
+          worker, worker),
+      id);
 }
 std::string telemetry(const std::string& worker, int second, const std::string& id) {
-  return ce("CMLWorkerTelemetryUpdatedDomainEvent",
-            fmt::format(R"({{"worker_id":"{}","cpu_percent":{},"memory_percent":50,"labs_count":1,"collected_at":"2026-11-23T10:{:02}:{:02}Z"}})",
-                        worker, second % 100, second / 60 % 60, second % 60),
-            id);
+  return ce(
+      "CMLWorkerTelemetryUpdatedDomainEvent",
+      fmt::format(
+          R"({{"worker_id":"{}","cpu_percent":{},"memory_percent":50,"labs_count":1,"collected_at":"2026-11-23T10:{:02}:{:02}Z"}})",
+          worker, second % 100, second / 60 % 60, second % 60),
+      id);
 }
 HttpResult post(std::uint16_t port, const std::string& body,
                 const std::string& type = "application/cloudevents-batch+json",
@@ -56,8 +64,12 @@ TEST_CASE("every bad ingest gets its status and problem, and nothing is stored o
   std::string fifty = "[";
   for (int i = 0; i < 50; ++i) {
     if (i) fifty += ",";
-    fifty += i == 42 ? ce("worker.telemetry.updated", R"({"worker_id":"w-1","cpu_percent":"high","memory_percent":1,"labs_count":1,"collected_at":"2026-11-23T10:00:00Z"})", "t42")
-                     : telemetry("w-1", i, "t" + std::to_string(i));
+    fifty +=
+        i == 42
+            ? ce("worker.telemetry.updated",
+                 R"({"worker_id":"w-1","cpu_percent":"high","memory_percent":1,"labs_count":1,"collected_at":"2026-11-23T10:00:00Z"})",
+                 "t42")
+            : telemetry("w-1", i, "t" + std::to_string(i));
   }
   fifty += "]";
   struct Case {
@@ -68,19 +80,29 @@ TEST_CASE("every bad ingest gets its status and problem, and nothing is stored o
   };
   const std::vector<Case> cases = {
       {"bad JSON", "[{", "application/json", 400, "invalid-json", "", -1},
-      {"wrong specversion", R"({"specversion":"0.3","id":"x","source":"s","type":"worker.created","data":{}})",
+      {"wrong specversion",
+       R"({"specversion":"0.3","id":"x","source":"s","type":"worker.created","data":{}})",
        "application/cloudevents+json", 400, "invalid-field", "/specversion", -1},
-      {"unknown type", ce("worker.exploded", "{}", "x"), "application/cloudevents+json", 400, "invalid-field", "/type", -1},
-      {"missing data field", ce("worker.terminated", R"({"worker_id":"w-1","terminated_at":"2026-11-23T10:00:00Z"})", "x"),
+      {"unknown type", ce("worker.exploded", "{}", "x"), "application/cloudevents+json", 400,
+       "invalid-field", "/type", -1},
+      {"missing data field",
+       ce("worker.terminated", R"({"worker_id":"w-1","terminated_at":"2026-11-23T10:00:00Z"})",
+          "x"),
        "application/cloudevents+json", 400, "invalid-field", "/data/reason", -1},
-      {"wrong field type", ce("worker.status.updated", R"({"worker_id":"w-1","status":3,"updated_at":"2026-11-23T10:00:00Z"})", "x"),
+      {"wrong field type",
+       ce("worker.status.updated",
+          R"({"worker_id":"w-1","status":3,"updated_at":"2026-11-23T10:00:00Z"})", "x"),
        "application/json", 400, "invalid-field", "/data/status", -1},
-      {"one bad item in 50", fifty, "application/cloudevents-batch+json", 400, "invalid-field", "/42/data/cpu_percent", 42},
+      {"one bad item in 50", fifty, "application/cloudevents-batch+json", 400, "invalid-field",
+       "/42/data/cpu_percent", 42},
       {"unknown worker", "[" + created("w-2", "c2") + "," + telemetry("w-404", 1, "u1") + "]",
        "application/cloudevents-batch+json", 409, "unknown-worker", "/1/data/worker_id", 1},
-      {"duplicate create", created("w-1", "again"), "application/cloudevents+json", 409, "duplicate-worker", "/data/worker_id", -1},
-      {"oversize", "[" + std::string(40 * 1024, ' ') + "]", "application/json", 413, "payload-too-large", "", -1},
-      {"wrong content type", created("w-3", "x"), "text/plain", 415, "unsupported-media-type", "", -1},
+      {"duplicate create", created("w-1", "again"), "application/cloudevents+json", 409,
+       "duplicate-worker", "/data/worker_id", -1},
+      {"oversize", "[" + std::string(40 * 1024, ' ') + "]", "application/json", 413,
+       "payload-too-large", "", -1},
+      {"wrong content type", created("w-3", "x"), "text/plain", 415, "unsupported-media-type", "",
+       -1},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
@@ -93,8 +115,17 @@ TEST_CASE("every bad ingest gets its status and problem, and nothing is stored o
     CHECK(stored(port) == before);
   }
   // A transition the lifecycle forbids: stopped -> stopping.
-  REQUIRE(post(port, ce("worker.status.updated", R"({"worker_id":"w-1","status":"stopped","updated_at":"2026-11-23T10:00:01Z"})", "s1"), "application/json").status == 202);
-  auto forbidden = post(port, ce("worker.status.updated", R"({"worker_id":"w-1","status":"stopping","updated_at":"2026-11-23T10:00:02Z"})", "s2"), "application/json");
+  REQUIRE(post(port,
+               ce("worker.status.updated",
+                  R"({"worker_id":"w-1","status":"stopped","updated_at":"2026-11-23T10:00:01Z"})",
+                  "s1"),
+               "application/json")
+              .status == 202);
+  auto forbidden = post(
+      port,
+      ce("worker.status.updated",
+         R"({"worker_id":"w-1","status":"stopping","updated_at":"2026-11-23T10:00:02Z"})", "s2"),
+      "application/json");
   CHECK(forbidden.status == 422);
   CHECK(has(forbidden.body, "invalid-transition"));
   CHECK(has(forbidden.body, "\"pointer\":\"/data/status\""));
@@ -110,7 +141,9 @@ TEST_CASE("a producer token guards ingest") {
   cfg.http.publish_token = "tok";
   TestServer server(cfg);
   CHECK(post(server.port(), created("w-1", "a"), "application/json").status == 401);
-  CHECK(post(server.port(), created("w-1", "a"), "application/json", {{"Authorization", "Bearer tok"}}).status == 202);
+  CHECK(post(server.port(), created("w-1", "a"), "application/json",
+             {{"Authorization", "Bearer tok"}})
+            .status == 202);
 }
 
 TEST_CASE("retries with the same (source, id) answer 202 with the original ids, stored once") {
@@ -131,35 +164,46 @@ TEST_CASE("read model: snapshot, single worker, 404, ETag and 304") {
   CHECK(empty.body == R"({"last_event_id":"0-0","workers":[]})");
   auto ids = post(port, "[" + created("w-1", "a") + "," + telemetry("w-1", 5, "b") + "]");
   REQUIRE(ids.status == 202);
-  const auto last = ids.body.substr(ids.body.rfind(",\"") + 2, ids.body.rfind('"') - ids.body.rfind(",\"") - 2);
+  const auto last =
+      ids.body.substr(ids.body.rfind(",\"") + 2, ids.body.rfind('"') - ids.body.rfind(",\"") - 2);
   auto all = http_request(port, http::verb::get, "/api/workers");
   CHECK(all.status == 200);
   CHECK(all.headers["X-Last-Event-ID"] == last);
   CHECK(has(all.body, "{\"last_event_id\":\"" + last + "\",\"workers\":[{\"worker_id\":\"w-1\""));
-  CHECK(has(all.body, R"("metrics":{"cpu_percent":5,"memory_percent":50,"labs_count":1,"collected_at":"2026-11-23T10:00:05.000Z"},"labs":[],"version":2})"));
+  CHECK(has(
+      all.body,
+      R"("metrics":{"cpu_percent":5,"memory_percent":50,"labs_count":1,"collected_at":"2026-11-23T10:00:05.000Z"},"labs":[],"version":2})"));
   auto one = http_request(port, http::verb::get, "/api/workers/w-1");
   CHECK(one.status == 200);
   CHECK(has(one.body, "\"worker\":{\"worker_id\":\"w-1\""));
   CHECK(http_request(port, http::verb::get, "/api/workers/w-9").status == 404);
-  auto cached = http_request(port, http::verb::get, "/api/workers", "", "", {{"If-None-Match", all.headers["ETag"]}});
+  auto cached = http_request(port, http::verb::get, "/api/workers", "", "",
+                             {{"If-None-Match", all.headers["ETag"]}});
   CHECK(cached.status == 304);
   CHECK(cached.body.empty());
   post(port, "[" + telemetry("w-1", 6, "c") + "]");
-  CHECK(http_request(port, http::verb::get, "/api/workers", "", "", {{"If-None-Match", all.headers["ETag"]}}).status == 200);
+  CHECK(http_request(port, http::verb::get, "/api/workers", "", "",
+                     {{"If-None-Match", all.headers["ETag"]}})
+            .status == 200);
 }
 
-TEST_CASE("snapshot then ?since=<last_event_id> misses nothing and repeats nothing while producers publish") {
+TEST_CASE(
+    "snapshot then ?since=<last_event_id> misses nothing and repeats nothing while producers "
+    "publish") {
   TestServer server;
   const auto port = server.port();
   constexpr int workers = 5;
   std::string seed = "[";
-  for (int w = 0; w < workers; ++w) seed += (w ? "," : "") + created("w-" + std::to_string(w), "c" + std::to_string(w));
+  for (int w = 0; w < workers; ++w)
+    seed += (w ? "," : "") + created("w-" + std::to_string(w), "c" + std::to_string(w));
   REQUIRE(post(port, seed + "]").status == 202);
   std::atomic<bool> stop{false};
   std::atomic<int> sent{0};
   std::thread producer([&] {
     for (int s = 1; !stop && s < 3000; ++s) {
-      auto res = post(port, "[" + telemetry("w-" + std::to_string(s % workers), s, "t" + std::to_string(s)) + "]");
+      auto res = post(
+          port,
+          "[" + telemetry("w-" + std::to_string(s % workers), s, "t" + std::to_string(s)) + "]");
       if (res.status == 202) ++sent;
     }
   });
@@ -192,7 +236,8 @@ TEST_CASE("snapshot then ?since=<last_event_id> misses nothing and repeats nothi
     simdjson::dom::parser parser;
     for (auto w : parser.parse(json)[array_key].get_array()) {
       out[std::string(w["worker_id"].get_string().value())] =
-          w["metrics"].is_null() ? "" : std::string(w["metrics"]["collected_at"].get_string().value());
+          w["metrics"].is_null() ? ""
+                                 : std::string(w["metrics"]["collected_at"].get_string().value());
     }
     return out;
   };

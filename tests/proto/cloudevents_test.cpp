@@ -11,8 +11,8 @@ using namespace relay::domain;
 
 namespace {
 std::string event(std::string type, std::string data, std::string id = "e1") {
-  return fmt::format(R"({{"specversion":"1.0","id":"{}","source":"/test","type":"{}","data":{}}})", id,
-                     type, data);
+  return fmt::format(R"({{"specversion":"1.0","id":"{}","source":"/test","type":"{}","data":{}}})",
+                     id, type, data);
 }
 const std::string created_data =
     R"({"worker_id":"w-1","name":"n","region":"r","instance_type":"t","status":"pending","created_at":"2026-01-01T00:00:00Z"})";
@@ -38,7 +38,8 @@ TEST_CASE("RFC 3339 parsing: zones, fractions, and refusals") {
 }
 
 TEST_CASE("every domain event type, long and short, parses into its event") {
-  auto one = std::get<ParsedEvents>(parse_cloudevents(event("CMLWorkerCreatedDomainEvent", created_data), BodyShape::single, 10));
+  auto one = std::get<ParsedEvents>(
+      parse_cloudevents(event("CMLWorkerCreatedDomainEvent", created_data), BodyShape::single, 10));
   CHECK_FALSE(one.batch);
   REQUIRE(one.items.size() == 1);
   CHECK(one.items[0].source == "/test");
@@ -47,11 +48,25 @@ TEST_CASE("every domain event type, long and short, parses into its event") {
   CHECK(c.worker_id == "w-1");
   CHECK(c.created_at_ms == 1767225600000);
 
-  const std::string batch = "[" +
-      event("worker.status.updated", R"({"worker_id":"w-1","status":"shutting-down","updated_at":"2026-01-01T00:00:01Z"})", "a") + "," +
-      event("CMLWorkerTelemetryUpdatedDomainEvent", R"({"worker_id":"w-1","cpu_percent":12.5,"memory_percent":0,"labs_count":3,"collected_at":"2026-01-01T00:00:02Z"})", "b") + "," +
-      event("worker.labs.updated", R"({"worker_id":"w-1","labs":[{"lab_id":"l","title":"T","state":"STARTED","node_count":2}],"synchronized_at":"2026-01-01T00:00:03Z"})", "c") + "," +
-      event("CMLWorkerTerminatedDomainEvent", R"({"worker_id":"w-1","reason":"idle","terminated_at":"2026-01-01T00:00:04Z"})", "d") + "]";
+  const std::string batch =
+      "[" +
+      event("worker.status.updated",
+            R"({"worker_id":"w-1","status":"shutting-down","updated_at":"2026-01-01T00:00:01Z"})",
+            "a") +
+      "," +
+      event(
+          "CMLWorkerTelemetryUpdatedDomainEvent",
+          R"({"worker_id":"w-1","cpu_percent":12.5,"memory_percent":0,"labs_count":3,"collected_at":"2026-01-01T00:00:02Z"})",
+          "b") +
+      "," +
+      event(
+          "worker.labs.updated",
+          R"({"worker_id":"w-1","labs":[{"lab_id":"l","title":"T","state":"STARTED","node_count":2}],"synchronized_at":"2026-01-01T00:00:03Z"})",
+          "c") +
+      "," +
+      event("CMLWorkerTerminatedDomainEvent",
+            R"({"worker_id":"w-1","reason":"idle","terminated_at":"2026-01-01T00:00:04Z"})", "d") +
+      "]";
   auto many = std::get<ParsedEvents>(parse_cloudevents(batch, BodyShape::batch, 10));
   CHECK(many.batch);
   REQUIRE(many.items.size() == 4);
@@ -63,18 +78,41 @@ TEST_CASE("every domain event type, long and short, parses into its event") {
 
 TEST_CASE("each bad input names the field with its JSON pointer") {
   CHECK(error_of("{oops").invalid_json);
-  CHECK(error_of(R"({"specversion":"0.3","id":"1","source":"s","type":"worker.created","data":{}})").pointer == "/specversion");
+  CHECK(error_of(R"({"specversion":"0.3","id":"1","source":"s","type":"worker.created","data":{}})")
+            .pointer == "/specversion");
   CHECK(error_of(event("worker.exploded", "{}")).pointer == "/type");
   CHECK(error_of(event("worker.created", "7")).pointer == "/data");
   CHECK(error_of(event("worker.created", R"({"worker_id":"w"})")).pointer == "/data/name");
   CHECK(error_of(event("worker.created", R"({"worker_id":5})")).pointer == "/data/worker_id");
-  CHECK(error_of(event("worker.status.updated", R"({"worker_id":"w","status":"melted","updated_at":"2026-01-01T00:00:00Z"})")).pointer == "/data/status");
-  CHECK(error_of(event("worker.status.updated", R"({"worker_id":"w","status":"running","updated_at":"yesterday"})")).pointer == "/data/updated_at");
-  CHECK(error_of(event("worker.telemetry.updated", R"({"worker_id":"w","cpu_percent":101,"memory_percent":1,"labs_count":1,"collected_at":"2026-01-01T00:00:00Z"})")).pointer == "/data/cpu_percent");
-  CHECK(error_of(event("worker.telemetry.updated", R"({"worker_id":"w","cpu_percent":1,"memory_percent":1,"labs_count":1.5,"collected_at":"2026-01-01T00:00:00Z"})")).pointer == "/data/labs_count");
-  CHECK(error_of(event("worker.labs.updated", R"({"worker_id":"w","labs":[{"lab_id":"l","title":"t","state":"s"}],"synchronized_at":"2026-01-01T00:00:00Z"})")).pointer == "/data/labs/0/node_count");
-  CHECK(error_of(event("worker.created", created_data), BodyShape::batch).detail.find("array") != std::string::npos);
-  CHECK(error_of("[" + event("worker.created", created_data) + "]", BodyShape::single).detail.find("batch") != std::string::npos);
+  CHECK(
+      error_of(event("worker.status.updated",
+                     R"({"worker_id":"w","status":"melted","updated_at":"2026-01-01T00:00:00Z"})"))
+          .pointer == "/data/status");
+  CHECK(error_of(event("worker.status.updated",
+                       R"({"worker_id":"w","status":"running","updated_at":"yesterday"})"))
+            .pointer == "/data/updated_at");
+  CHECK(
+      error_of(
+          event(
+              "worker.telemetry.updated",
+              R"({"worker_id":"w","cpu_percent":101,"memory_percent":1,"labs_count":1,"collected_at":"2026-01-01T00:00:00Z"})"))
+          .pointer == "/data/cpu_percent");
+  CHECK(
+      error_of(
+          event(
+              "worker.telemetry.updated",
+              R"({"worker_id":"w","cpu_percent":1,"memory_percent":1,"labs_count":1.5,"collected_at":"2026-01-01T00:00:00Z"})"))
+          .pointer == "/data/labs_count");
+  CHECK(
+      error_of(
+          event(
+              "worker.labs.updated",
+              R"({"worker_id":"w","labs":[{"lab_id":"l","title":"t","state":"s"}],"synchronized_at":"2026-01-01T00:00:00Z"})"))
+          .pointer == "/data/labs/0/node_count");
+  CHECK(error_of(event("worker.created", created_data), BodyShape::batch).detail.find("array") !=
+        std::string::npos);
+  CHECK(error_of("[" + event("worker.created", created_data) + "]", BodyShape::single)
+            .detail.find("batch") != std::string::npos);
   CHECK(error_of("[]").detail == "the batch is empty");
 }
 
@@ -92,25 +130,39 @@ TEST_CASE("one bad item in a batch of 50 fails the batch, naming its index and p
 }
 
 TEST_CASE("notification payloads carry exactly the contract fields") {
-  Worker w{"w-1", "Worker 1", "eu", "m5", WorkerStatus::pending, 1767225600000, 1767225600000, {}, {}, {}, 0, 1};
+  Worker w{"w-1", "Worker 1", "eu", "m5", WorkerStatus::pending, 1767225600000, 1767225600000, {},
+           {},    {},         0,    1};
   auto created = encode_worker_notice(WorkerCreatedNotice{w});
   CHECK(created.type == "worker.created");
   CHECK(created.subject == "worker/w-1");
   CHECK(created.worker_id == "w-1");
   CHECK(created.conflation_key.empty());
-  CHECK(created.data_json == R"({"worker_id":"w-1","name":"Worker 1","region":"eu","instance_type":"m5","status":"pending","created_at":"2026-01-01T00:00:00.000Z"})");
-  auto status = encode_worker_notice(WorkerStatusNotice{"w-1", WorkerStatus::running, WorkerStatus::pending, 1767225601000});
-  CHECK(status.data_json == R"({"worker_id":"w-1","status":"running","previous_status":"pending","updated_at":"2026-01-01T00:00:01.000Z"})");
+  CHECK(
+      created.data_json ==
+      R"({"worker_id":"w-1","name":"Worker 1","region":"eu","instance_type":"m5","status":"pending","created_at":"2026-01-01T00:00:00.000Z"})");
+  auto status = encode_worker_notice(
+      WorkerStatusNotice{"w-1", WorkerStatus::running, WorkerStatus::pending, 1767225601000});
+  CHECK(
+      status.data_json ==
+      R"({"worker_id":"w-1","status":"running","previous_status":"pending","updated_at":"2026-01-01T00:00:01.000Z"})");
   auto metrics = encode_worker_notice(WorkerMetricsNotice{"w-1", {12.5, 40, 2, 1767225602000}});
   CHECK(metrics.type == "worker.metrics.updated");
   CHECK(metrics.conflation_key == "w-1");
-  CHECK(metrics.data_json == R"({"worker_id":"w-1","cpu_percent":12.5,"memory_percent":40,"labs_count":2,"collected_at":"2026-01-01T00:00:02.000Z"})");
-  auto labs = encode_worker_notice(WorkerLabsNotice{"w-1", {{"l1", "OSPF", "STARTED", 4}}, 1767225603000});
-  CHECK(labs.data_json == R"({"worker_id":"w-1","labs":[{"lab_id":"l1","title":"OSPF","state":"STARTED","node_count":4}],"synchronized_at":"2026-01-01T00:00:03.000Z"})");
+  CHECK(
+      metrics.data_json ==
+      R"({"worker_id":"w-1","cpu_percent":12.5,"memory_percent":40,"labs_count":2,"collected_at":"2026-01-01T00:00:02.000Z"})");
+  auto labs =
+      encode_worker_notice(WorkerLabsNotice{"w-1", {{"l1", "OSPF", "STARTED", 4}}, 1767225603000});
+  CHECK(
+      labs.data_json ==
+      R"({"worker_id":"w-1","labs":[{"lab_id":"l1","title":"OSPF","state":"STARTED","node_count":4}],"synchronized_at":"2026-01-01T00:00:03.000Z"})");
   auto ended = encode_worker_notice(WorkerTerminatedNotice{"w-1", "idle", 1767225604000});
-  CHECK(ended.data_json == R"({"worker_id":"w-1","reason":"idle","terminated_at":"2026-01-01T00:00:04.000Z"})");
+  CHECK(ended.data_json ==
+        R"({"worker_id":"w-1","reason":"idle","terminated_at":"2026-01-01T00:00:04.000Z"})");
   w.metrics = WorkerMetrics{1, 2, 3, 1767225602000};
   w.terminated_at_ms = 1767225604000;
   w.status = WorkerStatus::terminated;
-  CHECK(encode_worker(w) == R"({"worker_id":"w-1","name":"Worker 1","region":"eu","instance_type":"m5","status":"terminated","created_at":"2026-01-01T00:00:00.000Z","updated_at":"2026-01-01T00:00:00.000Z","terminated_at":"2026-01-01T00:00:04.000Z","metrics":{"cpu_percent":1,"memory_percent":2,"labs_count":3,"collected_at":"2026-01-01T00:00:02.000Z"},"labs":[],"version":1})");
+  CHECK(
+      encode_worker(w) ==
+      R"({"worker_id":"w-1","name":"Worker 1","region":"eu","instance_type":"m5","status":"terminated","created_at":"2026-01-01T00:00:00.000Z","updated_at":"2026-01-01T00:00:00.000Z","terminated_at":"2026-01-01T00:00:04.000Z","metrics":{"cpu_percent":1,"memory_percent":2,"labs_count":3,"collected_at":"2026-01-01T00:00:02.000Z"},"labs":[],"version":1})");
 }

@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include <boost/asio/io_context.hpp>
 #include <doctest/doctest.h>
+#include <boost/asio/io_context.hpp>
 
 #include "service/replay_decision.hpp"
 
@@ -37,10 +37,11 @@ domain::WorkerCreated created(std::string id) {
 TEST_CASE("a batch is stored whole and broadcast in order, silent events included") {
   Fixture fx;
   CHECK(fx.ingest.last_event_id() == domain::EventId{0, 0});
-  auto r = fx.ingest.ingest({item("a", created("w-1")),
-                             item("b", domain::WorkerStatusUpdated{"w-1", domain::WorkerStatus::pending, 2}),
-                             item("c", domain::WorkerStatusUpdated{"w-1", domain::WorkerStatus::running, 3})},
-                            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  auto r = fx.ingest.ingest(
+      {item("a", created("w-1")),
+       item("b", domain::WorkerStatusUpdated{"w-1", domain::WorkerStatus::pending, 2}),
+       item("c", domain::WorkerStatusUpdated{"w-1", domain::WorkerStatus::running, 3})},
+      "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
   REQUIRE(std::holds_alternative<std::vector<domain::EventId>>(r));
   const auto ids = std::get<std::vector<domain::EventId>>(r);
   REQUIRE(ids.size() == 3);
@@ -50,7 +51,8 @@ TEST_CASE("a batch is stored whole and broadcast in order, silent events include
   CHECK(fx.relay.stats().events_silent == 1);
   CHECK(fx.relay.log().size() == 3);
   CHECK(fx.ingest.last_event_id() == ids[2]);
-  CHECK(fx.relay.log().at(0).frame->find("\"traceparent\":\"00-0af7651916cd43dd8448eb211c80319c-") != std::string::npos);
+  CHECK(fx.relay.log().at(0).frame->find(
+            "\"traceparent\":\"00-0af7651916cd43dd8448eb211c80319c-") != std::string::npos);
   // Resuming from the silent event's id replays exactly what followed it.
   auto decision = decide_replay(ids[1].to_string(), fx.relay.log());
   CHECK(decision.kind == ReplayDecision::Kind::replay);
@@ -62,7 +64,8 @@ TEST_CASE("a batch is stored whole and broadcast in order, silent events include
 TEST_CASE("one rejected item stores nothing of the batch") {
   Fixture fx;
   auto r = fx.ingest.ingest({item("a", created("w-1")), item("b", created("w-2")),
-                             item("c", domain::WorkerTerminated{"w-3", "x", 5})}, "");
+                             item("c", domain::WorkerTerminated{"w-3", "x", 5})},
+                            "");
   REQUIRE(std::holds_alternative<IngestRejection>(r));
   const auto& why = std::get<IngestRejection>(r);
   CHECK(why.status == 409);
@@ -74,10 +77,11 @@ TEST_CASE("one rejected item stores nothing of the batch") {
 
 TEST_CASE("a repeated (source, id) answers with the original id and is stored once") {
   Fixture fx;
-  auto first = std::get<std::vector<domain::EventId>>(fx.ingest.ingest({item("a", created("w-1"))}, ""));
+  auto first =
+      std::get<std::vector<domain::EventId>>(fx.ingest.ingest({item("a", created("w-1"))}, ""));
   // A retry mixed with a new event, and a duplicate inside the batch.
-  auto retry = fx.ingest.ingest({item("a", created("w-1")), item("b", created("w-2")),
-                                 item("b", created("w-2"))}, "");
+  auto retry = fx.ingest.ingest(
+      {item("a", created("w-1")), item("b", created("w-2")), item("b", created("w-2"))}, "");
   REQUIRE(std::holds_alternative<std::vector<domain::EventId>>(retry));
   const auto ids = std::get<std::vector<domain::EventId>>(retry);
   CHECK(ids[0] == first[0]);

@@ -1,0 +1,64 @@
+#pragma once
+// `sse-relay --demo`: a simulated fleet of lab workers so a fresh `make run` has something
+// to show. It publishes through the same route handler as a real producer (POST
+// /api/domain-events with CloudEvents bodies), so it exercises parsing, validation,
+// idempotency, folding and broadcast exactly as production traffic does.
+#include <chrono>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "infra/api_routes.hpp"
+#include "service/hosted_service.hpp"
+#include "service/logger.hpp"
+
+namespace relay::infra {
+
+class DemoFleet final : public service::HostedService {
+ public:
+  DemoFleet(boost::asio::any_io_executor executor, const HttpConfig& config,
+            service::SseEventRelay& relay, service::WorkerIngest& ingest, service::Logger& logger,
+            std::chrono::milliseconds tick = std::chrono::milliseconds(1000), std::size_t size = 6);
+
+  [[nodiscard]] std::string_view name() const override { return "demo-fleet"; }
+  void start() override;
+  boost::asio::awaitable<void> stop() override;
+
+  /// One simulation step: the events it produced, posted as one batch. Public for tests.
+  void step();
+
+ private:
+  struct SimWorker {
+    std::string id;
+    std::string status;  // pending, provisioning, running, stopping, stopped, terminated
+    int ticks_in_status = 0;
+    double cpu = 20;
+    double memory = 40;
+    int labs = 0;
+  };
+
+  boost::asio::awaitable<void> run();
+  void create_worker(std::vector<std::string>& events, std::uint64_t now_ms);
+  std::string cloudevent(std::string_view type, const std::string& data);
+  void post(const std::vector<std::string>& events);
+
+  boost::asio::any_io_executor executor_;
+  const HttpConfig& config_;
+  ApiRoutes routes_;
+  service::Logger& logger_;
+  std::chrono::milliseconds tick_;
+  std::size_t size_;
+  boost::asio::steady_timer timer_;
+  std::mt19937 random_{std::random_device{}()};
+  std::vector<SimWorker> fleet_;
+  std::uint64_t next_worker_ = 1;
+  std::uint64_t next_event_ = 1;
+  std::string source_;
+  bool stopping_ = false;
+};
+
+}  // namespace relay::infra
