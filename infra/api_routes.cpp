@@ -12,6 +12,7 @@
 #include "infra/stats_report.hpp"
 #include "proto/json_writer.hpp"
 #include "proto/publish_request.hpp"
+#include "proto/traceparent.hpp"
 
 namespace relay::infra {
 
@@ -144,11 +145,11 @@ Response ApiRoutes::publish(const Request& req) {
                             {400, ptype::invalid_field, "Invalid Field", detail, error->pointer});
   }
   auto& request = std::get<proto::PublishRequest>(parsed);
-  domain::Notification notification{request.type, std::move(request.data_json),   request.key, "",
-                                    "",           std::string(req["traceparent"])};
-  // A traceparent with CR/LF cannot arrive through Beast's parser, but keep the envelope
-  // field to the W3C shape anyway: anything else is dropped (issue: observability).
-  if (notification.traceparent.size() != 55) notification.traceparent.clear();
+  domain::Notification notification{
+      request.type, std::move(request.data_json), request.key, "", "", ""};
+  // An invalid traceparent is ignored, as W3C Trace Context requires; never an error.
+  if (proto::is_valid_traceparent(req["traceparent"]))
+    notification.traceparent = req["traceparent"];
   auto outcome = relay_.publish(notification);
   if (auto* rejected = std::get_if<service::Rejection>(&outcome)) {
     auto res =

@@ -6,6 +6,7 @@
 
 #include "infra/http_responses.hpp"
 #include "proto/json_writer.hpp"
+#include "proto/traceparent.hpp"
 #include "proto/worker_json.hpp"
 
 namespace relay::infra {
@@ -57,7 +58,8 @@ Response WorkerRoutes::ingest(const Request& req) {
   }
   const auto& items = std::get<proto::ParsedEvents>(parsed).items;
   const bool batch = std::get<proto::ParsedEvents>(parsed).batch;
-  auto outcome = ingest_.ingest(items, req["traceparent"].size() == 55 ? req["traceparent"] : "");
+  const auto traceparent = req["traceparent"];
+  auto outcome = ingest_.ingest(items, proto::is_valid_traceparent(traceparent) ? traceparent : "");
   if (auto* rejected = std::get_if<service::IngestRejection>(&outcome)) {
     proto::Problem problem{
         rejected->status, problem_type_for(rejected->code),

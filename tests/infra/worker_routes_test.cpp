@@ -250,3 +250,26 @@ TEST_CASE(
   }
   CHECK(state == collected(final_state.body, "workers"));
 }
+
+TEST_CASE("a producer's traceparent travels into the envelope; an invalid one is ignored") {
+  TestServer server;
+  const auto port = server.port();
+  SseReader sub(port, "/api/events/stream");
+  sub.until("connected");
+  const std::string tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  CHECK(post(port, created("w-1", "a"), "application/cloudevents+json", {{"traceparent", tp}})
+            .status == 202);
+  CHECK(
+      post(port, created("w-2", "b"), "application/cloudevents+json", {{"traceparent", "garbage"}})
+          .status == 202);
+  CHECK(publish(port, R"({"type":"demo.t","data":1})", {{"traceparent", tp}}).status == 202);
+  auto one = sub.next();
+  auto two = sub.next();
+  auto three = sub.next();
+  REQUIRE(one);
+  REQUIRE(two);
+  REQUIRE(three);
+  CHECK(has(one->data, "\"traceparent\":\"" + tp + "\""));
+  CHECK(has(two->data, "\"traceparent\":null"));
+  CHECK(has(three->data, "\"traceparent\":\"" + tp + "\""));
+}
