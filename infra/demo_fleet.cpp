@@ -47,12 +47,7 @@ void DemoFleet::start() {
   logger_.info("demo fleet started", {{"workers", static_cast<std::uint64_t>(size_)},
                                       {"tick_ms", static_cast<std::int64_t>(tick_.count())}});
   asio::co_spawn(executor_, run(), [this](const std::exception_ptr& e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      logger_.error("demo fleet failed", {{"error", ex.what()}});
-    }
+    service::log_failure(logger_, "demo fleet", e);
   });
 }
 

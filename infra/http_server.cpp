@@ -55,19 +55,9 @@ void HttpServer::start() {
   if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) throw fail("listen");
   port_ = acceptor_.local_endpoint().port();
   logger_.info("listening", {{"host", config_.host}, {"port", static_cast<unsigned>(port_)}});
-  asio::co_spawn(executor_, accept_loop(),
-                 [this](const std::exception_ptr& e) { log_failure("accept loop", e); });
-}
-
-void HttpServer::log_failure(std::string_view what, const std::exception_ptr& e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    logger_.error("coroutine failed", {{"coroutine", what}, {"error", ex.what()}});
-  } catch (...) {
-    logger_.error("coroutine failed", {{"coroutine", what}, {"error", "unknown exception"}});
-  }
+  asio::co_spawn(executor_, accept_loop(), [this](const std::exception_ptr& e) {
+    service::log_failure(logger_, "accept loop", e);
+  });
 }
 
 asio::awaitable<void> HttpServer::stop() {
@@ -93,8 +83,9 @@ asio::awaitable<void> HttpServer::accept_loop() {
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    asio::co_spawn(executor_, serve(std::move(socket)),
-                   [this](const std::exception_ptr& e) { log_failure("connection", e); });
+    asio::co_spawn(executor_, serve(std::move(socket)), [this](const std::exception_ptr& e) {
+      service::log_failure(logger_, "connection", e);
+    });
   }
 }
 
@@ -196,7 +187,9 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
       asio::co_spawn(
           executor_,
           run_sse_session(stream.release_socket(), std::move(req), relay_, config_, logger_),
-          [this](const std::exception_ptr& e) { log_failure("stream session", e); });
+          [this](const std::exception_ptr& e) {
+            service::log_failure(logger_, "stream session", e);
+          });
       co_return;
     }
     Response res = routes_.handle(req);

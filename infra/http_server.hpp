@@ -36,8 +36,6 @@ class HttpServer final : public service::HostedService {
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
   /// Answers an unreadable or refused request and closes without resetting the connection.
   boost::asio::awaitable<void> refuse(boost::beast::tcp_stream& stream, Response res);
-  /// Every co_spawn completes here: a coroutine that threw is logged once, with its cause.
-  void log_failure(std::string_view what, const std::exception_ptr& e);
 
   boost::asio::any_io_executor executor_;
   HttpConfig config_;

@@ -6,6 +6,23 @@
 
 namespace relay::proto {
 
+namespace {
+
+// Writes `prefix` + line + LF for every line of `text`. Every terminator an SSE parser
+// accepts (CRLF, CR, LF) ends a line, so nothing in `text` can end the field early.
+void append_lines(std::string& out, std::string_view prefix, std::string_view text) {
+  std::size_t start = 0;
+  for (;;) {
+    const auto end = text.find_first_of("\r\n", start);
+    out.append(prefix).append(text.substr(start, end - start)).push_back('\n');
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+    if (text[end] == '\r' && start < text.size() && text[start] == '\n') ++start;
+  }
+}
+
+}  // namespace
+
 bool is_safe_field_value(std::string_view value) noexcept {
   return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
@@ -21,16 +38,8 @@ void append_event(std::string& out, std::string_view id, std::string_view event,
   if (!event.empty()) {
     out.append("event: ").append(event).push_back('\n');
   }
-  // Every line terminator the parser accepts (CRLF, CR, LF) starts a new data: line,
-  // so the payload can never smuggle an id:, event: or blank line of its own.
-  std::size_t start = 0;
-  for (;;) {
-    const auto end = data.find_first_of("\r\n", start);
-    out.append("data: ").append(data.substr(start, end - start)).push_back('\n');
-    if (end == std::string_view::npos) break;
-    start = end + 1;
-    if (data[end] == '\r' && start < data.size() && data[start] == '\n') ++start;
-  }
+  // The payload can never smuggle an id:, event: or blank line of its own.
+  append_lines(out, "data: ", data);
   out.push_back('\n');
 }
 
@@ -44,13 +53,7 @@ std::string encode_retry(std::uint32_t retry_ms) { return fmt::format("retry: {}
 
 std::string encode_comment(std::string_view text) {
   std::string out;
-  std::size_t start = 0;
-  for (;;) {
-    const auto end = text.find_first_of("\r\n", start);
-    out.append(": ").append(text.substr(start, end - start)).push_back('\n');
-    if (end == std::string_view::npos) break;
-    start = end + 1;
-  }
+  append_lines(out, ": ", text);
   out.push_back('\n');
   return out;
 }

@@ -69,4 +69,15 @@ void Logger::log(LogLevel level, std::string_view msg, std::initializer_list<Log
   std::fflush(sink_);
 }
 
+void log_failure(Logger& logger, std::string_view what, const std::exception_ptr& e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    logger.error("coroutine failed", {{"coroutine", what}, {"error", ex.what()}});
+  } catch (...) {
+    logger.error("coroutine failed", {{"coroutine", what}, {"error", "unknown exception"}});
+  }
+}
+
 }  // namespace relay::service

@@ -2,6 +2,7 @@
 // Structured logs: one JSON object per line (time, level, msg, fields) on stdout.
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <initializer_list>
 #include <mutex>
 #include <string>
@@ -55,5 +56,9 @@ class Logger {
   LogLevel level_;
   std::mutex mutex_;
 };
+
+/// Logs, once and with its cause, the exception a coroutine ended with (the completion
+/// handler every co_spawn gets); does nothing for a null pointer.
+void log_failure(Logger& logger, std::string_view what, const std::exception_ptr& e);
 
 }  // namespace relay::service

@@ -34,6 +34,7 @@ TEST_CASE("retry and comments") {
   CHECK(encode_retry(3000) == "retry: 3000\n\n");
   CHECK(encode_comment("ok") == ": ok\n\n");
   CHECK(encode_comment("a\nb") == ": a\n: b\n\n");
+  CHECK(encode_comment("a\r\nb") == ": a\n: b\n\n");
 }
 
 #include "proto/traceparent.hpp"
