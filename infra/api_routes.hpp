@@ -3,7 +3,6 @@
 #include "infra/app_config.hpp"
 #include "infra/http_types.hpp"
 #include "infra/worker_routes.hpp"
-#include "service/logger.hpp"
 #include "service/sse_event_relay.hpp"
 
 namespace relay::infra {
@@ -27,9 +26,8 @@ std::string_view target_path(std::string_view target);
 
 class ApiRoutes {
  public:
-  ApiRoutes(const HttpConfig& config, service::SseEventRelay& relay, service::WorkerIngest& ingest,
-            service::Logger& logger)
-      : config_(config), relay_(relay), workers_(config, ingest), logger_(logger) {}
+  ApiRoutes(const HttpConfig& config, service::SseEventRelay& relay, service::WorkerIngest& ingest)
+      : config_(config), relay_(relay), workers_(ingest) {}
 
   /// Answers one request. CORS headers are added here for every route.
   Response handle(const Request& req);
@@ -45,7 +43,6 @@ class ApiRoutes {
   const HttpConfig& config_;
   service::SseEventRelay& relay_;
   WorkerRoutes workers_;
-  service::Logger& logger_;
 };
 
 }  // namespace relay::infra

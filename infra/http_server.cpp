@@ -35,7 +35,7 @@ HttpServer::HttpServer(asio::any_io_executor executor, HttpConfig config,
       config_(std::move(config)),
       relay_(relay),
       logger_(logger),
-      routes_(config_, relay_, ingest, logger_),
+      routes_(config_, relay_, ingest),
       acceptor_(executor_) {}
 
 void HttpServer::start() {

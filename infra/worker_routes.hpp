@@ -1,7 +1,6 @@
 #pragma once
 // Worker routes: POST /api/domain-events (CloudEvents ingest) and the read model
 // GET /api/workers, GET /api/workers/{id} (DESIGN 4.3, 4.4).
-#include "infra/app_config.hpp"
 #include "infra/http_types.hpp"
 #include "service/worker_ingest.hpp"
 
@@ -9,8 +8,7 @@ namespace relay::infra {
 
 class WorkerRoutes {
  public:
-  WorkerRoutes(const HttpConfig& config, service::WorkerIngest& ingest)
-      : config_(config), ingest_(ingest) {}
+  explicit WorkerRoutes(service::WorkerIngest& ingest) : ingest_(ingest) {}
 
   /// POST /api/domain-events; the caller has checked the publish token.
   Response ingest(const Request& req);
@@ -18,7 +16,6 @@ class WorkerRoutes {
   Response read(const Request& req, std::string_view worker_id);
 
  private:
-  const HttpConfig& config_;
   service::WorkerIngest& ingest_;
 };
 

@@ -122,10 +122,9 @@ asio::awaitable<void> SseEventRelay::stop() {
   logger_.info("relay draining",
                {{"subscribers", static_cast<std::uint64_t>(subscribers_.size())},
                 {"grace_ms", static_cast<std::int64_t>(config_.shutdown_grace.count())}});
-  // Every subscriber flushes what it has not written yet, then gets its shutdown frame.
-  for (auto* sub : subscribers_) sub->wake_.cancel();
-  idle_.clear();
-  for (auto* sub : subscribers_) sub->idle_index_ = Subscription::not_idle;
+  // Every subscriber flushes what it has not written yet, then gets its shutdown frame:
+  // the idle ones are woken now, the others see stopping() when their write completes.
+  wake_idle();
 
   if (!subscribers_.empty()) {
     drained_.expires_after(config_.shutdown_grace);

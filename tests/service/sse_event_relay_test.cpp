@@ -50,6 +50,17 @@ struct Fixture {
   }
 };
 
+// Runs relay->stop() on the fixture's io_context; `stopped` turns true when it completes.
+void spawn_stop(Fixture& fx, bool& stopped) {
+  asio::co_spawn(
+      fx.io,
+      [&]() -> asio::awaitable<void> {
+        co_await fx.relay->stop();
+        stopped = true;
+      },
+      asio::detached);
+}
+
 std::string text_of(const OutgoingBatch& b) {
   std::string out;
   for (const auto& f : b.frames) out += *f;
@@ -187,13 +198,7 @@ TEST_CASE("stop flushes pending frames, then sends a jittered shutdown, then com
   sub->batch_written(sub->next_batch());
   fx.publish("t");
   bool stopped = false;
-  asio::co_spawn(
-      fx.io,
-      [&]() -> asio::awaitable<void> {
-        co_await fx.relay->stop();
-        stopped = true;
-      },
-      asio::detached);
+  spawn_stop(fx, stopped);
   fx.io.poll();
   CHECK_FALSE(stopped);
   CHECK(std::holds_alternative<Rejection>(fx.relay->publish({"t", "{}", "", "", "", ""})));
@@ -226,13 +231,7 @@ TEST_CASE("stop closes subscribers still writing when the grace runs out") {
   stuck->on_evict([&] { closed = true; });
   (void)stuck->next_batch();  // a write that never completes
   bool stopped = false;
-  asio::co_spawn(
-      fx.io,
-      [&]() -> asio::awaitable<void> {
-        co_await fx.relay->stop();
-        stopped = true;
-      },
-      asio::detached);
+  spawn_stop(fx, stopped);
   fx.io.run_for(std::chrono::milliseconds(100));
   CHECK(closed);
   CHECK(stuck->eviction() == EvictionReason::shutdown_timeout);
