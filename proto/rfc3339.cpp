@@ -91,8 +91,10 @@ std::optional<std::uint64_t> parse_rfc3339_ms(std::string_view t) {
     return std::nullopt;
   }
   if (pos != t.size()) return std::nullopt;
-  const std::int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 +
-                               minute * 60 + std::min(second, 59u) - offset_s;
+  // A leap second (:60) counts as :59, as Unix time has no place for it.
+  const std::int64_t seconds = days_from_civil(year, month, day) * 86400 +
+                               std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 +
+                               std::int64_t{std::min(second, 59u)} - offset_s;
   if (seconds < 0) return std::nullopt;
   return static_cast<std::uint64_t>(seconds) * 1000 + millis;
 }
