@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 
@@ -51,8 +52,7 @@ std::optional<Response> ApiRoutes::check_publish_token(const Request& req) const
   std::string_view auth = req[http::field::authorization];
   constexpr std::string_view scheme = "Bearer ";
   const bool ok = auth.size() > scheme.size() &&
-                  std::equal(scheme.begin(), scheme.end(), auth.begin(),
-                             [](char a, char b) { return std::tolower(a) == std::tolower(b); }) &&
+                  boost::beast::iequals(auth.substr(0, scheme.size()), scheme) &&
                   same_secret(auth.substr(scheme.size()), config_.publish_token);
   if (ok) return std::nullopt;
   auto res = problem_response(

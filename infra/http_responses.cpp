@@ -1,8 +1,6 @@
 #include "infra/http_responses.hpp"
 
-#include <algorithm>
-#include <cctype>
-
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
 namespace relay::infra {
@@ -52,11 +50,7 @@ bool has_media_type(const Request& req, std::string_view type) {
   value = value.substr(0, value.find(';'));
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  return value.size() == type.size() &&
-         std::equal(value.begin(), value.end(), type.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) ==
-                  std::tolower(static_cast<unsigned char>(b));
-         });
+  return boost::beast::iequals(value, type);
 }
 
 }  // namespace relay::infra

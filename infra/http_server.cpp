@@ -1,7 +1,6 @@
 #include "infra/http_server.hpp"
 
 #include <array>
-#include <cctype>
 #include <stdexcept>
 
 #include <boost/asio/as_tuple.hpp>
@@ -9,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -91,13 +91,6 @@ asio::awaitable<void> HttpServer::accept_loop() {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // Reads one request. A client that sent "Expect: 100-continue" (curl does for bodies over
 // 1 KiB) is told to go on once the header passed its checks; otherwise it would wait a
 // second before sending the body. A Content-Length over the limit fails at the header.
@@ -107,7 +100,7 @@ asio::awaitable<beast::error_code> read_request(beast::tcp_stream& stream,
   auto [ec, n] =
       co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
   if (ec) co_return ec;
-  if (iequals(parser.get()[http::field::expect], "100-continue")) {
+  if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
     http::response<http::empty_body> go_on{http::status::continue_, 11};
     auto [wec, wn] = co_await http::async_write(stream, go_on, asio::as_tuple(asio::use_awaitable));
     if (wec) co_return wec;

@@ -86,6 +86,11 @@ TEST_CASE("a publish token is required when configured") {
   CHECK(publish(server.port(), body, {{"Authorization", "Bearer s3cre"}}).status == 401);
   CHECK(publish(server.port(), body, {{"Authorization", "Basic s3cret"}}).status == 401);
   CHECK(publish(server.port(), body, {{"Authorization", "Bearer s3cret"}}).status == 202);
+  CHECK(publish(server.port(), body, {{"Authorization", "bearer s3cret"}}).status ==
+        202);  // scheme is case-insensitive
+  CHECK(http_request(server.port(), http::verb::post, "/api/events", body,
+                     "Application/JSON; charset=utf-8", {{"Authorization", "Bearer s3cret"}})
+            .status == 202);
 }
 
 TEST_CASE("health, readiness, stats, metrics, unknown routes and methods") {
