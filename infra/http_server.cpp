@@ -18,7 +18,7 @@
 #include <fmt/format.h>
 
 #include "infra/http_responses.hpp"
-#include "infra/sse_session.hpp"
+#include "infra/sse_stream.hpp"
 
 namespace relay::infra {
 
@@ -174,15 +174,17 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     }
     Request req = parser.release();
     if (req.method() == http::verb::get && target_path(req.target()) == route::stream) {
-      // The stream gets its own coroutine with the bare socket, so this frame, the parser,
-      // the read buffer and the stream's timers are all freed while it runs.
+      auto opened = open_stream(req, relay_, config_);
+      if (auto* refused = std::get_if<Response>(&opened)) {
+        refused->keep_alive(false);
+        co_await http::async_write(stream, *refused, asio::as_tuple(asio::use_awaitable));
+        break;
+      }
+      // The stream owns the bare socket from here; this frame, the parser, the read buffer
+      // and the tcp_stream's timers are all freed while it runs.
       stream.expires_never();
-      asio::co_spawn(
-          executor_,
-          run_sse_session(stream.release_socket(), std::move(req), relay_, config_, logger_),
-          [this](const std::exception_ptr& e) {
-            service::log_failure(logger_, "stream session", e);
-          });
+      SseStream::start(stream.release_socket(), std::move(std::get<OpenedStream>(opened)),
+                       logger_);
       co_return;
     }
     Response res = routes_.handle(req);

@@ -1,11 +1,10 @@
 #pragma once
 // SSEEventRelay: the hosted service that broadcasts notifications to every subscribed
-// stream. Broadcast appends one encoded frame to the shared log and wakes idle
-// subscribers; it never waits for any of them (DESIGN 3, STYLE 4).
+// stream. Broadcast appends one encoded frame to the shared log and schedules a pass that
+// wakes idle subscribers; it never waits for any of them (DESIGN 3, STYLE 4).
 #include <cstddef>
 #include <memory>
 #include <random>
-#include <set>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -52,7 +51,8 @@ class SseEventRelay final : public HostedService {
   /// system.sse.shutdown, and closes what is still writing when the grace runs out.
   boost::asio::awaitable<void> stop() override;
 
-  /// Assigns the next id, encodes the frame once, appends it and wakes idle subscribers.
+  /// Assigns the next id, encodes the frame once, appends it and schedules a broadcast
+  /// pass (at once after a quiet spell, else flush_interval after the previous pass).
   std::variant<domain::EventId, Rejection> publish(const domain::Notification& notification);
 
   /// Takes the next id for an accepted event that changes nothing subscribers see (a
@@ -81,7 +81,11 @@ class SseEventRelay final : public HostedService {
   void remove(Subscription& sub);
   void evict(Subscription& sub, EvictionReason reason);
   void evict_slow_writers();
-  void wake_idle();
+  /// Wakes every idle subscriber (or those `only_due` for a heartbeat).
+  void wake_idle(bool only_due = false);
+  void schedule_pass();
+  void run_pass();
+  void schedule_tick();
   void count_conflated(std::size_t n) { stats_.conflated += n; }
   void count_written(const OutgoingBatch& batch);
   std::shared_ptr<const std::string> heartbeat_frame();
@@ -99,12 +103,20 @@ class SseEventRelay final : public HostedService {
   FrameLog log_;
   RelayStats stats_;
   bool stopping_ = false;
+  bool stopped_ = false;  ///< stop() completed: no timer re-arms.
 
   std::unordered_set<Subscription*> subscribers_;
-  std::vector<Subscription*> idle_;  ///< Waiting on their timer; woken by publish/stop.
-  /// Subscribers with a write in flight, by acknowledged position: the front is the one
-  /// furthest behind, so eviction checks after a publish look only at the front.
-  std::set<std::pair<LogPosition, Subscription*>> writing_;
+  /// Subscribers with nothing to write, woken by the next pass, heartbeat tick or stop.
+  /// Both lists are unordered with a slot index in the subscription: O(1) in and out.
+  std::vector<Subscription*> idle_;
+  std::vector<Subscription*> writers_;  ///< A write in flight; checked for slow consumers.
+  std::vector<Subscription*> waking_;   ///< Scratch list of wake_idle(), kept for its capacity.
+  boost::asio::steady_timer pass_timer_;       ///< Next broadcast pass.
+  bool pass_scheduled_ = false;
+  boost::asio::steady_timer::time_point last_pass_{};
+  boost::asio::steady_timer::duration last_pass_duration_{};
+  boost::asio::steady_timer tick_timer_;       ///< Heartbeats and slow-writer checks.
+  bool ticking_ = false;
   boost::asio::steady_timer drained_;  ///< Cancelled when the last subscriber leaves.
 };
 

@@ -1,14 +1,9 @@
 #include "service/subscription.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include "service/batch_planner.hpp"
 #include "service/sse_event_relay.hpp"
 
 namespace relay::service {
-
-namespace asio = boost::asio;
 
 Subscription::Subscription(SseEventRelay& relay, std::string client_id, SubscriptionFilter filter,
                            LogPosition cursor, std::string preamble)
@@ -18,7 +13,6 @@ Subscription::Subscription(SseEventRelay& relay, std::string client_id, Subscrip
       cursor_(cursor),
       acknowledged_(cursor),
       preamble_(std::make_shared<const std::string>(std::move(preamble))),
-      wake_(relay.executor(), asio::steady_timer::time_point::max()),
       heartbeat_(relay.config().heartbeat, HeartbeatSchedule::clock::now()) {}
 
 Subscription::~Subscription() { relay_.remove(*this); }
@@ -42,6 +36,7 @@ OutgoingBatch Subscription::next_batch() {
   batch.event_frames = plan.positions.size();
   batch.bytes += plan.bytes;
   cursor_ = plan.next_cursor;
+  batch.capped = cursor_ < log.end_position();
   relay_.count_conflated(plan.conflated);
 
   if (batch.event_frames == 0 && cursor_ == log.end_position()) {
@@ -65,28 +60,23 @@ OutgoingBatch Subscription::next_batch() {
   return batch;
 }
 
-void Subscription::batch_written(const OutgoingBatch& batch) {
+bool Subscription::batch_written(const OutgoingBatch& batch) {
   relay_.end_write(*this);
   acknowledged_ = cursor_;
   heartbeat_.on_write(HeartbeatSchedule::clock::now());
   relay_.count_written(batch);
+  if (evicted_ || finished_ || batch.closes_stream) return false;
+  if (batch.capped || relay_.stopping()) return true;
+  // Frames that arrived during the write: a pass is due for them (publish schedules one),
+  // unless it ran while this write was in flight and so passed this subscriber by.
+  if (cursor_ < relay_.log().end_position()) relay_.schedule_pass();
+  park();
+  return false;
 }
 
-asio::awaitable<void> Subscription::wait() {
-  if (evicted_ || finished_ || relay_.stopping() || cursor_ < relay_.log().end_position()) {
-    co_return;
-  }
-  if (heartbeat_.due(HeartbeatSchedule::clock::now())) co_return;
-  // The timer is both the heartbeat deadline and the condition variable: publish() and
-  // stop() cancel it to wake this subscriber, at no cost to anyone else.
-  wake_.expires_at(heartbeat_.deadline());
+void Subscription::park() {
+  if (evicted_ || finished_) return;
   relay_.mark_idle(*this);
-  struct IdleGuard {
-    SseEventRelay& relay;
-    Subscription& sub;
-    ~IdleGuard() { relay.unmark_idle(sub); }
-  } guard{relay_, *this};
-  co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
 }  // namespace relay::service

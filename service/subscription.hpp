@@ -1,25 +1,26 @@
 #pragma once
-// The relay's side of one SSE stream: a cursor into the shared log, a filter, a heartbeat
-// schedule and a timer used as a condition variable. Owned by the session that writes
-// the bytes; registered with the relay for exactly its lifetime.
+// The relay's side of one SSE stream: a cursor into the shared log, a filter and a heartbeat
+// schedule. No timer, no coroutine: an idle subscriber is a few hundred bytes, woken through
+// its SubscriberSink by the relay's broadcast pass or heartbeat tick. Owned by the stream
+// that writes the bytes; registered with the relay for exactly its lifetime.
 #include <cstddef>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include "service/eviction_policy.hpp"
 #include "service/frame_log.hpp"
 #include "service/heartbeat_schedule.hpp"
+#include "service/subscriber_sink.hpp"
 #include "service/subscription_filter.hpp"
 
 namespace relay::service {
 
 class SseEventRelay;
+
+/// A subscription's slot index when it is not in one of the relay's lists.
+inline constexpr std::size_t no_slot = static_cast<std::size_t>(-1);
 
 /// Frames for one gathered write. Holding the shared frames keeps their bytes alive even
 /// if the log trims them while the write is in flight.
@@ -28,6 +29,7 @@ struct OutgoingBatch {
   std::size_t event_frames = 0;  ///< Frames that came from the log (deliveries).
   std::uint64_t bytes = 0;
   bool closes_stream = false;  ///< Ends with system.sse.shutdown: close after writing.
+  bool capped = false;         ///< Hit the batch limits: more log frames are waiting.
 
   [[nodiscard]] bool empty() const { return frames.empty(); }
 };
@@ -45,23 +47,25 @@ class Subscription {
   /// frame. Empty when there is nothing to write yet, or after eviction.
   OutgoingBatch next_batch();
 
-  /// The previous batch is fully written to the socket.
-  void batch_written(const OutgoingBatch& batch);
+  /// The previous batch is fully written. Returns true when the sink should write again at
+  /// once: a capped batch of a long replay, or flushing at stop. Otherwise the subscription
+  /// is parked until the next broadcast pass, which carries everything that arrived during
+  /// the write in one batch: writing again from each completion instead would spend a
+  /// syscall on every event that happened to land mid-write.
+  bool batch_written(const OutgoingBatch& batch);
 
-  /// Suspends until next_batch() may have something: new frames, a heartbeat deadline,
-  /// stop or eviction. Returns at once when that is already so.
-  boost::asio::awaitable<void> wait();
+  /// Connects the transport the relay wakes and, on eviction, closes.
+  void attach(SubscriberSink& sink) { sink_ = &sink; }
+
+  /// next_batch() came back empty: the relay calls the sink's wake() when there is
+  /// something (frames, a due heartbeat, stop). Does nothing once evicted or finished.
+  void park();
 
   /// Set when the relay disconnected this subscriber.
   [[nodiscard]] std::optional<EvictionReason> eviction() const { return evicted_; }
 
-  /// Called (once) when the relay evicts this subscriber; the session closes its socket so
-  /// a write that is stuck on a full socket ends at once.
-  void on_evict(std::function<void()> handler) { on_evict_ = std::move(handler); }
-
  private:
   friend class SseEventRelay;
-  static constexpr std::size_t not_idle = static_cast<std::size_t>(-1);
 
   Subscription(SseEventRelay& relay, std::string client_id, SubscriptionFilter filter,
                LogPosition cursor, std::string preamble);
@@ -72,13 +76,12 @@ class Subscription {
   LogPosition cursor_;        ///< Next log position to take.
   LogPosition acknowledged_;  ///< Everything before it has been written.
   std::shared_ptr<const std::string> preamble_;
-  boost::asio::steady_timer wake_;
   HeartbeatSchedule heartbeat_;
-  std::size_t idle_index_ = not_idle;  ///< Slot in the relay's idle list.
-  bool writing_ = false;               ///< In the relay's in-flight index.
-  bool finished_ = false;              ///< Shutdown frame handed out.
+  SubscriberSink* sink_ = nullptr;
+  std::size_t idle_index_ = no_slot;     ///< Slot in the relay's idle list.
+  std::size_t writing_index_ = no_slot;  ///< Slot in the relay's list of writers.
+  bool finished_ = false;                    ///< Shutdown frame handed out.
   std::optional<EvictionReason> evicted_;
-  std::function<void()> on_evict_;
 };
 
 }  // namespace relay::service

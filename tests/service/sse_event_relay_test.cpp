@@ -67,6 +67,34 @@ std::string text_of(const OutgoingBatch& b) {
   return out;
 }
 
+// Stands in for infra's SseStream: records wakes and closes; when `writes` is set it writes
+// what it is woken for at once (a socket that always drains), else it leaves it pending.
+struct RecordingSink final : SubscriberSink {
+  explicit RecordingSink(Subscription& s, bool drains = true) : sub(s), writes(drains) {
+    sub.attach(*this);
+  }
+  Subscription& sub;
+  bool writes;
+  int wakes = 0;
+  bool closed = false;
+  std::vector<std::string> written;
+
+  void wake() override {
+    ++wakes;
+    if (!writes) return;
+    for (;;) {
+      auto b = sub.next_batch();
+      if (b.empty()) {
+        sub.park();
+        return;
+      }
+      written.push_back(text_of(b));
+      if (!sub.batch_written(b)) return;  // parked until the next pass
+    }
+  }
+  void close_now() override { closed = true; }
+};
+
 }  // namespace
 
 TEST_CASE("a new subscriber first gets retry and connected, then published frames") {
@@ -91,31 +119,60 @@ TEST_CASE("a new subscriber first gets retry and connected, then published frame
   CHECK(sub->next_batch().empty());
 }
 
-TEST_CASE("publish wakes an idle subscriber; wait returns on the heartbeat deadline otherwise") {
+TEST_CASE("a broadcast pass wakes idle subscribers; quiet ones get a heartbeat") {
   Fixture fx;
   auto sub = fx.subscribe();
-  sub->batch_written(sub->next_batch());
-  std::vector<std::string> seen;
-  asio::co_spawn(
-      fx.io,
-      [&]() -> asio::awaitable<void> {
-        for (int i = 0; i < 2; ++i) {
-          co_await sub->wait();
-          auto b = sub->next_batch();
-          seen.push_back(text_of(b));
-          sub->batch_written(b);
-        }
-      },
-      asio::detached);
+  RecordingSink sink(*sub);
+  sink.wake();  // the stream's first write: the preamble
+  REQUIRE(sink.written.size() == 1);
   fx.io.poll();
-  CHECK(seen.empty());  // idle: nothing to write yet
+  CHECK(sink.written.size() == 1);  // idle: nothing to write yet
   fx.publish("demo.a");
+  CHECK(sink.written.size() == 1);  // publish only schedules the pass
   fx.io.run_for(std::chrono::milliseconds(20));
-  REQUIRE(seen.size() == 1);
-  CHECK(seen[0].find("event: demo.a") != std::string::npos);
+  REQUIRE(sink.written.size() == 2);
+  CHECK(sink.written[1].find("event: demo.a") != std::string::npos);
   fx.io.run_for(std::chrono::milliseconds(200));  // silence: heartbeat after 50 ms
-  REQUIRE(seen.size() == 2);
-  CHECK(seen[1].starts_with("event: heartbeat\ndata: {\"time\":"));
+  REQUIRE(sink.written.size() >= 3);
+  CHECK(sink.written[2].starts_with("event: heartbeat\ndata: {\"time\":"));
+}
+
+TEST_CASE("events published within the flush interval reach a subscriber in one write") {
+  Fixture fx;
+  fx.relay.reset();
+  fx.config.flush_interval = std::chrono::milliseconds(30);
+  fx.relay = std::make_unique<SseEventRelay>(fx.io.get_executor(), fx.config, fx.clock, fx.logger);
+  auto sub = fx.subscribe();
+  RecordingSink sink(*sub);
+  sink.wake();
+  fx.publish("first");
+  fx.io.run_for(std::chrono::milliseconds(5));  // after a quiet spell: at once
+  REQUIRE(sink.written.size() == 2);
+  fx.publish("second");
+  fx.publish("third");
+  fx.io.run_for(std::chrono::milliseconds(5));
+  CHECK(sink.written.size() == 2);  // held back until flush_interval after the last pass
+  fx.io.run_for(std::chrono::milliseconds(60));
+  REQUIRE(sink.written.size() == 3);
+  CHECK(sink.written[2].find("event: second") < sink.written[2].find("event: third"));
+  CHECK(sink.written[2].find("event: third") != std::string::npos);
+  CHECK(fx.relay->stats().deliveries == 3);
+}
+
+TEST_CASE("a woken sink that parks again is woken by the next pass, not twice by one") {
+  Fixture fx;
+  auto a = fx.subscribe();
+  auto b = fx.subscribe();
+  RecordingSink sa(*a);
+  RecordingSink sb(*b);
+  sa.wake();
+  sb.wake();
+  fx.publish("t");
+  fx.io.run_for(std::chrono::milliseconds(20));
+  CHECK(sa.wakes == 2);
+  CHECK(sb.wakes == 2);
+  CHECK(sa.written.size() == 2);
+  CHECK(sb.written.size() == 2);
 }
 
 TEST_CASE("reconnecting with a retained id replays exactly the missed events") {
@@ -146,12 +203,13 @@ TEST_CASE("a too old id gets system.sse.resync with the oldest retained id") {
 TEST_CASE("a subscriber whose write does not drain is evicted without slowing publish") {
   Fixture fx;
   auto slow = fx.subscribe();
-  bool closed = false;
-  slow->on_evict([&] { closed = true; });
+  RecordingSink sink(*slow, /*drains=*/false);
   auto batch = slow->next_batch();  // preamble in flight, never acknowledged
   CHECK_FALSE(batch.empty());
   for (int i = 0; i < 5; ++i) fx.publish("t", std::string(200, '1'));
-  CHECK(closed);
+  CHECK_FALSE(sink.closed);  // publish never looks at subscribers; the pass does
+  fx.io.run_for(std::chrono::milliseconds(20));
+  CHECK(sink.closed);
   CHECK(slow->eviction() == EvictionReason::slow_consumer);
   CHECK(fx.relay->stats().evictions_for(EvictionReason::slow_consumer) == 1);
   CHECK(slow->next_batch().empty());
@@ -227,13 +285,12 @@ TEST_CASE("stop closes subscribers still writing when the grace runs out") {
   fx.config.shutdown_grace = std::chrono::milliseconds(30);
   fx.relay = std::make_unique<SseEventRelay>(fx.io.get_executor(), fx.config, fx.clock, fx.logger);
   auto stuck = fx.subscribe();
-  bool closed = false;
-  stuck->on_evict([&] { closed = true; });
+  RecordingSink sink(*stuck, /*drains=*/false);
   (void)stuck->next_batch();  // a write that never completes
   bool stopped = false;
   spawn_stop(fx, stopped);
   fx.io.run_for(std::chrono::milliseconds(100));
-  CHECK(closed);
+  CHECK(sink.closed);
   CHECK(stuck->eviction() == EvictionReason::shutdown_timeout);
   stuck.reset();
   fx.io.run_for(std::chrono::milliseconds(50));

@@ -2,8 +2,22 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace relay::bench {
+
+namespace {
+
+// The first CR or LF: two vectorised memchr calls instead of a byte loop (the tool parses
+// a million events a second on one core).
+const char* line_end(std::string_view text) {
+  const auto* lf = static_cast<const char*>(std::memchr(text.data(), '\n', text.size()));
+  const auto until = lf ? static_cast<std::size_t>(lf - text.data()) : text.size();
+  const auto* cr = static_cast<const char*>(std::memchr(text.data(), '\r', until));
+  return cr ? cr : lf;
+}
+
+}  // namespace
 
 void SseFrameParser::feed(std::string_view chunk) {
   std::size_t pos = 0;
@@ -13,13 +27,12 @@ void SseFrameParser::feed(std::string_view chunk) {
   }
   while (pos < chunk.size()) {
     const auto rest = chunk.substr(pos);
-    const auto* end = std::find_if(rest.begin(), rest.end(),
-                                   [](char c) { return c == '\n' || c == '\r'; });
-    if (end == rest.end()) {
+    const char* end = line_end(rest);
+    if (end == nullptr) {
       partial_.append(rest);
       return;
     }
-    const auto length = static_cast<std::size_t>(end - rest.begin());
+    const auto length = static_cast<std::size_t>(end - rest.data());
     if (partial_.empty()) {
       process_line(rest.substr(0, length));
     } else {
@@ -82,10 +95,16 @@ void SseFrameParser::dispatch() {
 }
 
 std::optional<std::uint64_t> find_sequence_number(std::string_view data) {
-  constexpr std::string_view key = "\"seq\":";
-  const auto at = data.find(key);
-  if (at == std::string_view::npos) return std::nullopt;
-  auto digits = data.substr(at + key.size());
+  // Anchored on the rare 'q' (memchr) rather than on '"', of which JSON is full.
+  std::size_t at = 0;
+  for (;;) {
+    const auto* q = static_cast<const char*>(std::memchr(data.data() + at, 'q', data.size() - at));
+    if (q == nullptr) return std::nullopt;
+    at = static_cast<std::size_t>(q - data.data());
+    if (at >= 3 && data.substr(at - 3, 6) == "\"seq\":") break;
+    ++at;
+  }
+  auto digits = data.substr(at + 3);
   while (!digits.empty() && digits.front() == ' ') digits.remove_prefix(1);
   std::uint64_t seq = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);

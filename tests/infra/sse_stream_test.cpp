@@ -1,4 +1,4 @@
-#include "infra/sse_session.hpp"
+#include "infra/sse_stream.hpp"
 
 #include <atomic>
 #include <set>

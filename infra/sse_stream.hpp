@@ -1,0 +1,62 @@
+#pragma once
+// One SSE stream after GET /api/events/stream. Opening is split from streaming: the HTTP
+// session checks the query and subscribes (and answers a refusal itself); SseStream then
+// owns the bare socket and writes with plain completion handlers. An idle stream is a
+// socket, a Subscription and one pending wait for the peer to close: no coroutine frame,
+// no request buffers, no timer.
+#include <memory>
+#include <string>
+#include <variant>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "infra/app_config.hpp"
+#include "infra/http_types.hpp"
+#include "service/logger.hpp"
+#include "service/sse_event_relay.hpp"
+
+namespace relay::infra {
+
+/// A subscription ready to stream, and the response head to send before its first frames.
+struct OpenedStream {
+  std::unique_ptr<service::Subscription> subscription;
+  std::string head;
+};
+
+/// Checks the query (400 problem), subscribes (503 problem when draining or full) and
+/// builds the response head. The request's Last-Event-ID wins over `?since=`.
+std::variant<OpenedStream, Response> open_stream(const Request& req, service::SseEventRelay& relay,
+                                                 const HttpConfig& config);
+
+class SseStream final : public service::SubscriberSink,
+                        public std::enable_shared_from_this<SseStream> {
+ public:
+  /// Streams until the client leaves, the relay evicts it or the relay stops. Keeps itself
+  /// alive through its pending operations.
+  static void start(boost::asio::ip::tcp::socket socket, OpenedStream opened,
+                    service::Logger& logger);
+
+  SseStream(boost::asio::ip::tcp::socket socket, OpenedStream opened, service::Logger& logger);
+  SseStream(const SseStream&) = delete;
+  SseStream& operator=(const SseStream&) = delete;
+  ~SseStream() override;
+
+  // service::SubscriberSink
+  void wake() override;
+  void close_now() override;
+
+ private:
+  void write_pending();
+  void on_written(const boost::system::error_code& ec);
+  void watch_peer();
+  void close();
+
+  boost::asio::ip::tcp::socket socket_;
+  std::unique_ptr<service::Subscription> sub_;
+  std::string head_;                  ///< Sent with the first batch, then freed.
+  service::OutgoingBatch in_flight_;  ///< Keeps the written frames alive until completion.
+  service::Logger& logger_;
+  bool writing_ = false;
+};
+
+}  // namespace relay::infra
