@@ -5,7 +5,7 @@ ASAN_BUILD ?= build/asan
 JOBS       ?= 2
 ARGS       ?= --demo
 
-.PHONY: run test build build-asan deps deps-test unit test-asan blackbox clean
+.PHONY: run test bench build build-asan deps deps-test unit test-asan blackbox clean
 
 deps:
 	@scripts/install-deps.sh build
@@ -33,6 +33,14 @@ run: build
 ## unit + integration again under ASan + UBSan); closes with one "N passed, N failed" line.
 test: deps-test
 	@scripts/run-tests.sh
+
+## make bench: the relay beside nchan on this machine (tests/bench/run_bench.mjs); prints
+## one table and writes JSON + markdown under build/bench-results/. Not part of make test.
+bench:
+	@scripts/install-deps.sh bench
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target sse-relay sse-bench
+	node tests/bench/run_bench.mjs --relay $(BUILD)/sse-relay --bench $(BUILD)/tests/sse-bench $(BENCH_ARGS)
 
 clean:
 	rm -rf build

@@ -3,6 +3,7 @@
 # Shared by `make run`, `make test` and the Dockerfile so all three agree on one list.
 #   scripts/install-deps.sh build   -> compiler, CMake, Ninja and the libraries
 #   scripts/install-deps.sh test    -> build + what the black-box tests drive (node, npm)
+#   scripts/install-deps.sh bench   -> test + nchan, the anchor of `make bench`
 set -euo pipefail
 
 profile="${1:-build}"
@@ -14,9 +15,11 @@ build_pkgs=(
   libsimdjson-dev libfmt-dev doctest-dev
 )
 test_pkgs=(nodejs npm nginx-light)
+bench_pkgs=(libnginx-mod-nchan)
 
 pkgs=("${build_pkgs[@]}")
-if [[ "$profile" == "test" ]]; then pkgs+=("${test_pkgs[@]}"); fi
+if [[ "$profile" == "test" || "$profile" == "bench" ]]; then pkgs+=("${test_pkgs[@]}"); fi
+if [[ "$profile" == "bench" ]]; then pkgs+=("${bench_pkgs[@]}"); fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -210,14 +210,18 @@ void SseEventRelay::wake_idle(bool only_due) {
 void SseEventRelay::schedule_pass() {
   if (pass_scheduled_) return;
   pass_scheduled_ = true;
-  // At once after a quiet spell. Under load, the next pass begins no sooner than
-  // flush_interval, and no sooner than twice the last pass's duration, after the last one
-  // began: the events of that time reach each subscriber in one write. A writev costs
-  // ~10 us of kernel time here whatever it carries, so with many subscribers the interval
-  // stretches by itself, the cost stays per subscriber rather than per event, and passes
-  // take at most half the thread, leaving the rest to ingest.
-  const auto gap =
-      std::max<asio::steady_timer::duration>(config_.flush_interval, 2 * last_pass_duration_);
+  // A pass that carried a single new entry means events arrive slower than passes run
+  // (a quiet spell, or a closed loop waiting on each delivery): go at once. Under load the
+  // last pass carried several, and the next one begins no sooner than flush_interval, and
+  // no sooner than twice the last pass's duration, after the last one began: the events of
+  // that time reach each subscriber in one write. A writev costs ~10 us of kernel time here
+  // whatever it carries, so with many subscribers the interval stretches by itself, the
+  // cost stays per subscriber rather than per event, and passes take at most half the
+  // thread, leaving the rest to ingest.
+  const auto gap = entries_in_last_pass_ <= 1
+                       ? asio::steady_timer::duration::zero()
+                       : std::max<asio::steady_timer::duration>(config_.flush_interval,
+                                                                2 * last_pass_duration_);
   pass_timer_.expires_at(std::max(asio::steady_timer::clock_type::now(), last_pass_ + gap));
   pass_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled by stop() or the destructor: `this` may be gone
@@ -228,6 +232,8 @@ void SseEventRelay::schedule_pass() {
 void SseEventRelay::run_pass() {
   pass_scheduled_ = false;
   last_pass_ = asio::steady_timer::clock_type::now();
+  entries_in_last_pass_ = log_.end_position() - log_end_at_last_pass_;
+  log_end_at_last_pass_ = log_.end_position();
   evict_slow_writers();
   wake_idle();
   last_pass_duration_ = asio::steady_timer::clock_type::now() - last_pass_;

@@ -115,6 +115,8 @@ class SseEventRelay final : public HostedService {
   bool pass_scheduled_ = false;
   boost::asio::steady_timer::time_point last_pass_{};
   boost::asio::steady_timer::duration last_pass_duration_{};
+  LogPosition log_end_at_last_pass_ = 0;
+  LogPosition entries_in_last_pass_ = 0;  ///< New log entries the last pass carried.
   boost::asio::steady_timer tick_timer_;       ///< Heartbeats and slow-writer checks.
   bool ticking_ = false;
   boost::asio::steady_timer drained_;  ///< Cancelled when the last subscriber leaves.
