@@ -69,6 +69,10 @@ std::variant<domain::EventId, Rejection> SseEventRelay::record_silent() {
   const auto id = ids_.next(clock_.now_unix_ms());
   log_.append(id, {}, {}, {}, no_frame);
   ++stats_.events_silent;
+  // A pass moves parked cursors past the silent entry (no bytes are written), so a run of
+  // silent events longer than the log cannot leave a quiet subscriber looking "lagging";
+  // it also checks writers the append may have trimmed past.
+  schedule_pass();
   return id;
 }
 

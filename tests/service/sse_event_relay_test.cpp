@@ -313,3 +313,20 @@ TEST_CASE("stop closes subscribers still writing when the grace runs out") {
   fx.io.run_for(std::chrono::milliseconds(50));
   CHECK(stopped);
 }
+
+TEST_CASE("a quiet subscriber outlives a run of silent events longer than the log") {
+  Fixture fx;  // history 8
+  auto sub = fx.subscribe();
+  RecordingSink sink(*sub);
+  sink.wake();
+  for (int i = 0; i < 20; ++i) {
+    REQUIRE(std::holds_alternative<domain::EventId>(fx.relay->record_silent()));
+    fx.io.run_for(std::chrono::milliseconds(1));
+  }
+  fx.publish("after.silence");
+  fx.io.run_for(std::chrono::milliseconds(20));
+  CHECK_FALSE(sub->eviction());
+  CHECK_FALSE(sink.closed);
+  REQUIRE(sink.written.size() == 2);  // the preamble, then only the real event
+  CHECK(sink.written[1].find("event: after.silence") != std::string::npos);
+}
