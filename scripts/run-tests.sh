@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: every suite, in the order a failure is cheapest to find.
-#   1. unit + in-process integration tests (doctest, via ctest) on the release build
+#   1. unit + in-process integration tests (doctest, via ctest) on the release build, the
+#      sse-bench parser tests and a 2 s sse-bench smoke run against the relay
 #   2. black-box tests of the real binary with real clients (node:test + npm eventsource)
 #   3. unit + integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer
 # Ends with one "N passed, N failed" line summing all of them; exits non-zero on any failure.
@@ -41,16 +42,21 @@ build() {  # dir, extra cmake args...
 }
 
 # Runs ctest in a build dir; one ctest test is one doctest executable (or the layering check).
-run_ctest() {  # dir, label
-  local log="$LOGS/$2.log"
-  echo "== $2: ctest in $1"
-  (cd "$1" && ctest --output-on-failure -V) >"$log" 2>&1
+run_ctest() {  # dir, label, extra ctest args...
+  local dir="$1" label="$2"; shift 2
+  local log="$LOGS/$label.log"
+  echo "== $label: ctest in $dir"
+  (cd "$dir" && ctest --output-on-failure -V "$@") >"$log" 2>&1
   local rc=$?
   grep -E '^ *[0-9]+/[0-9]+ Test|tests passed|\[doctest\] (test cases|Status)' "$log"
   count_doctest "$log"
   if grep -qE '(^|: )layering: ok' "$log"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  # The sse-bench smoke run (not a doctest) counts as one test where it ran.
+  if grep -q 'Test.*bench_smoke' "$log"; then
+    if grep -qE '(^|: )bench_smoke: ok' "$log"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  fi
   if [[ $rc -ne 0 ]]; then
-    echo "-- $2 failed; full log: $log"; tail -60 "$log"; status=1
+    echo "-- $label failed; full log: $log"; tail -60 "$log"; status=1
   fi
 }
 
@@ -75,7 +81,7 @@ failed=$((failed + ${bf:-0}))
 echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
 if build "$ASAN" -DCMAKE_BUILD_TYPE=Debug -DRELAY_SANITIZE=ON; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_ctest "$ASAN" sanitized
+    run_ctest "$ASAN" sanitized -E bench_smoke  # a load run measures nothing under ASan
 else
   echo "sanitizer build failed"; failed=$((failed + 1)); status=1
 fi

@@ -7,7 +7,7 @@
 namespace relay::service {
 
 PlannedBatch plan_batch(const FrameLog& log, LogPosition cursor, const SubscriptionFilter& filter,
-                        const BatchLimits& limits) {
+                        const BatchLimits& limits, bool conflate) {
   PlannedBatch plan;
   const LogPosition end = log.end_position();
   // The window: as many matching entries as the limits allow. Non-matching entries are
@@ -27,6 +27,11 @@ PlannedBatch plan_batch(const FrameLog& log, LogPosition cursor, const Subscript
     window_bytes += entry.frame->size();
   }
   plan.next_cursor = position;
+  if (!conflate) {
+    for (auto p : window) plan.bytes += log.at(p).frame->size();
+    plan.positions = std::move(window);
+    return plan;
+  }
 
   // Walk backwards so the newest entry per key is the one kept.
   std::unordered_set<std::string_view> seen_keys;

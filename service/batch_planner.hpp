@@ -25,9 +25,10 @@ struct PlannedBatch {
 };
 
 /// Plans the write for a subscriber at `cursor` (begin_position() <= cursor <= end_position()).
-/// An entry with a conflation key is skipped when a later entry in the same window has the
-/// same key; entries without a key are never skipped, so lifecycle events are never lost.
+/// With `conflate`, an entry with a conflation key is skipped when a later entry in the same
+/// window has the same key; entries without a key are never skipped, so lifecycle events are
+/// never lost. Without it (a subscriber that is keeping up) every matching entry is kept.
 PlannedBatch plan_batch(const FrameLog& log, LogPosition cursor, const SubscriptionFilter& filter,
-                        const BatchLimits& limits);
+                        const BatchLimits& limits, bool conflate = true);
 
 }  // namespace relay::service

@@ -238,6 +238,8 @@ void SseEventRelay::run_pass() {
   last_pass_ = asio::steady_timer::clock_type::now();
   entries_in_last_pass_ = log_.end_position() - log_end_at_last_pass_;
   log_end_at_last_pass_ = log_.end_position();
+  // Still writing when a pass comes: its next batch may drop superseded telemetry.
+  for (auto* sub : writers_) sub->behind_ = true;
   evict_slow_writers();
   wake_idle();
   last_pass_duration_ = asio::steady_timer::clock_type::now() - last_pass_;

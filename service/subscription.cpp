@@ -30,13 +30,15 @@ OutgoingBatch Subscription::next_batch() {
     relay_.evict(*this, EvictionReason::lagging);
     return {};
   }
-  const auto plan = plan_batch(log, cursor_, filter_,
-                               {relay_.config().batch_max_frames, relay_.config().batch_max_bytes});
+  const auto plan =
+      plan_batch(log, cursor_, filter_,
+                 {relay_.config().batch_max_frames, relay_.config().batch_max_bytes}, behind_);
   for (auto position : plan.positions) batch.frames.push_back(log.at(position).frame);
   batch.event_frames = plan.positions.size();
   batch.bytes += plan.bytes;
   cursor_ = plan.next_cursor;
   batch.capped = cursor_ < log.end_position();
+  behind_ = batch.capped;
   relay_.count_conflated(plan.conflated);
 
   if (batch.event_frames == 0 && cursor_ == log.end_position()) {

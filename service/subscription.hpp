@@ -81,6 +81,10 @@ class Subscription {
   std::size_t idle_index_ = no_slot;     ///< Slot in the relay's idle list.
   std::size_t writing_index_ = no_slot;  ///< Slot in the relay's list of writers.
   bool finished_ = false;                    ///< Shutdown frame handed out.
+  /// Behind: a broadcast pass found this subscriber still writing (or it is replaying).
+  /// Only then do superseded conflatable entries drop: one that keeps up gets every
+  /// event, even when pacing puts several in one write.
+  bool behind_ = true;
   std::optional<EvictionReason> evicted_;
 };
 

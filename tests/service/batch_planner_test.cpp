@@ -96,3 +96,14 @@ TEST_CASE("heartbeats are due after the configured silence, counted from the las
   CHECK_FALSE(hb.due(t0 + milliseconds(150)));
   CHECK(hb.deadline() == t0 + milliseconds(190));
 }
+
+TEST_CASE("without conflation every matching entry is planned") {
+  FrameLog log(16);
+  add(log, 1, "m", "m\nw1");
+  add(log, 2, "m", "m\nw1");
+  add(log, 3, "life");
+  auto plan = plan_batch(log, 0, filter({}), {}, /*conflate=*/false);
+  CHECK(plan.positions.size() == 3);
+  CHECK(plan.conflated == 0);
+  CHECK(plan.next_cursor == 3);
+}

@@ -244,15 +244,31 @@ TEST_CASE("a subscriber that falls out of the retained log is evicted as lagging
 TEST_CASE("conflatable frames collapse for a behind subscriber") {
   Fixture fx;
   auto sub = fx.subscribe();
-  sub->batch_written(sub->next_batch());
+  auto in_flight = sub->next_batch();
+  fx.publish("m", "0", "w1");
+  fx.io.run_for(std::chrono::milliseconds(20));  // a pass finds the write still in flight
+  sub->batch_written(in_flight);
   fx.publish("m", "1", "w1");
   fx.publish("life", "2");
   fx.publish("m", "3", "w1");
   fx.publish("other", "4", "w1");  // same key, other type: not superseded
   auto b = sub->next_batch();
   CHECK(b.event_frames == 3);
+  CHECK(text_of(b).find("\"data\":0}") == std::string::npos);
   CHECK(text_of(b).find("\"data\":1}") == std::string::npos);
-  CHECK(fx.relay->stats().conflated == 1);
+  CHECK(fx.relay->stats().conflated == 2);
+}
+
+TEST_CASE("a subscriber that keeps up gets every conflatable frame, even several in one write") {
+  Fixture fx;
+  auto sub = fx.subscribe();
+  sub->batch_written(sub->next_batch());  // parked, never behind
+  fx.publish("m", "1", "w1");
+  fx.publish("m", "2", "w1");
+  fx.publish("m", "3", "w1");
+  auto b = sub->next_batch();
+  CHECK(b.event_frames == 3);
+  CHECK(fx.relay->stats().conflated == 0);
 }
 
 TEST_CASE("max clients and draining are refused with 503") {
