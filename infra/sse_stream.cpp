@@ -105,44 +105,76 @@ void SseStream::wake() { write_pending(); }
 void SseStream::close_now() { close(); }
 
 void SseStream::write_pending() {
-  if (writing_ || !socket_.is_open()) return;
-  auto batch = sub_->next_batch();
-  if (sub_->eviction()) return;  // next_batch() evicted it (lagging): close_now() ran
-  if (batch.empty()) {
-    sub_->park();
+  while (!writing_ && socket_.is_open()) {
+    auto batch = sub_->next_batch();
+    if (sub_->eviction()) return;  // next_batch() evicted it (lagging): close_now() ran
+    if (batch.empty()) {
+      sub_->park();
+      return;
+    }
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(batch.frames.size() + 1);
+    if (!head_.empty()) buffers.emplace_back(asio::buffer(head_));
+    for (const auto& frame : batch.frames) buffers.emplace_back(asio::buffer(*frame));
+    // The socket is non-blocking and almost always has room: send now, in this call. When
+    // everything fits, no async operation, allocation or queued completion is needed, and
+    // a broadcast pass costs one writev per subscriber and nothing after it.
+    boost::system::error_code ec;
+    const auto sent = socket_.write_some(buffers, ec);
+    if (ec && ec != asio::error::would_block) {
+      close();
+      return;
+    }
+    if (sent == asio::buffer_size(buffers)) {
+      if (!finish_batch(batch)) return;
+      continue;  // a capped replay, or flushing at stop: the next batch at once
+    }
+    // The socket is full: the rest goes out asynchronously, holding the frames until then.
+    in_flight_ = std::move(batch);
+    writing_ = true;
+    asio::async_write(socket_, unsent_suffix(buffers, sent),
+                      [self = shared_from_this()](const boost::system::error_code& wec,
+                                                  std::size_t) { self->on_written(wec); });
     return;
   }
-  std::vector<asio::const_buffer> buffers;
-  buffers.reserve(batch.frames.size() + 1);
-  if (!head_.empty()) buffers.emplace_back(asio::buffer(head_));
-  for (const auto& frame : batch.frames) buffers.emplace_back(asio::buffer(*frame));
-  in_flight_ = std::move(batch);
-  writing_ = true;
-  // The socket is writable almost always, so async_write sends inside this call and only
-  // the completion is queued: a broadcast pass costs one writev per subscriber.
-  asio::async_write(socket_, std::move(buffers),
-                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                      self->on_written(ec);
-                    });
+}
+
+std::vector<asio::const_buffer> SseStream::unsent_suffix(const std::vector<asio::const_buffer>& all,
+                                                         std::size_t sent) {
+  std::vector<asio::const_buffer> rest;
+  rest.reserve(all.size());
+  for (const auto& b : all) {
+    if (sent >= b.size()) {
+      sent -= b.size();
+      continue;
+    }
+    rest.push_back(b + sent);
+    sent = 0;
+  }
+  return rest;
+}
+
+bool SseStream::finish_batch(const service::OutgoingBatch& batch) {
+  if (!head_.empty()) std::string().swap(head_);  // free it, not just empty it
+  const bool again = sub_->batch_written(batch);
+  if (batch.closes_stream) {
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    close();
+    return false;
+  }
+  return again;  // otherwise parked: the next broadcast pass wakes it
 }
 
 void SseStream::on_written(const boost::system::error_code& ec) {
   writing_ = false;
+  auto batch = std::move(in_flight_);
+  in_flight_ = {};
   if (ec) {
     close();
     return;
   }
-  if (!head_.empty()) std::string().swap(head_);  // free it, not just empty it
-  const bool again = sub_->batch_written(in_flight_);
-  const bool closes = in_flight_.closes_stream;
-  in_flight_ = {};
-  if (closes) {
-    beast::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_send, ignored);
-    close();
-    return;
-  }
-  if (again) write_pending();  // otherwise parked: the next broadcast pass wakes it
+  if (finish_batch(batch)) write_pending();
 }
 
 // An SSE client never sends after its request, so the socket turning readable means the

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -47,7 +48,11 @@ class SseStream final : public service::SubscriberSink,
 
  private:
   void write_pending();
+  /// After a batch is fully written: true when the next batch should be written at once.
+  bool finish_batch(const service::OutgoingBatch& batch);
   void on_written(const boost::system::error_code& ec);
+  static std::vector<boost::asio::const_buffer> unsent_suffix(
+      const std::vector<boost::asio::const_buffer>& all, std::size_t sent);
   void watch_peer();
   void close();
 
