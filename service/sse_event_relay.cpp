@@ -25,7 +25,7 @@ SseEventRelay::SseEventRelay(asio::any_io_executor executor, RelayConfig config,
       logger_(logger),
       random_(std::random_device{}()),
       log_(config_.history),
-      pass_timer_(executor_),
+      sweep_timer_(executor_),
       tick_timer_(executor_),
       drained_(executor_, asio::steady_timer::time_point::max()) {
   instance_id_ = config_.instance_id.empty() ? random_hex(12) : config_.instance_id;
@@ -59,7 +59,7 @@ std::variant<domain::EventId, Rejection> SseEventRelay::publish(const domain::No
   }
   ++type_stats->second.published;
 
-  schedule_pass();
+  request_sweep();
   return id;
 }
 
@@ -72,7 +72,7 @@ std::variant<domain::EventId, Rejection> SseEventRelay::record_silent() {
   // A pass moves parked cursors past the silent entry (no bytes are written), so a run of
   // silent events longer than the log cannot leave a quiet subscriber looking "lagging";
   // it also checks writers the append may have trimmed past.
-  schedule_pass();
+  request_sweep();
   return id;
 }
 
@@ -82,7 +82,7 @@ std::variant<std::unique_ptr<Subscription>, Rejection> SseEventRelay::subscribe(
     ++stats_.rejected_subscriptions;
     return Rejection{503, "draining"};
   }
-  if (subscribers_.size() >= config_.max_clients) {
+  if (subscriber_count() >= config_.max_clients) {
     ++stats_.rejected_subscriptions;
     return Rejection{503, "too_many_subscribers"};
   }
@@ -91,7 +91,8 @@ std::variant<std::unique_ptr<Subscription>, Rejection> SseEventRelay::subscribe(
   auto preamble = preamble_for(client_id, decision);
   std::unique_ptr<Subscription> sub(new Subscription(
       *this, std::move(client_id), std::move(request.filter), decision.from, std::move(preamble)));
-  subscribers_.insert(sub.get());
+  sub->ring_index_ = ring_.size();
+  ring_.push_back(sub.get());
   ++stats_.subscriptions_total;
   schedule_tick();
   if (decision.kind == ReplayDecision::Kind::resync) {
@@ -127,126 +128,151 @@ asio::awaitable<void> SseEventRelay::stop() {
   if (stopping_) co_return;
   stopping_ = true;
   logger_.info("relay draining",
-               {{"subscribers", static_cast<std::uint64_t>(subscribers_.size())},
+               {{"subscribers", static_cast<std::uint64_t>(subscriber_count())},
                 {"grace_ms", static_cast<std::int64_t>(config_.shutdown_grace.count())}});
   // Every subscriber flushes what it has not written yet, then gets its shutdown frame:
-  // the idle ones are woken now, the others see stopping() when their write completes.
-  wake_idle();
+  // the parked ones are woken now, the others see stopping() when their write completes.
+  wake_parked(/*only_heartbeat_due=*/false);
 
-  if (!subscribers_.empty()) {
+  if (subscriber_count() > 0) {
     drained_.expires_after(config_.shutdown_grace);
     co_await drained_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
-  if (!subscribers_.empty()) {
+  if (subscriber_count() > 0) {
     logger_.warn("shutdown grace expired",
-                 {{"subscribers", static_cast<std::uint64_t>(subscribers_.size())}});
-    std::vector<Subscription*> remaining(subscribers_.begin(), subscribers_.end());
+                 {{"subscribers", static_cast<std::uint64_t>(subscriber_count())}});
+    std::vector<Subscription*> remaining;
+    for (auto* sub : ring_) {
+      if (sub != nullptr) remaining.push_back(sub);
+    }
     for (auto* sub : remaining) evict(*sub, EvictionReason::shutdown_timeout);
     // Closed sockets end their sessions on the next turn of the loop; wait for that.
     drained_.expires_after(std::chrono::seconds(2));
-    if (!subscribers_.empty()) co_await drained_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (subscriber_count() > 0) co_await drained_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   // Nothing is left to wake: let io_context::run() return.
   stopped_ = true;
-  pass_timer_.cancel();
+  sweep_timer_.cancel();
   tick_timer_.cancel();
   logger_.info("relay stopped",
                {{"events_published", stats_.events_published}, {"deliveries", stats_.deliveries}});
 }
 
-namespace {
+void SseEventRelay::mark_idle(Subscription& sub) { sub.parked_ = true; }
 
-// Swap-remove from an unordered list whose members know their slot: O(1) however many
-// subscribers there are.
-void insert_slotted(std::vector<Subscription*>& list, Subscription& sub, std::size_t& slot) {
-  if (slot != no_slot) return;
-  slot = list.size();
-  list.push_back(&sub);
-}
-
-template <class SlotOf>
-void erase_slotted(std::vector<Subscription*>& list, std::size_t& slot, SlotOf slot_of) {
-  if (slot == no_slot) return;
-  list[slot] = list.back();
-  slot_of(*list[slot]) = slot;
-  list.pop_back();
-  slot = no_slot;
-}
-
-}  // namespace
-
-void SseEventRelay::mark_idle(Subscription& sub) { insert_slotted(idle_, sub, sub.idle_index_); }
-
-void SseEventRelay::unmark_idle(Subscription& sub) {
-  erase_slotted(idle_, sub.idle_index_, [](Subscription& s) -> auto& { return s.idle_index_; });
-}
+void SseEventRelay::unmark_idle(Subscription& sub) { sub.parked_ = false; }
 
 void SseEventRelay::begin_write(Subscription& sub) {
-  insert_slotted(writers_, sub, sub.writing_index_);
+  if (sub.writing_index_ != no_slot) return;
+  sub.writing_index_ = writers_.size();
+  writers_.push_back(&sub);
 }
 
 void SseEventRelay::end_write(Subscription& sub) {
-  erase_slotted(writers_, sub.writing_index_,
-                [](Subscription& s) -> auto& { return s.writing_index_; });
+  const auto slot = sub.writing_index_;
+  if (slot == no_slot) return;
+  // Swap-remove: O(1) however many subscribers write at once.
+  writers_[slot] = writers_.back();
+  writers_[slot]->writing_index_ = slot;
+  writers_.pop_back();
+  sub.writing_index_ = no_slot;
 }
 
-void SseEventRelay::wake_idle(bool only_due) {
-  // Sinks write (and may park again) while this runs, so walk a copy of the list.
-  waking_.clear();
-  if (only_due) {
-    const auto now = HeartbeatSchedule::clock::now();
-    for (auto* sub : idle_) {
-      if (sub->heartbeat_.due(now)) waking_.push_back(sub);
-    }
-    for (auto* sub : waking_) unmark_idle(*sub);
-  } else {
-    waking_.swap(idle_);
-    for (auto* sub : waking_) sub->idle_index_ = no_slot;
-  }
-  for (auto* sub : waking_) {
-    // An earlier sink's write cannot remove a later subscriber: streams end only from
-    // their own completion handlers, which never run inside this loop.
-    if (sub->sink_ != nullptr) sub->sink_->wake();
-  }
-  waking_.clear();
+void SseEventRelay::wake(Subscription& sub) {
+  sub.parked_ = false;
+  // The sink may write, park again, or be evicted inside this call; it is never destroyed
+  // inside it (streams end from their own completion handlers), so the ring stays valid.
+  if (sub.sink_ != nullptr) sub.sink_->wake();
 }
 
-void SseEventRelay::schedule_pass() {
-  if (pass_scheduled_) return;
-  pass_scheduled_ = true;
-  // A pass that carried a single new entry means events arrive slower than passes run
-  // (a quiet spell, or a closed loop waiting on each delivery): go at once. Under load the
-  // last pass carried several, and the next one begins no sooner than flush_interval, and
-  // no sooner than twice the last pass's duration, after the last one began: the events of
-  // that time reach each subscriber in one write. A writev costs ~10 us of kernel time here
-  // whatever it carries, so with many subscribers the interval stretches by itself, the
-  // cost stays per subscriber rather than per event, and passes take at most half the
-  // thread, leaving the rest to ingest.
-  const auto gap = entries_in_last_pass_ <= 1
-                       ? asio::steady_timer::duration::zero()
-                       : std::max<asio::steady_timer::duration>(config_.flush_interval,
-                                                                2 * last_pass_duration_);
-  pass_timer_.expires_at(std::max(asio::steady_timer::clock_type::now(), last_pass_ + gap));
-  pass_timer_.async_wait([this](const boost::system::error_code& ec) {
+void SseEventRelay::wake_parked(bool only_heartbeat_due) {
+  const auto now = HeartbeatSchedule::clock::now();
+  // By index: subscriptions that start meanwhile are appended and are awake already.
+  for (std::size_t i = 0, n = ring_.size(); i < n; ++i) {
+    auto* sub = ring_[i];
+    if (sub == nullptr || !sub->parked_) continue;
+    if (only_heartbeat_due && !sub->heartbeat_.due(now)) continue;
+    wake(*sub);
+  }
+}
+
+void SseEventRelay::request_sweep() {
+  if (sweep_active_) {
+    sweep_again_ = true;  // it may have passed subscribers that now have something
+    return;
+  }
+  if (sweep_scheduled_) return;
+  sweep_scheduled_ = true;
+  // A sweep that carried a single new entry means events come slower than sweeps run (a
+  // quiet spell, or a closed loop waiting on each delivery): go at once. Under load, no
+  // sooner than flush_interval after the last one began, so the events of that time reach
+  // each subscriber in one write. With many subscribers a sweep takes longer than that and
+  // the next follows it directly: each subscriber is written once per sweep, whatever the
+  // sweep carries, so the cost is per subscriber, not per event.
+  const auto due = entries_in_last_sweep_ <= 1 ? asio::steady_timer::clock_type::now()
+                                               : last_sweep_start_ + config_.flush_interval;
+  sweep_timer_.expires_at(std::max(asio::steady_timer::clock_type::now(), due));
+  sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled by stop() or the destructor: `this` may be gone
-    run_pass();
+    sweep_scheduled_ = false;
+    start_sweep();
   });
 }
 
-void SseEventRelay::run_pass() {
-  pass_scheduled_ = false;
-  last_pass_ = asio::steady_timer::clock_type::now();
-  entries_in_last_pass_ = log_.end_position() - log_end_at_last_pass_;
-  log_end_at_last_pass_ = log_.end_position();
-  // Still writing when a pass comes: its next batch may drop superseded telemetry.
-  for (auto* sub : writers_) sub->behind_ = true;
+void SseEventRelay::start_sweep() {
+  sweep_active_ = true;
+  sweep_again_ = false;
+  sweep_next_ = 0;
+  last_sweep_start_ = asio::steady_timer::clock_type::now();
+  entries_in_last_sweep_ = log_.end_position() - log_end_at_last_sweep_;
+  log_end_at_last_sweep_ = log_.end_position();
   evict_slow_writers();
-  wake_idle();
-  last_pass_duration_ = asio::steady_timer::clock_type::now() - last_pass_;
+  continue_sweep();
+}
+
+void SseEventRelay::continue_sweep() {
+  // A slice of the ring per turn of the loop, in the same order every sweep: ingest runs
+  // between slices, and each subscriber is written once per sweep period, so that period,
+  // not the wait for a sweep plus a place in it, is what bounds its latency.
+  const auto end = log_.end_position();
+  const auto stop_at = std::min(ring_.size(), sweep_next_ + sweep_slice);
+  for (; sweep_next_ < stop_at; ++sweep_next_) {
+    auto* sub = ring_[sweep_next_];
+    if (sub == nullptr) continue;
+    if (sub->writing_index_ != no_slot) {
+      sub->behind_ = true;  // still writing the last sweep's batch: it is behind
+    } else if (sub->parked_ && sub->cursor_ < end) {
+      wake(*sub);
+    }
+  }
+  if (sweep_next_ < ring_.size()) {
+    sweep_timer_.expires_at(asio::steady_timer::time_point::min());
+    sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) continue_sweep();
+    });
+    return;
+  }
+  sweep_active_ = false;
+  compact_ring();
+  if (sweep_again_ || log_.end_position() > log_end_at_last_sweep_) request_sweep();
+}
+
+void SseEventRelay::compact_ring() {
+  // Leaving subscribers leave holes, so a sweep in progress keeps its order; close them
+  // between sweeps once they are a quarter of the ring.
+  if (ring_holes_ * 4 < ring_.size() && ring_holes_ < 1024) return;
+  std::size_t kept = 0;
+  for (auto* sub : ring_) {
+    if (sub == nullptr) continue;
+    sub->ring_index_ = kept;
+    ring_[kept++] = sub;
+  }
+  ring_.resize(kept);
+  ring_holes_ = 0;
 }
 
 void SseEventRelay::schedule_tick() {
-  if (ticking_ || stopped_ || subscribers_.empty()) return;
+  if (ticking_ || stopped_ || subscriber_count() == 0) return;
   ticking_ = true;
   // A quarter of the heartbeat, at most a second: heartbeats go out at most that late.
   const auto tick = std::clamp(config_.heartbeat / 4, std::chrono::milliseconds(5),
@@ -256,7 +282,7 @@ void SseEventRelay::schedule_tick() {
     if (ec) return;  // cancelled by stop() or the destructor: `this` may be gone
     ticking_ = false;
     evict_slow_writers();
-    wake_idle(/*only_due=*/true);
+    wake_parked(/*only_heartbeat_due=*/true);
     schedule_tick();
   });
 }
@@ -277,7 +303,7 @@ void SseEventRelay::evict(Subscription& sub, EvictionReason reason) {
   sub.evicted_ = reason;
   ++stats_.evictions[static_cast<std::size_t>(reason)];
   end_write(sub);
-  unmark_idle(sub);
+  sub.parked_ = false;
   logger_.warn("subscriber evicted",
                {{"client_id", sub.client_id()},
                 {"reason", to_string(reason)},
@@ -287,9 +313,11 @@ void SseEventRelay::evict(Subscription& sub, EvictionReason reason) {
 
 void SseEventRelay::remove(Subscription& sub) {
   end_write(sub);
-  unmark_idle(sub);
-  subscribers_.erase(&sub);
-  if (stopping_ && subscribers_.empty()) drained_.cancel();
+  sub.parked_ = false;
+  ring_[sub.ring_index_] = nullptr;
+  ++ring_holes_;
+  if (!sweep_active_) compact_ring();
+  if (stopping_ && subscriber_count() == 0) drained_.cancel();
 }
 
 void SseEventRelay::count_written(const OutgoingBatch& batch) {

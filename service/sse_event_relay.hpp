@@ -6,7 +6,6 @@
 #include <memory>
 #include <random>
 #include <string>
-#include <unordered_set>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -67,7 +66,7 @@ class SseEventRelay final : public HostedService {
   [[nodiscard]] const RelayStats& stats() const { return stats_; }
   [[nodiscard]] const RelayConfig& config() const { return config_; }
   [[nodiscard]] const std::string& instance_id() const { return instance_id_; }
-  [[nodiscard]] std::size_t subscriber_count() const { return subscribers_.size(); }
+  [[nodiscard]] std::size_t subscriber_count() const { return ring_.size() - ring_holes_; }
   [[nodiscard]] bool stopping() const { return stopping_; }
   [[nodiscard]] boost::asio::any_io_executor executor() const { return executor_; }
 
@@ -81,10 +80,14 @@ class SseEventRelay final : public HostedService {
   void remove(Subscription& sub);
   void evict(Subscription& sub, EvictionReason reason);
   void evict_slow_writers();
-  /// Wakes every idle subscriber (or those `only_due` for a heartbeat).
-  void wake_idle(bool only_due = false);
-  void schedule_pass();
-  void run_pass();
+  void wake(Subscription& sub);
+  /// Wakes every parked subscriber (stop), or those whose heartbeat is due (tick).
+  void wake_parked(bool only_heartbeat_due);
+  /// A broadcast sweep wakes parked subscribers that have something; see request_sweep().
+  void request_sweep();
+  void start_sweep();
+  void continue_sweep();
+  void compact_ring();
   void schedule_tick();
   void count_conflated(std::size_t n) { stats_.conflated += n; }
   void count_written(const OutgoingBatch& batch);
@@ -105,18 +108,20 @@ class SseEventRelay final : public HostedService {
   bool stopping_ = false;
   bool stopped_ = false;  ///< stop() completed: no timer re-arms.
 
-  std::unordered_set<Subscription*> subscribers_;
-  /// Subscribers with nothing to write, woken by the next pass, heartbeat tick or stop.
-  /// Both lists are unordered with a slot index in the subscription: O(1) in and out.
-  std::vector<Subscription*> idle_;
+  /// Every subscription in a stable order (sweeps visit them so); leaving ones leave a
+  /// hole (nullptr) until the ring is compacted between sweeps.
+  std::vector<Subscription*> ring_;
+  std::size_t ring_holes_ = 0;
   std::vector<Subscription*> writers_;  ///< A write in flight; checked for slow consumers.
-  std::vector<Subscription*> waking_;   ///< Scratch list of wake_idle(), kept for its capacity.
-  boost::asio::steady_timer pass_timer_;       ///< Next broadcast pass.
-  bool pass_scheduled_ = false;
-  boost::asio::steady_timer::time_point last_pass_{};
-  boost::asio::steady_timer::duration last_pass_duration_{};
-  LogPosition log_end_at_last_pass_ = 0;
-  LogPosition entries_in_last_pass_ = 0;  ///< New log entries the last pass carried.
+  static constexpr std::size_t sweep_slice = 256;  ///< Subscribers per turn of the loop.
+  boost::asio::steady_timer sweep_timer_;  ///< Next sweep, or the sweep's next slice.
+  bool sweep_scheduled_ = false;
+  bool sweep_active_ = false;
+  bool sweep_again_ = false;  ///< Something may be pending behind the running sweep.
+  std::size_t sweep_next_ = 0;
+  boost::asio::steady_timer::time_point last_sweep_start_{};
+  LogPosition log_end_at_last_sweep_ = 0;
+  LogPosition entries_in_last_sweep_ = 0;  ///< New log entries the last sweep carried.
   boost::asio::steady_timer tick_timer_;       ///< Heartbeats and slow-writer checks.
   bool ticking_ = false;
   boost::asio::steady_timer drained_;  ///< Cancelled when the last subscriber leaves.

@@ -71,7 +71,7 @@ bool Subscription::batch_written(const OutgoingBatch& batch) {
   if (batch.capped || relay_.stopping()) return true;
   // Frames that arrived during the write: a pass is due for them (publish schedules one),
   // unless it ran while this write was in flight and so passed this subscriber by.
-  if (cursor_ < relay_.log().end_position()) relay_.schedule_pass();
+  if (cursor_ < relay_.log().end_position()) relay_.request_sweep();
   park();
   return false;
 }

@@ -34,7 +34,7 @@ std::string bench_usage() {
          "  --subscribers N          reading subscribers (100)\n"
          "  --stalled K              extra subscribers that never read (0)\n"
          "  --connect-concurrency C  connects in flight during the ramp (256)\n"
-         "  --publishers M           keep-alive publish connections (8)\n"
+         "  --publishers M           keep-alive publish connections (32)\n"
          "  --rate R                 events/s on a fixed schedule; 0 = closed loop (0)\n"
          "  --window W               closed loop: events outstanding (1)\n"
          "  --until accepted|delivered  closed loop: outstanding until the publish answer,\n"

@@ -20,7 +20,7 @@ struct BenchOptions {
   std::uint32_t subscribers = 100;
   std::uint32_t stalled = 0;  ///< extra subscribers that never read
   std::uint32_t connect_concurrency = 256;
-  std::uint32_t publishers = 8;
+  std::uint32_t publishers = 32;
   double rate = 0;  ///< events/s; 0 = closed loop with `window` outstanding
   std::uint32_t window = 1;
   Until until = Until::accepted;

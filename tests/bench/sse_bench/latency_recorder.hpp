@@ -14,6 +14,9 @@ struct LatencySummary {
 class LatencyRecorder {
  public:
   void record_us(std::uint32_t micros) { samples_.push_back(micros); }
+  /// Allocates up front: growing a vector of millions mid-run copies it and page-faults,
+  /// a stall of tens of milliseconds in the very loop that timestamps deliveries.
+  void reserve(std::size_t samples) { samples_.reserve(samples); }
   [[nodiscard]] std::uint64_t count() const { return samples_.size(); }
   /// Sorts in place; nearest-rank percentiles.
   LatencySummary summarize();

@@ -286,6 +286,8 @@ awaitable<void> publisher(Run& run, tcp::endpoint endpoint) {
   // Pad so the event data is about --payload bytes.
   const std::string pad(o.payload > 30 ? o.payload - 30 : 1, 'x');
   asio::steady_timer timer(run.io);
+  // Connected before the window opens, so its first events are not late by a handshake.
+  co_await sleep_until_ns(timer, run.start_ns);
   beast::flat_buffer buffer;
   const auto period_ns = o.rate > 0 ? static_cast<std::int64_t>(1e9 / o.rate) : 0;
   for (;;) {
@@ -463,16 +465,25 @@ awaitable<void> drive(Run& run, Report& report, tcp::endpoint endpoint) {
     run.end_ns = run.start_ns + static_cast<std::int64_t>(o.duration_s * 1e9);
     run.mid_ns = run.start_ns + (run.end_ns - run.start_ns) / 2;
     const auto connections = o.rate > 0 ? o.publishers : o.window;
+    if (o.rate > 0) {
+      const auto expected = static_cast<std::size_t>(
+          std::min(5e7, o.rate * o.duration_s * 1.05 * static_cast<double>(o.subscribers)));
+      run.latency.reserve(expected);
+      run.first_half.reserve(expected / 2 + 1024);
+      run.second_half.reserve(expected / 2 + 1024);
+      run.sent_ns.reserve(static_cast<std::size_t>(o.rate * o.duration_s * 1.05) + 16);
+      run.lag.reserve(static_cast<std::size_t>(o.rate * o.duration_s * 1.05) + 16);
+    }
     std::uint32_t publishers_done = 0;
-    co_await sleep_until_ns(timer, run.start_ns);
-    report.at_start = sample();
-    report.own_cpu_start = own_cpu_seconds();
     for (std::uint32_t i = 0; i < connections; ++i) {
       asio::co_spawn(run.io, publisher(run, endpoint), [&](const std::exception_ptr&) {
         ++publishers_done;
         timer.cancel();
       });
     }
+    co_await sleep_until_ns(timer, run.start_ns);
+    report.at_start = sample();
+    report.own_cpu_start = own_cpu_seconds();
     const auto hard_end = run.end_ns + 60'000'000'000;
     while (publishers_done < connections && now_ns() < hard_end) co_await sleep_until_ns(timer, hard_end);
     report.window_s = static_cast<double>(std::max(now_ns(), run.end_ns) - run.start_ns) / 1e9;
