@@ -346,3 +346,47 @@ TEST_CASE("a quiet subscriber outlives a run of silent events longer than the lo
   REQUIRE(sink.written.size() == 2);  // the preamble, then only the real event
   CHECK(sink.written[1].find("event: after.silence") != std::string::npos);
 }
+
+TEST_CASE("a subscriber still writing when a sweep passes is woken by a later one") {
+  Fixture fx;
+  auto sub = fx.subscribe();
+  RecordingSink sink(*sub, /*drains=*/false);
+  auto in_flight = sub->next_batch();  // the preamble, not yet written
+  fx.publish("during.write");
+  fx.io.run_for(std::chrono::milliseconds(20));  // the sweep finds it writing and moves on
+  CHECK(sink.wakes == 0);
+  sink.writes = true;
+  CHECK_FALSE(sub->batch_written(in_flight));  // parks, and asks for another sweep
+  fx.io.run_for(std::chrono::milliseconds(20));
+  REQUIRE(sink.written.size() == 1);
+  CHECK(sink.written[0].find("event: during.write") != std::string::npos);
+}
+
+TEST_CASE("subscribers leaving in the middle of a sweep make it skip no one else") {
+  Fixture fx;
+  fx.relay.reset();
+  fx.config.max_clients = 1000;
+  fx.relay = std::make_unique<SseEventRelay>(fx.io.get_executor(), fx.config, fx.clock, fx.logger);
+  std::vector<std::unique_ptr<Subscription>> subs;
+  std::vector<std::unique_ptr<RecordingSink>> sinks;
+  for (int i = 0; i < 600; ++i) {  // more than two slices of 256
+    subs.push_back(fx.subscribe());
+    sinks.push_back(std::make_unique<RecordingSink>(*subs.back()));
+    sinks.back()->wake();  // preamble written, parked
+  }
+  fx.publish("fanout");
+  REQUIRE(fx.io.run_one() == 1);  // the sweep starts: the first slice only
+  CHECK(sinks[0]->written.size() == 2);
+  CHECK(sinks[599]->written.size() == 1);
+  for (int gone : {3, 300, 598}) {  // before and after the sweep's position
+    sinks[gone].reset();
+    subs[gone].reset();
+  }
+  CHECK(fx.relay->subscriber_count() == 597);
+  fx.io.run_for(std::chrono::milliseconds(50));
+  for (std::size_t i = 0; i < sinks.size(); ++i) {
+    if (!sinks[i]) continue;
+    CAPTURE(i);
+    CHECK(sinks[i]->written.size() == 2);
+  }
+}
