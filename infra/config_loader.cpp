@@ -74,7 +74,7 @@ std::vector<Option> options() {
        "silence on a stream before a heartbeat event",
        integer(100, day_ms, [](AppConfig& c, auto v) { c.relay.heartbeat = ms(v); })},
       {"--flush-interval-ms", "RELAY_FLUSH_INTERVAL_MS", "5",
-       "least time between broadcast passes (batches events under load)",
+       "least time between broadcast sweeps (batches events under load)",
        integer(0, 1000, [](AppConfig& c, auto v) { c.relay.flush_interval = ms(v); })},
       {"--retry-ms", "RELAY_RETRY_MS", "3000", "reconnect delay sent as retry: at stream start",
        integer(0, day_ms, [](AppConfig& c, auto v) { c.relay.retry = ms(v); })},

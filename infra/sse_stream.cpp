@@ -118,7 +118,7 @@ void SseStream::write_pending() {
     for (const auto& frame : batch.frames) buffers.emplace_back(asio::buffer(*frame));
     // The socket is non-blocking and almost always has room: send now, in this call. When
     // everything fits, no async operation, allocation or queued completion is needed, and
-    // a broadcast pass costs one writev per subscriber and nothing after it.
+    // a broadcast sweep costs one writev per subscriber and nothing after it.
     boost::system::error_code ec;
     const auto sent = socket_.write_some(buffers, ec);
     if (ec && ec != asio::error::would_block) {
@@ -163,7 +163,7 @@ bool SseStream::finish_batch(const service::OutgoingBatch& batch) {
     close();
     return false;
   }
-  return again;  // otherwise parked: the next broadcast pass wakes it
+  return again;  // otherwise parked: the next broadcast sweep wakes it
 }
 
 void SseStream::on_written(const boost::system::error_code& ec) {

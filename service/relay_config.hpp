@@ -24,10 +24,10 @@ struct RelayConfig {
   /// RELAY_RECONNECT_JITTER_MS: spread of the reconnect_ms told to each client at shutdown,
   /// so a restart is not met by every browser at the same instant.
   std::chrono::milliseconds reconnect_jitter{5000};
-  /// RELAY_FLUSH_INTERVAL_MS: least time between two broadcast passes. The first event after
-  /// a quiet spell goes out at once; under load, events that arrive within the interval
-  /// reach each subscriber in one write, so the cost of a pass is per subscriber, not per
-  /// event. 0: a pass right after each burst of publishes.
+  /// RELAY_FLUSH_INTERVAL_MS: least time between the starts of two broadcast sweeps under
+  /// load. An event after a quiet spell goes out at once; under load, the events of the
+  /// interval reach each subscriber in one write, so the cost of a sweep is per subscriber,
+  /// not per event. 0: sweeps back to back.
   std::chrono::milliseconds flush_interval{5};
   /// RELAY_INSTANCE_ID: this process's name in `connected` (random when empty).
   std::string instance_id;

@@ -1,6 +1,6 @@
 #pragma once
 // SSEEventRelay: the hosted service that broadcasts notifications to every subscribed
-// stream. Broadcast appends one encoded frame to the shared log and schedules a pass that
+// stream. Broadcast appends one encoded frame to the shared log and asks for a sweep that
 // wakes idle subscribers; it never waits for any of them (DESIGN 3, STYLE 4).
 #include <cstddef>
 #include <memory>
@@ -51,7 +51,7 @@ class SseEventRelay final : public HostedService {
   boost::asio::awaitable<void> stop() override;
 
   /// Assigns the next id, encodes the frame once, appends it and schedules a broadcast
-  /// pass (at once after a quiet spell, else flush_interval after the previous pass).
+  /// sweep (at once after a quiet spell, else flush_interval after the previous one began).
   std::variant<domain::EventId, Rejection> publish(const domain::Notification& notification);
 
   /// Takes the next id for an accepted event that changes nothing subscribers see (a

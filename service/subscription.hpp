@@ -1,7 +1,7 @@
 #pragma once
 // The relay's side of one SSE stream: a cursor into the shared log, a filter and a heartbeat
 // schedule. No timer, no coroutine: an idle subscriber is a few hundred bytes, woken through
-// its SubscriberSink by the relay's broadcast pass or heartbeat tick. Owned by the stream
+// its SubscriberSink by the relay's broadcast sweep or heartbeat tick. Owned by the stream
 // that writes the bytes; registered with the relay for exactly its lifetime.
 #include <cstddef>
 #include <memory>
@@ -49,7 +49,7 @@ class Subscription {
 
   /// The previous batch is fully written. Returns true when the sink should write again at
   /// once: a capped batch of a long replay, or flushing at stop. Otherwise the subscription
-  /// is parked until the next broadcast pass, which carries everything that arrived during
+  /// is parked until the next broadcast sweep, which carries everything that arrived during
   /// the write in one batch: writing again from each completion instead would spend a
   /// syscall on every event that happened to land mid-write.
   bool batch_written(const OutgoingBatch& batch);
@@ -82,7 +82,7 @@ class Subscription {
   std::size_t writing_index_ = no_slot;  ///< Slot in the relay's list of writers.
   bool parked_ = false;                      ///< Nothing to write: waits for a sweep.
   bool finished_ = false;                    ///< Shutdown frame handed out.
-  /// Behind: a broadcast pass found this subscriber still writing (or it is replaying).
+  /// Behind: a broadcast sweep found this subscriber still writing (or it is replaying).
   /// Only then do superseded conflatable entries drop: one that keeps up gets every
   /// event, even when pacing puts several in one write.
   bool behind_ = true;

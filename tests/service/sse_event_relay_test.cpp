@@ -89,7 +89,7 @@ struct RecordingSink final : SubscriberSink {
         return;
       }
       written.push_back(text_of(b));
-      if (!sub.batch_written(b)) return;  // parked until the next pass
+      if (!sub.batch_written(b)) return;  // parked until the next sweep
     }
   }
   void close_now() override { closed = true; }
@@ -119,7 +119,7 @@ TEST_CASE("a new subscriber first gets retry and connected, then published frame
   CHECK(sub->next_batch().empty());
 }
 
-TEST_CASE("a broadcast pass wakes idle subscribers; quiet ones get a heartbeat") {
+TEST_CASE("a broadcast sweep wakes idle subscribers; quiet ones get a heartbeat") {
   Fixture fx;
   auto sub = fx.subscribe();
   RecordingSink sink(*sub);
@@ -128,7 +128,7 @@ TEST_CASE("a broadcast pass wakes idle subscribers; quiet ones get a heartbeat")
   fx.io.poll();
   CHECK(sink.written.size() == 1);  // idle: nothing to write yet
   fx.publish("demo.a");
-  CHECK(sink.written.size() == 1);  // publish only schedules the pass
+  CHECK(sink.written.size() == 1);  // publish only asks for a sweep
   fx.io.run_for(std::chrono::milliseconds(20));
   REQUIRE(sink.written.size() == 2);
   CHECK(sink.written[1].find("event: demo.a") != std::string::npos);
@@ -176,7 +176,7 @@ TEST_CASE("one event at a time (a closed loop) is never held back by the flush i
   }
 }
 
-TEST_CASE("a woken sink that parks again is woken by the next pass, not twice by one") {
+TEST_CASE("a woken sink that parks again is woken by the next sweep, not twice by one") {
   Fixture fx;
   auto a = fx.subscribe();
   auto b = fx.subscribe();
@@ -224,7 +224,7 @@ TEST_CASE("a subscriber whose write does not drain is evicted without slowing pu
   auto batch = slow->next_batch();  // preamble in flight, never acknowledged
   CHECK_FALSE(batch.empty());
   for (int i = 0; i < 5; ++i) fx.publish("t", std::string(200, '1'));
-  CHECK_FALSE(sink.closed);  // publish never looks at subscribers; the pass does
+  CHECK_FALSE(sink.closed);  // publish never looks at subscribers; the sweep does
   fx.io.run_for(std::chrono::milliseconds(20));
   CHECK(sink.closed);
   CHECK(slow->eviction() == EvictionReason::slow_consumer);
