@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <boost/asio/write.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include <fmt/format.h>
 
@@ -112,8 +113,8 @@ void SseStream::write_pending() {
       sub_->park();
       return;
     }
-    std::vector<asio::const_buffer> buffers;
-    buffers.reserve(batch.frames.size() + 1);
+    // On the stack for the usual one or two frames (a shared range, or preamble + replay).
+    boost::container::small_vector<asio::const_buffer, 4> buffers;
     if (!head_.empty()) buffers.emplace_back(asio::buffer(head_));
     for (const auto& frame : batch.frames) buffers.emplace_back(asio::buffer(*frame));
     // The socket is non-blocking and almost always has room: send now, in this call. When
@@ -139,7 +140,7 @@ void SseStream::write_pending() {
   }
 }
 
-std::vector<asio::const_buffer> SseStream::unsent_suffix(const std::vector<asio::const_buffer>& all,
+std::vector<asio::const_buffer> SseStream::unsent_suffix(std::span<const asio::const_buffer> all,
                                                          std::size_t sent) {
   std::vector<asio::const_buffer> rest;
   rest.reserve(all.size());

@@ -5,6 +5,7 @@
 // socket, a Subscription and one pending wait for the peer to close: no coroutine frame,
 // no request buffers, no timer.
 #include <memory>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -52,7 +53,7 @@ class SseStream final : public service::SubscriberSink,
   bool finish_batch(const service::OutgoingBatch& batch);
   void on_written(const boost::system::error_code& ec);
   static std::vector<boost::asio::const_buffer> unsent_suffix(
-      const std::vector<boost::asio::const_buffer>& all, std::size_t sent);
+      std::span<const boost::asio::const_buffer> all, std::size_t sent);
   void watch_peer();
   void close();
 

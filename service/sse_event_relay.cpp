@@ -325,6 +325,28 @@ void SseEventRelay::count_written(const OutgoingBatch& batch) {
   stats_.bytes_written += batch.bytes;
 }
 
+const SseEventRelay::SharedRange* SseEventRelay::shared_range(LogPosition from) {
+  const auto to = log_.end_position();
+  if (shared_range_.from != from || shared_range_.to != to) {
+    shared_range_ = {from, to, 0, nullptr};
+    std::string bytes;
+    std::size_t frames = 0;
+    for (auto position = from; position < to; ++position) {
+      const auto& frame = *log_.at(position).frame;
+      if (frame.empty()) continue;  // silent entries hold a position, no bytes
+      if (++frames > config_.batch_max_frames ||
+          bytes.size() + frame.size() > config_.batch_max_bytes) {
+        return nullptr;  // remembered as not shareable until the log moves
+      }
+      bytes += frame;
+    }
+    if (frames == 0) return nullptr;
+    shared_range_.frames = frames;
+    shared_range_.bytes = std::make_shared<const std::string>(std::move(bytes));
+  }
+  return shared_range_.bytes ? &shared_range_ : nullptr;
+}
+
 std::shared_ptr<const std::string> SseEventRelay::heartbeat_frame() {
   ++stats_.heartbeats;
   std::string data;

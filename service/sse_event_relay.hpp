@@ -91,6 +91,17 @@ class SseEventRelay final : public HostedService {
   void schedule_tick();
   void count_conflated(std::size_t n) { stats_.conflated += n; }
   void count_written(const OutgoingBatch& batch);
+  /// The frames of [from, end of log) concatenated once and shared by every subscriber that
+  /// takes exactly that range unfiltered and not behind: after a sweep they all parked at
+  /// the same place, so one string serves them all as a single buffer. Null when the range
+  /// has no frames or exceeds the batch limits (the planner handles those).
+  struct SharedRange {
+    LogPosition from = 0;
+    LogPosition to = 0;
+    std::size_t frames = 0;
+    std::shared_ptr<const std::string> bytes;  ///< Null: the range is not shareable.
+  };
+  const SharedRange* shared_range(LogPosition from);
   std::shared_ptr<const std::string> heartbeat_frame();
   std::shared_ptr<const std::string> shutdown_frame();
   std::string preamble_for(const std::string& client_id, const struct ReplayDecision& decision);
@@ -113,6 +124,7 @@ class SseEventRelay final : public HostedService {
   std::vector<Subscription*> ring_;
   std::size_t ring_holes_ = 0;
   std::vector<Subscription*> writers_;  ///< A write in flight; checked for slow consumers.
+  SharedRange shared_range_;  ///< The last range built, reused while it still matches.
   static constexpr std::size_t sweep_slice = 256;  ///< Subscribers per turn of the loop.
   boost::asio::steady_timer sweep_timer_;  ///< Next sweep, or the sweep's next slice.
   bool sweep_scheduled_ = false;

@@ -30,6 +30,18 @@ OutgoingBatch Subscription::next_batch() {
     relay_.evict(*this, EvictionReason::lagging);
     return {};
   }
+  if (batch.frames.empty() && !behind_ && filter_.matches_everything()) {
+    // The common case under load: the same range every parked subscriber takes, built
+    // once per sweep; no planning, one buffer.
+    if (const auto* range = relay_.shared_range(cursor_)) {
+      batch.frames.push_back(range->bytes);
+      batch.event_frames = range->frames;
+      batch.bytes = range->bytes->size();
+      cursor_ = range->to;
+      relay_.begin_write(*this);
+      return batch;
+    }
+  }
   const auto plan =
       plan_batch(log, cursor_, filter_,
                  {relay_.config().batch_max_frames, relay_.config().batch_max_bytes}, behind_);

@@ -366,6 +366,7 @@ TEST_CASE("subscribers leaving in the middle of a sweep make it skip no one else
   Fixture fx;
   fx.relay.reset();
   fx.config.max_clients = 1000;
+  fx.config.heartbeat = std::chrono::seconds(60);  // no heartbeat tick due while stepping
   fx.relay = std::make_unique<SseEventRelay>(fx.io.get_executor(), fx.config, fx.clock, fx.logger);
   std::vector<std::unique_ptr<Subscription>> subs;
   std::vector<std::unique_ptr<RecordingSink>> sinks;
@@ -389,4 +390,34 @@ TEST_CASE("subscribers leaving in the middle of a sweep make it skip no one else
     CAPTURE(i);
     CHECK(sinks[i]->written.size() == 2);
   }
+}
+
+TEST_CASE("subscribers that keep up share one buffer per range; filtered ones get their own plan") {
+  Fixture fx;
+  auto a = fx.subscribe();
+  auto b = fx.subscribe();
+  auto only_x = [&] {
+    auto r = fx.relay->subscribe(
+        {std::get<SubscriptionFilter>(SubscriptionFilter::parse({"x"}, {})), std::nullopt});
+    return std::move(std::get<std::unique_ptr<Subscription>>(r));
+  }();
+  for (auto* s : {a.get(), b.get(), only_x.get()}) s->batch_written(s->next_batch());
+  const auto id1 = fx.publish("x", "1");
+  REQUIRE(std::holds_alternative<domain::EventId>(fx.relay->record_silent()));
+  const auto id2 = fx.publish("y", "2");
+  auto ba = a->next_batch();
+  auto bb = b->next_batch();
+  REQUIRE(ba.frames.size() == 1);  // one buffer for both events
+  CHECK(ba.frames[0].get() == bb.frames[0].get());  // built once, shared
+  CHECK(ba.event_frames == 2);
+  CHECK(text_of(ba).find("id: " + id1.to_string()) < text_of(ba).find("id: " + id2.to_string()));
+  CHECK(ba.bytes == text_of(ba).size());
+  auto bx = only_x->next_batch();
+  CHECK(bx.event_frames == 1);
+  CHECK(text_of(bx).find("event: y") == std::string::npos);
+  for (auto* batch : {&ba, &bb}) CHECK(text_of(*batch).find("event: y") != std::string::npos);
+  a->batch_written(ba);
+  b->batch_written(bb);
+  only_x->batch_written(bx);
+  CHECK(fx.relay->stats().deliveries == 5);
 }
