@@ -158,10 +158,6 @@ asio::awaitable<void> SseEventRelay::stop() {
                {{"events_published", stats_.events_published}, {"deliveries", stats_.deliveries}});
 }
 
-void SseEventRelay::mark_idle(Subscription& sub) { sub.parked_ = true; }
-
-void SseEventRelay::unmark_idle(Subscription& sub) { sub.parked_ = false; }
-
 void SseEventRelay::begin_write(Subscription& sub) {
   if (sub.writing_index_ != no_slot) return;
   sub.writing_index_ = writers_.size();

@@ -73,8 +73,6 @@ class SseEventRelay final : public HostedService {
  private:
   friend class Subscription;
 
-  void mark_idle(Subscription& sub);
-  void unmark_idle(Subscription& sub);
   void begin_write(Subscription& sub);
   void end_write(Subscription& sub);
   void remove(Subscription& sub);

@@ -90,7 +90,7 @@ bool Subscription::batch_written(const OutgoingBatch& batch) {
 
 void Subscription::park() {
   if (evicted_ || finished_) return;
-  relay_.mark_idle(*this);
+  parked_ = true;  // the next sweep (or tick, or stop) that has something for it wakes it
 }
 
 }  // namespace relay::service
