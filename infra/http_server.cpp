@@ -183,8 +183,7 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
       // The stream owns the bare socket from here; this frame, the parser, the read buffer
       // and the tcp_stream's timers are all freed while it runs.
       stream.expires_never();
-      SseStream::start(stream.release_socket(), std::move(std::get<OpenedStream>(opened)),
-                       logger_);
+      SseStream::start(stream.release_socket(), std::move(std::get<OpenedStream>(opened)), logger_);
       co_return;
     }
     Response res = routes_.handle(req);

@@ -122,9 +122,9 @@ class SseEventRelay final : public HostedService {
   std::vector<Subscription*> ring_;
   std::size_t ring_holes_ = 0;
   std::vector<Subscription*> writers_;  ///< A write in flight; checked for slow consumers.
-  SharedRange shared_range_;  ///< The last range built, reused while it still matches.
+  SharedRange shared_range_;            ///< The last range built, reused while it still matches.
   static constexpr std::size_t sweep_slice = 256;  ///< Subscribers per turn of the loop.
-  boost::asio::steady_timer sweep_timer_;  ///< Next sweep, or the sweep's next slice.
+  boost::asio::steady_timer sweep_timer_;          ///< Next sweep, or the sweep's next slice.
   bool sweep_scheduled_ = false;
   bool sweep_active_ = false;
   bool sweep_again_ = false;  ///< Something may be pending behind the running sweep.
@@ -132,7 +132,7 @@ class SseEventRelay final : public HostedService {
   boost::asio::steady_timer::time_point last_sweep_start_{};
   LogPosition log_end_at_last_sweep_ = 0;
   LogPosition entries_in_last_sweep_ = 0;  ///< New log entries the last sweep carried.
-  boost::asio::steady_timer tick_timer_;       ///< Heartbeats and slow-writer checks.
+  boost::asio::steady_timer tick_timer_;   ///< Heartbeats and slow-writer checks.
   bool ticking_ = false;
   boost::asio::steady_timer drained_;  ///< Cancelled when the last subscriber leaves.
 };

@@ -80,8 +80,8 @@ class Subscription {
   SubscriberSink* sink_ = nullptr;
   std::size_t ring_index_ = no_slot;     ///< Place in the relay's sweep order.
   std::size_t writing_index_ = no_slot;  ///< Slot in the relay's list of writers.
-  bool parked_ = false;                      ///< Nothing to write: waits for a sweep.
-  bool finished_ = false;                    ///< Shutdown frame handed out.
+  bool parked_ = false;                  ///< Nothing to write: waits for a sweep.
+  bool finished_ = false;                ///< Shutdown frame handed out.
   /// Behind: a broadcast sweep found this subscriber still writing (or it is replaying).
   /// Only then do superseded conflatable entries drop: one that keeps up gets every
   /// event, even when pacing puts several in one write.

@@ -137,7 +137,8 @@ TEST_CASE("a broadcast sweep wakes idle subscribers; quiet ones get a heartbeat"
   CHECK(sink.written[2].starts_with("event: heartbeat\ndata: {\"time\":"));
 }
 
-TEST_CASE("under load, events published within the flush interval reach a subscriber in one write") {
+TEST_CASE(
+    "under load, events published within the flush interval reach a subscriber in one write") {
   Fixture fx;
   fx.relay.reset();
   fx.config.flush_interval = std::chrono::milliseconds(30);
@@ -407,7 +408,7 @@ TEST_CASE("subscribers that keep up share one buffer per range; filtered ones ge
   const auto id2 = fx.publish("y", "2");
   auto ba = a->next_batch();
   auto bb = b->next_batch();
-  REQUIRE(ba.frames.size() == 1);  // one buffer for both events
+  REQUIRE(ba.frames.size() == 1);                   // one buffer for both events
   CHECK(ba.frames[0].get() == bb.frames[0].get());  // built once, shared
   CHECK(ba.event_frames == 2);
   CHECK(text_of(ba).find("id: " + id1.to_string()) < text_of(ba).find("id: " + id2.to_string()));

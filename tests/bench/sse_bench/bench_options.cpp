@@ -54,7 +54,8 @@ std::variant<BenchOptions, std::string> parse_bench_options(const std::vector<st
   auto unsigned_into = [](auto& field, std::uint64_t min, std::uint64_t max) {
     return Setter([&field, min, max](const std::string& v) -> std::optional<std::string> {
       auto n = number<std::uint64_t>(v);
-      if (!n || *n < min || *n > max) return fmt::format("must be an integer in [{}, {}]", min, max);
+      if (!n || *n < min || *n > max)
+        return fmt::format("must be an integer in [{}, {}]", min, max);
       field = static_cast<std::remove_reference_t<decltype(field)>>(*n);
       return std::nullopt;
     });
@@ -96,9 +97,12 @@ std::variant<BenchOptions, std::string> parse_bench_options(const std::vector<st
        })},
       {"--window", unsigned_into(o.window, 1, 10000)},
       {"--until", Setter([&o](const std::string& v) -> std::optional<std::string> {
-         if (v == "accepted") o.until = Until::accepted;
-         else if (v == "delivered") o.until = Until::delivered;
-         else return "must be accepted or delivered";
+         if (v == "accepted")
+           o.until = Until::accepted;
+         else if (v == "delivered")
+           o.until = Until::delivered;
+         else
+           return "must be accepted or delivered";
          return std::nullopt;
        })},
       {"--duration", seconds_into(o.duration_s)},

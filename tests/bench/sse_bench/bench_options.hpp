@@ -24,9 +24,9 @@ struct BenchOptions {
   double rate = 0;  ///< events/s; 0 = closed loop with `window` outstanding
   std::uint32_t window = 1;
   Until until = Until::accepted;
-  double duration_s = 5;  ///< publish window; 0 = idle run (connect, hold, sample memory)
-  double hold_s = 2;      ///< idle run: settle time before sampling
-  double drain_s = 5;     ///< wait for late deliveries after the window
+  double duration_s = 5;        ///< publish window; 0 = idle run (connect, hold, sample memory)
+  double hold_s = 2;            ///< idle run: settle time before sampling
+  double drain_s = 5;           ///< wait for late deliveries after the window
   std::uint32_t payload = 100;  ///< bytes of event data
   int server_pid = 0;
   std::string label;

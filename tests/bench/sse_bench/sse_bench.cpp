@@ -8,11 +8,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <stdexcept>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -84,7 +84,7 @@ struct Run {
   std::uint32_t streams_lost = 0;
 
   // Publishing.
-  std::vector<std::int64_t> sent_ns;  ///< by sequence number; 0 = not (yet) sent
+  std::vector<std::int64_t> sent_ns;     ///< by sequence number; 0 = not (yet) sent
   std::vector<std::uint32_t> remaining;  ///< --until delivered: subscribers still to receive
   std::uint64_t next_seq = 0;
   std::uint64_t published = 0;
@@ -110,7 +110,9 @@ struct Run {
 };
 
 Subscriber::Subscriber(asio::io_context& io, Run& r, bool is_stalled)
-    : socket(io), run(r), stalled(is_stalled),
+    : socket(io),
+      run(r),
+      stalled(is_stalled),
       parser([this](const SseEvent& event) { run.on_event(*this, event); }) {}
 
 void Run::on_event(Subscriber& sub, const SseEvent& event) {
@@ -120,7 +122,8 @@ void Run::on_event(Subscriber& sub, const SseEvent& event) {
     ++unknown_seq;
     return;
   }
-  if (sub.seen.size() <= *seq) sub.seen.resize(std::max<std::size_t>(*seq + 1, sub.seen.size() * 2));
+  if (sub.seen.size() <= *seq)
+    sub.seen.resize(std::max<std::size_t>(*seq + 1, sub.seen.size() * 2));
   if (sub.seen[*seq]) {
     ++sub.duplicates;
     return;
@@ -130,7 +133,8 @@ void Run::on_event(Subscriber& sub, const SseEvent& event) {
   ++deliveries;
   if (now <= end_ns) ++deliveries_in_window;
   const auto sent = sent_ns[*seq];
-  const auto micros = static_cast<std::uint32_t>(std::clamp<std::int64_t>((now - sent) / 1000, 0, UINT32_MAX));
+  const auto micros =
+      static_cast<std::uint32_t>(std::clamp<std::int64_t>((now - sent) / 1000, 0, UINT32_MAX));
   latency.record_us(micros);
   (sent < mid_ns ? first_half : second_half).record_us(micros);
   if (!remaining.empty() && --remaining[*seq] == 0 && delivered_signal) delivered_signal->cancel();
@@ -156,14 +160,15 @@ awaitable<std::string> open_stream(Subscriber& sub, const tcp::endpoint& endpoin
   auto [wec, wn] = co_await asio::async_write(sub.socket, asio::buffer(request), use_tuple);
   if (wec) co_return "write: " + wec.message();
   std::string head;
-  auto [rec, header_end] =
-      co_await asio::async_read_until(sub.socket, asio::dynamic_buffer(head), "\r\n\r\n", use_tuple);
+  auto [rec, header_end] = co_await asio::async_read_until(sub.socket, asio::dynamic_buffer(head),
+                                                           "\r\n\r\n", use_tuple);
   if (rec) co_return "reading the response head: " + rec.message();
   if (head.rfind("HTTP/1.1 200", 0) != 0 && head.rfind("HTTP/1.0 200", 0) != 0) {
     co_return "stream answered " + head.substr(0, head.find('\r'));
   }
   std::string lower = head.substr(0, header_end);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   if (lower.find("transfer-encoding: chunked") != std::string::npos) {
     co_return "stream is chunked; configure the server to send it close-delimited";
   }
@@ -180,8 +185,11 @@ awaitable<std::string> open_stream(Subscriber& sub, const tcp::endpoint& endpoin
 class StreamPoller {
  public:
   explicit StreamPoller(asio::io_context& io)
-      : io_(io), epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), descriptor_(io, dup(epoll_fd_)),
-        events_(1024), buffer_(256 * 1024) {
+      : io_(io),
+        epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
+        descriptor_(io, dup(epoll_fd_)),
+        events_(1024),
+        buffer_(256 * 1024) {
     if (epoll_fd_ < 0) throw std::runtime_error("epoll_create1 failed");
   }
   StreamPoller(const StreamPoller&) = delete;
@@ -212,7 +220,8 @@ class StreamPoller {
     const int ready = epoll_wait(epoll_fd_, events_.data(), static_cast<int>(events_.size()), 0);
     if (ready > 0) {
       const auto now = now_ns();
-      for (int i = 0; i < ready; ++i) read_from(*static_cast<Subscriber*>(events_[i].data.ptr), now);
+      for (int i = 0; i < ready; ++i)
+        read_from(*static_cast<Subscriber*>(events_[i].data.ptr), now);
       // More may be ready: look again after the publishers and timers had their turn.
       asio::post(io_, [this] { poll_once(); });
     } else {
@@ -316,15 +325,18 @@ awaitable<void> publisher(Run& run, tcp::endpoint endpoint) {
     req.prepare_payload();
     const auto sent = now_ns();
     run.sent_ns[seq] = sent;
-    if (o.rate > 0) run.lag.record_us(static_cast<std::uint32_t>(std::max<std::int64_t>(0, sent - due) / 1000));
+    if (o.rate > 0)
+      run.lag.record_us(static_cast<std::uint32_t>(std::max<std::int64_t>(0, sent - due) / 1000));
     auto [wec, wn] = co_await http::async_write(socket, req, use_tuple);
     http::response<http::string_body> res;
     beast::error_code rec = wec;
-    if (!wec) std::tie(rec, std::ignore) = co_await http::async_read(socket, buffer, res, use_tuple);
+    if (!wec)
+      std::tie(rec, std::ignore) = co_await http::async_read(socket, buffer, res, use_tuple);
     if (rec || res.result_int() / 100 != 2) {
       ++run.publish_errors;
       if (run.first_publish_error.empty()) {
-        run.first_publish_error = rec ? rec.message() : fmt::format("{} {}", res.result_int(), res.body());
+        run.first_publish_error =
+            rec ? rec.message() : fmt::format("{} {}", res.result_int(), res.body());
       }
       run.sent_ns[seq] = 0;  // not accepted: no subscriber owes it
       if (rec) co_return;
@@ -411,25 +423,27 @@ void print_report(Run& run, const Report& r) {
     fmt::print("  published {} in {:.2f} s = {:.0f}/s ({} errors{})\n", run.published, window,
                run.published / window, run.publish_errors,
                run.first_publish_error.empty() ? "" : ": " + run.first_publish_error);
-    fmt::print("  deliveries {} = {:.0f}/s in the window, missing {}, duplicates {}, lost streams {}\n",
-               run.deliveries, run.deliveries_in_window / window, missing, duplicates,
-               run.streams_lost);
-    fmt::print("  latency ms p50 {:.2f} p90 {:.2f} p99 {:.2f} p99.9 {:.2f} max {:.2f} "
-               "(p99 halves {:.2f} / {:.2f})\n",
-               lat.p50_ms, lat.p90_ms, lat.p99_ms, lat.p999_ms, lat.max_ms, first.p99_ms,
-               second.p99_ms);
+    fmt::print(
+        "  deliveries {} = {:.0f}/s in the window, missing {}, duplicates {}, lost streams {}\n",
+        run.deliveries, run.deliveries_in_window / window, missing, duplicates, run.streams_lost);
+    fmt::print(
+        "  latency ms p50 {:.2f} p90 {:.2f} p99 {:.2f} p99.9 {:.2f} max {:.2f} "
+        "(p99 halves {:.2f} / {:.2f})\n",
+        lat.p50_ms, lat.p90_ms, lat.p99_ms, lat.p999_ms, lat.max_ms, first.p99_ms, second.p99_ms);
     if (o.rate > 0) {
       fmt::print("  publisher lag p99 {:.2f} ms; on schedule: {}; sustained: {}\n", lag.p99_ms,
                  on_schedule, sustained);
     }
-    fmt::print("  server CPU {:.1f} % ({:.2f} us/delivery), client CPU {:.1f} %, {:.1f} deliveries/read\n",
-               100 * server_cpu / window, run.deliveries ? 1e6 * server_cpu / run.deliveries : 0,
-               100 * own_cpu / window,
-               run.reads ? static_cast<double>(run.deliveries) / run.reads : 0);
+    fmt::print(
+        "  server CPU {:.1f} % ({:.2f} us/delivery), client CPU {:.1f} %, {:.1f} deliveries/read\n",
+        100 * server_cpu / window, run.deliveries ? 1e6 * server_cpu / run.deliveries : 0,
+        100 * own_cpu / window, run.reads ? static_cast<double>(run.deliveries) / run.reads : 0);
   }
-  fmt::print("  server RSS before {:.1f} MiB, connected {:.1f} MiB ({:.0f} B/subscriber), end {:.1f} MiB\n",
-             r.before.rss_bytes / 1048576.0, r.connected.rss_bytes / 1048576.0, rss_per_sub,
-             r.at_end.rss_bytes / 1048576.0);
+  fmt::print(
+      "  server RSS before {:.1f} MiB, connected {:.1f} MiB ({:.0f} B/subscriber), end {:.1f} "
+      "MiB\n",
+      r.before.rss_bytes / 1048576.0, r.connected.rss_bytes / 1048576.0, rss_per_sub,
+      r.at_end.rss_bytes / 1048576.0);
 }
 
 awaitable<void> drive(Run& run, Report& report, tcp::endpoint endpoint) {
@@ -457,7 +471,8 @@ awaitable<void> drive(Run& run, Report& report, tcp::endpoint endpoint) {
     co_await sleep_until_ns(timer, ramp_deadline);
   }
   // Let the server finish the connects' bookkeeping before sampling.
-  co_await sleep_until_ns(timer, now_ns() + static_cast<std::int64_t>((o.duration_s > 0 ? 0.3 : o.hold_s) * 1e9));
+  co_await sleep_until_ns(
+      timer, now_ns() + static_cast<std::int64_t>((o.duration_s > 0 ? 0.3 : o.hold_s) * 1e9));
   report.connected = sample();
 
   if (o.duration_s > 0) {
@@ -485,7 +500,8 @@ awaitable<void> drive(Run& run, Report& report, tcp::endpoint endpoint) {
     report.at_start = sample();
     report.own_cpu_start = own_cpu_seconds();
     const auto hard_end = run.end_ns + 60'000'000'000;
-    while (publishers_done < connections && now_ns() < hard_end) co_await sleep_until_ns(timer, hard_end);
+    while (publishers_done < connections && now_ns() < hard_end)
+      co_await sleep_until_ns(timer, hard_end);
     report.window_s = static_cast<double>(std::max(now_ns(), run.end_ns) - run.start_ns) / 1e9;
     report.at_end = sample();
     report.own_cpu_end = own_cpu_seconds();

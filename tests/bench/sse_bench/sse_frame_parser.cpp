@@ -87,8 +87,8 @@ void SseFrameParser::dispatch() {
     return;
   }
   data_.pop_back();  // the '\n' after the last data line
-  const SseEvent event{type_.empty() ? std::string_view("message") : std::string_view(type_),
-                       data_, last_event_id_};
+  const SseEvent event{type_.empty() ? std::string_view("message") : std::string_view(type_), data_,
+                       last_event_id_};
   on_event_(event);
   data_.clear();
   type_.clear();
