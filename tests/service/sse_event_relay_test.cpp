@@ -35,6 +35,13 @@ struct Fixture {
   }();
   std::unique_ptr<SseEventRelay> relay;
   Fixture() { relay = std::make_unique<SseEventRelay>(io.get_executor(), config, clock, logger); }
+  /// A fresh relay with some settings changed from the fixture's.
+  template <class Change>
+  void reconfigure(Change change) {
+    relay.reset();
+    change(config);
+    relay = std::make_unique<SseEventRelay>(io.get_executor(), config, clock, logger);
+  }
   ~Fixture() { std::fclose(sink); }
 
   std::unique_ptr<Subscription> subscribe(std::optional<std::string> last = std::nullopt) {
@@ -140,9 +147,7 @@ TEST_CASE("a broadcast sweep wakes idle subscribers; quiet ones get a heartbeat"
 TEST_CASE(
     "under load, events published within the flush interval reach a subscriber in one write") {
   Fixture fx;
-  fx.relay.reset();
-  fx.config.flush_interval = std::chrono::milliseconds(30);
-  fx.relay = std::make_unique<SseEventRelay>(fx.io.get_executor(), fx.config, fx.clock, fx.logger);
+  fx.reconfigure([](RelayConfig& c) { c.flush_interval = std::chrono::milliseconds(30); });
   auto sub = fx.subscribe();
   RecordingSink sink(*sub);
   sink.wake();
@@ -164,9 +169,7 @@ TEST_CASE(
 
 TEST_CASE("one event at a time (a closed loop) is never held back by the flush interval") {
   Fixture fx;
-  fx.relay.reset();
-  fx.config.flush_interval = std::chrono::milliseconds(1000);
-  fx.relay = std::make_unique<SseEventRelay>(fx.io.get_executor(), fx.config, fx.clock, fx.logger);
+  fx.reconfigure([](RelayConfig& c) { c.flush_interval = std::chrono::milliseconds(1000); });
   auto sub = fx.subscribe();
   RecordingSink sink(*sub);
   sink.wake();
@@ -315,9 +318,7 @@ TEST_CASE("stop flushes pending frames, then sends a jittered shutdown, then com
 
 TEST_CASE("stop closes subscribers still writing when the grace runs out") {
   Fixture fx;
-  fx.relay.reset();
-  fx.config.shutdown_grace = std::chrono::milliseconds(30);
-  fx.relay = std::make_unique<SseEventRelay>(fx.io.get_executor(), fx.config, fx.clock, fx.logger);
+  fx.reconfigure([](RelayConfig& c) { c.shutdown_grace = std::chrono::milliseconds(30); });
   auto stuck = fx.subscribe();
   RecordingSink sink(*stuck, /*drains=*/false);
   (void)stuck->next_batch();  // a write that never completes
@@ -365,10 +366,10 @@ TEST_CASE("a subscriber still writing when a sweep passes is woken by a later on
 
 TEST_CASE("subscribers leaving in the middle of a sweep make it skip no one else") {
   Fixture fx;
-  fx.relay.reset();
-  fx.config.max_clients = 1000;
-  fx.config.heartbeat = std::chrono::seconds(60);  // no heartbeat tick due while stepping
-  fx.relay = std::make_unique<SseEventRelay>(fx.io.get_executor(), fx.config, fx.clock, fx.logger);
+  fx.reconfigure([](RelayConfig& c) {
+    c.max_clients = 1000;
+    c.heartbeat = std::chrono::seconds(60);  // no heartbeat tick due while stepping
+  });
   std::vector<std::unique_ptr<Subscription>> subs;
   std::vector<std::unique_ptr<RecordingSink>> sinks;
   for (int i = 0; i < 600; ++i) {  // more than two slices of 256
