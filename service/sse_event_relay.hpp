@@ -68,7 +68,6 @@ class SseEventRelay final : public HostedService {
   [[nodiscard]] const std::string& instance_id() const { return instance_id_; }
   [[nodiscard]] std::size_t subscriber_count() const { return ring_.size() - ring_holes_; }
   [[nodiscard]] bool stopping() const { return stopping_; }
-  [[nodiscard]] boost::asio::any_io_executor executor() const { return executor_; }
 
  private:
   friend class Subscription;
