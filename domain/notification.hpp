@@ -12,6 +12,7 @@ struct Notification {
   std::string subject;         ///< Envelope subject, e.g. "worker/w-1"; empty when none.
   std::string worker_id;       ///< Matched by `?worker=`; empty for non-worker events.
   std::string traceparent;     ///< W3C traceparent of the producing request; empty when none.
+  std::string tracestate;      ///< Its tracestate, passed on to the broadcast span.
 };
 
 }  // namespace relay::domain

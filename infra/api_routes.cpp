@@ -10,6 +10,7 @@
 
 #include "infra/http_responses.hpp"
 #include "infra/index_page.hpp"
+#include "infra/ingest_span.hpp"
 #include "infra/stats_report.hpp"
 #include "proto/json_writer.hpp"
 #include "proto/publish_request.hpp"
@@ -96,7 +97,7 @@ Response ApiRoutes::dispatch(const Request& req) {
     if (path == route::stats) return json_response(req, http::status::ok, stats_json(relay_));
     if (path == route::metrics) {
       return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
-                           metrics_text(relay_));
+                           metrics_.render());
     }
     if (path == route::workers) return workers_.read(req, "");
     if (path.starts_with(route::worker_prefix) && path.size() > route::worker_prefix.size()) {
@@ -107,10 +108,8 @@ Response ApiRoutes::dispatch(const Request& req) {
                            std::string(index_page));
     }
   }
-  if (method == http::verb::post && path == route::publish) return publish(req);
-  if (method == http::verb::post && path == route::domain_events) {
-    if (auto denied = check_publish_token(req)) return std::move(*denied);
-    return workers_.ingest(req);
+  if (method == http::verb::post && (path == route::publish || path == route::domain_events)) {
+    return ingest(req, path == route::publish ? route::publish : route::domain_events);
   }
 
   if (auto allow = allowed_methods(path); !allow.empty()) {
@@ -125,8 +124,36 @@ Response ApiRoutes::dispatch(const Request& req) {
       req, {404, ptype::not_found, "Not Found", fmt::format("no route for {}", path), ""});
 }
 
-Response ApiRoutes::publish(const Request& req) {
-  if (auto denied = check_publish_token(req)) return std::move(*denied);
+Response ApiRoutes::ingest(const Request& req, std::string_view route) {
+  const auto producer = producer_context(req);
+  auto& tracer = relay_.tracer();
+  auto span = start_ingest_span(tracer, req, route, producer);
+  // Tracing on: what follows continues the ingest span; off: the producer's context is
+  // carried into the envelope as it came.
+  const auto parent = tracer.enabled() ? span.as_parent() : producer;
+  Response res;
+  if (auto denied = check_publish_token(req)) {
+    res = std::move(*denied);
+  } else if (route == route::publish) {
+    res = publish(req, parent);
+  } else {
+    res = workers_.ingest(req, parent);
+  }
+  const auto status = res.result_int();
+  metrics_.count_ingest_request(route, status);
+  const auto trace_id = log_trace_id(span, producer);
+  if (status >= 400) {
+    logger_.info("ingest rejected",
+                 {{"route", route}, {"status", status}, {"detail", std::string_view(res.body())}},
+                 trace_id);
+  } else {
+    logger_.debug("ingest accepted", {{"route", route}, {"status", status}}, trace_id);
+  }
+  finish_ingest_span(span, res);
+  return res;
+}
+
+Response ApiRoutes::publish(const Request& req, const service::SpanParent& parent) {
   if (!has_media_type(req, "application/json")) {
     return problem_response(req, {415, ptype::unsupported_media_type, "Unsupported Media Type",
                                   fmt::format("POST /api/events takes application/json, got '{}'",
@@ -146,10 +173,9 @@ Response ApiRoutes::publish(const Request& req) {
   }
   auto& request = std::get<proto::PublishRequest>(parsed);
   domain::Notification notification{
-      request.type, std::move(request.data_json), request.key, "", "", ""};
-  // An invalid traceparent is ignored, as W3C Trace Context requires; never an error.
-  if (proto::is_valid_traceparent(req["traceparent"]))
-    notification.traceparent = req["traceparent"];
+      request.type, std::move(request.data_json), request.key, "", "", "", ""};
+  if (parent.context) notification.traceparent = proto::format_traceparent(*parent.context);
+  notification.tracestate = std::string(parent.tracestate);
   auto outcome = relay_.publish(notification);
   if (auto* rejected = std::get_if<service::Rejection>(&outcome)) {
     auto res =

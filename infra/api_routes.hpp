@@ -2,7 +2,9 @@
 // The request/response routes (everything except the SSE stream itself).
 #include "infra/app_config.hpp"
 #include "infra/http_types.hpp"
+#include "infra/prometheus_metrics.hpp"
 #include "infra/worker_routes.hpp"
+#include "service/logger.hpp"
 #include "service/sse_event_relay.hpp"
 
 namespace relay::infra {
@@ -26,8 +28,15 @@ std::string_view target_path(std::string_view target);
 
 class ApiRoutes {
  public:
-  ApiRoutes(const HttpConfig& config, service::SseEventRelay& relay, service::WorkerIngest& ingest)
-      : config_(config), relay_(relay), workers_(ingest) {}
+  /// `spans`: the span processor for /metrics, null when tracing is off.
+  ApiRoutes(const HttpConfig& config, service::SseEventRelay& relay, service::WorkerIngest& ingest,
+            service::Logger& logger, const service::BatchSpanProcessor* spans,
+            std::string_view version)
+      : config_(config),
+        relay_(relay),
+        logger_(logger),
+        workers_(ingest),
+        metrics_(relay, ingest, spans, version) {}
 
   /// Answers one request. CORS headers are added here for every route.
   Response handle(const Request& req);
@@ -38,11 +47,16 @@ class ApiRoutes {
 
  private:
   Response dispatch(const Request& req);
-  Response publish(const Request& req);
+  /// POST /api/domain-events and /api/events inside their SERVER span; logs the answer.
+  Response ingest(const Request& req, std::string_view route);
+  /// `parent`: what the notification's span continues (tracing on) or carries (off).
+  Response publish(const Request& req, const service::SpanParent& parent);
 
   const HttpConfig& config_;
   service::SseEventRelay& relay_;
+  service::Logger& logger_;
   WorkerRoutes workers_;
+  RelayMetrics metrics_;
 };
 
 }  // namespace relay::infra

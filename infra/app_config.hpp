@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "infra/tracing_config.hpp"
 #include "service/logger.hpp"
 #include "service/relay_config.hpp"
 
@@ -27,6 +28,7 @@ struct AppConfig {
   service::LogLevel log_level = service::LogLevel::info;  ///< RELAY_LOG_LEVEL
   std::string bus = "memory";                             ///< RELAY_BUS
   bool demo = false;  ///< RELAY_DEMO / --demo: run the simulated worker fleet
+  TracingConfig tracing;  ///< OTEL_* variables (environment only, as the SDKs read them)
 };
 
 }  // namespace relay::infra

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <limits>
+#include <random>
 
 #include <fmt/format.h>
 
@@ -154,6 +155,7 @@ std::string help_text(const std::vector<Option>& opts, std::string_view version)
   out +=
       "  --help                         print this help\n  --version                      print "
       "the version\n";
+  out += tracing_help_text();
   return out;
 }
 
@@ -206,6 +208,18 @@ std::variant<AppConfig, ConfigExit> load_config(const std::vector<std::string>& 
     return ConfigExit{2, fmt::format("RELAY_MAX_PENDING_BYTES ({}) must be at least twice "
                                      "RELAY_MAX_BODY_BYTES ({}), or one event could evict everyone",
                                      config.relay.max_pending_bytes, config.http.max_body_bytes)};
+  }
+  auto tracing = load_tracing_config(env);
+  if (auto* error = std::get_if<std::string>(&tracing)) return ConfigExit{2, *error};
+  config.tracing = std::move(std::get<TracingConfig>(tracing));
+  // Spans still queued at stop get no more time than the streams do.
+  config.tracing.batch.shutdown_flush =
+      std::min(config.tracing.batch.export_timeout, config.relay.shutdown_grace);
+  if (config.relay.instance_id.empty()) {
+    // Named here rather than by the relay: the span resource (service.instance.id) needs it
+    // before the relay exists.
+    std::random_device random;
+    config.relay.instance_id = fmt::format("{:08x}{:04x}", random(), random() & 0xffffU);
   }
   return config;
 }

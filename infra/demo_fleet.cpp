@@ -36,7 +36,7 @@ DemoFleet::DemoFleet(asio::any_io_executor executor, const HttpConfig& config,
                      service::Logger& logger, std::chrono::milliseconds tick, std::size_t size)
     : executor_(std::move(executor)),
       config_(config),
-      routes_(config, relay, ingest),
+      routes_(config, relay, ingest, logger, nullptr, RELAY_VERSION),
       logger_(logger),
       tick_(tick),
       size_(size),

@@ -30,12 +30,12 @@ namespace ptype = proto::problem_type;
 
 HttpServer::HttpServer(asio::any_io_executor executor, HttpConfig config,
                        service::SseEventRelay& relay, service::WorkerIngest& ingest,
-                       service::Logger& logger)
+                       service::Logger& logger, const service::BatchSpanProcessor* spans)
     : executor_(std::move(executor)),
       config_(std::move(config)),
       relay_(relay),
       logger_(logger),
-      routes_(config_, relay_, ingest),
+      routes_(config_, relay_, ingest, logger, spans, RELAY_VERSION),
       acceptor_(executor_) {}
 
 void HttpServer::start() {

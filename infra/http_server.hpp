@@ -19,7 +19,8 @@ namespace relay::infra {
 class HttpServer final : public service::HostedService {
  public:
   HttpServer(boost::asio::any_io_executor executor, HttpConfig config,
-             service::SseEventRelay& relay, service::WorkerIngest& ingest, service::Logger& logger);
+             service::SseEventRelay& relay, service::WorkerIngest& ingest, service::Logger& logger,
+             const service::BatchSpanProcessor* spans = nullptr);
 
   [[nodiscard]] std::string_view name() const override { return "http-server"; }
   /// Binds and listens; throws "cannot listen on HOST:PORT: reason" when it cannot.

@@ -1,7 +1,5 @@
 #include "infra/stats_report.hpp"
 
-#include <fmt/format.h>
-
 #include "proto/json_writer.hpp"
 
 namespace relay::infra {
@@ -62,49 +60,6 @@ std::string stats_json(const service::SseEventRelay& relay) {
       .raw("per_type", per_type)
       .boolean("draining", relay.stopping())
       .close();
-  return out;
-}
-
-std::string metrics_text(const service::SseEventRelay& relay) {
-  const auto& s = relay.stats();
-  std::string out;
-  auto metric = [&](std::string_view name, std::string_view type, std::string_view help) {
-    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-  };
-  auto sample = [&](std::string_view name, std::uint64_t value) {
-    fmt::format_to(std::back_inserter(out), "{} {}\n", name, value);
-  };
-  metric("sse_relay_connected_clients", "gauge", "Subscribers connected now.");
-  sample("sse_relay_connected_clients", relay.subscriber_count());
-  metric("sse_relay_subscriptions_total", "counter", "Streams opened since start.");
-  sample("sse_relay_subscriptions_total", s.subscriptions_total);
-  metric("sse_relay_events_published_total", "counter", "Events accepted into the log, by type.");
-  for (const auto& [type, counts] : s.per_type) {
-    // Types are [A-Za-z0-9._:-] only (proto/event_type), so no label escaping is needed.
-    fmt::format_to(std::back_inserter(out), "sse_relay_events_published_total{{type=\"{}\"}} {}\n",
-                   type, counts.published);
-  }
-  metric("sse_relay_deliveries_total", "counter", "Event frames written to subscribers.");
-  sample("sse_relay_deliveries_total", s.deliveries);
-  metric("sse_relay_written_bytes_total", "counter", "Stream bytes written to subscribers.");
-  sample("sse_relay_written_bytes_total", s.bytes_written);
-  metric("sse_relay_conflated_total", "counter",
-         "Frames skipped because a newer one had their key.");
-  sample("sse_relay_conflated_total", s.conflated);
-  metric("sse_relay_heartbeats_total", "counter", "Heartbeat events written.");
-  sample("sse_relay_heartbeats_total", s.heartbeats);
-  metric("sse_relay_resyncs_total", "counter", "Subscriptions told to resync.");
-  sample("sse_relay_resyncs_total", s.resyncs);
-  metric("sse_relay_evictions_total", "counter",
-         "Subscribers disconnected by the relay, by reason.");
-  for (auto reason : all_reasons) {
-    fmt::format_to(std::back_inserter(out), "sse_relay_evictions_total{{reason=\"{}\"}} {}\n",
-                   service::to_string(reason), s.evictions_for(reason));
-  }
-  metric("sse_relay_log_entries", "gauge", "Frames retained in the log.");
-  sample("sse_relay_log_entries", relay.log().size());
-  metric("sse_relay_log_bytes", "gauge", "Bytes of the frames retained in the log.");
-  sample("sse_relay_log_bytes", relay.log().retained_bytes());
   return out;
 }
 

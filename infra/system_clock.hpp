@@ -13,6 +13,11 @@ class SystemClock final : public service::Clock {
                                           std::chrono::system_clock::now().time_since_epoch())
                                           .count());
   }
+  [[nodiscard]] std::uint64_t now_unix_ns() const override {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+  }
 };
 
 }  // namespace relay::infra

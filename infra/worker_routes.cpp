@@ -29,7 +29,7 @@ std::string_view problem_type_for(const std::string& code) {
 
 }  // namespace
 
-Response WorkerRoutes::ingest(const Request& req) {
+Response WorkerRoutes::ingest(const Request& req, const service::SpanParent& parent) {
   proto::BodyShape shape;
   if (has_media_type(req, "application/cloudevents+json")) {
     shape = proto::BodyShape::single;
@@ -58,8 +58,7 @@ Response WorkerRoutes::ingest(const Request& req) {
   }
   const auto& items = std::get<proto::ParsedEvents>(parsed).items;
   const bool batch = std::get<proto::ParsedEvents>(parsed).batch;
-  const auto traceparent = req["traceparent"];
-  auto outcome = ingest_.ingest(items, proto::is_valid_traceparent(traceparent) ? traceparent : "");
+  auto outcome = ingest_.ingest(items, parent);
   if (auto* rejected = std::get_if<service::IngestRejection>(&outcome)) {
     proto::Problem problem{
         rejected->status, problem_type_for(rejected->code),

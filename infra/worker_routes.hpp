@@ -11,7 +11,8 @@ class WorkerRoutes {
   explicit WorkerRoutes(service::WorkerIngest& ingest) : ingest_(ingest) {}
 
   /// POST /api/domain-events; the caller has checked the publish token.
-  Response ingest(const Request& req);
+  /// `parent`: the ingest span (tracing on) or the producer's context (off).
+  Response ingest(const Request& req, const service::SpanParent& parent);
   /// GET /api/workers (`worker_id` empty) or GET /api/workers/{worker_id}.
   Response read(const Request& req, std::string_view worker_id);
 

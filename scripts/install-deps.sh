@@ -13,6 +13,7 @@ build_pkgs=(
   libboost1.81-dev          # Asio (C++20 coroutines), Beast, header-only System
   libboost-url1.81-dev      # query-string parsing for /api/events/stream
   libsimdjson-dev libfmt-dev doctest-dev
+  prometheus-cpp-dev        # /metrics: registry + text serializer (core library only)
 )
 test_pkgs=(nodejs npm nginx-light)
 bench_pkgs=(libnginx-mod-nchan)

@@ -39,7 +39,8 @@ constexpr std::string_view level_name(LogLevel level) {
 }
 }  // namespace
 
-void Logger::log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields) {
+void Logger::log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields,
+                 std::string_view trace_id) {
   if (!enabled(level)) return;
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
@@ -49,6 +50,7 @@ void Logger::log(LogLevel level, std::string_view msg, std::initializer_list<Log
   w.string("time", proto::format_rfc3339_ms(static_cast<std::uint64_t>(now_ms)))
       .string("level", level_name(level))
       .string("msg", msg);
+  if (!trace_id.empty()) w.string("trace_id", trace_id);
   for (const auto& f : fields) {
     std::visit(
         [&](const auto& v) {

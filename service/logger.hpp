@@ -1,5 +1,5 @@
 #pragma once
-// Structured logs: one JSON object per line (time, level, msg, fields) on stdout.
+// Structured logs: one JSON object per line (time, level, msg, trace_id, fields) on stdout.
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -35,18 +35,20 @@ class Logger {
   explicit Logger(std::FILE* sink = stdout, LogLevel level = LogLevel::info)
       : sink_(sink), level_(level) {}
 
-  void log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {});
-  void debug(std::string_view m, std::initializer_list<LogField> f = {}) {
-    log(LogLevel::debug, m, f);
+  /// `trace_id`: the trace of the span this line is logged in (hex); omitted when empty.
+  void log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {},
+           std::string_view trace_id = {});
+  void debug(std::string_view m, std::initializer_list<LogField> f = {}, std::string_view t = {}) {
+    log(LogLevel::debug, m, f, t);
   }
-  void info(std::string_view m, std::initializer_list<LogField> f = {}) {
-    log(LogLevel::info, m, f);
+  void info(std::string_view m, std::initializer_list<LogField> f = {}, std::string_view t = {}) {
+    log(LogLevel::info, m, f, t);
   }
-  void warn(std::string_view m, std::initializer_list<LogField> f = {}) {
-    log(LogLevel::warn, m, f);
+  void warn(std::string_view m, std::initializer_list<LogField> f = {}, std::string_view t = {}) {
+    log(LogLevel::warn, m, f, t);
   }
-  void error(std::string_view m, std::initializer_list<LogField> f = {}) {
-    log(LogLevel::error, m, f);
+  void error(std::string_view m, std::initializer_list<LogField> f = {}, std::string_view t = {}) {
+    log(LogLevel::error, m, f, t);
   }
 
   [[nodiscard]] bool enabled(LogLevel level) const { return level >= level_; }

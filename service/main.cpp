@@ -11,6 +11,7 @@
 #include "infra/demo_fleet.hpp"
 #include "infra/http_server.hpp"
 #include "infra/system_clock.hpp"
+#include "infra/tracing_pipeline.hpp"
 #include "service/service_host.hpp"
 #include "service/sse_event_relay.hpp"
 #include "service/worker_ingest.hpp"
@@ -31,10 +32,18 @@ int main(int argc, char** argv) {
   boost::asio::io_context io{1};
   service::Logger logger(stdout, config.log_level);
   infra::SystemClock clock;
-  service::SseEventRelay relay(io.get_executor(), config.relay, clock, logger);
+  infra::TracingPipeline tracing(io.get_executor(), config.tracing, clock, logger, RELAY_VERSION,
+                                 config.relay.instance_id);
+  service::SseEventRelay relay(io.get_executor(), config.relay, clock, logger, tracing.tracer());
   service::WorkerIngest ingest(relay, config.relay.history);
-  infra::HttpServer http(io.get_executor(), config.http, relay, ingest, logger);
-  std::vector<service::HostedService*> services{&relay, &http};
+  infra::HttpServer http(io.get_executor(), config.http, relay, ingest, logger,
+                         tracing.processor());
+  // Started in this order, stopped in reverse: the span processor outlives the relay's stop
+  // and flushes its sse.shutdown span.
+  std::vector<service::HostedService*> services;
+  if (auto* spans = tracing.processor()) services.push_back(spans);
+  services.push_back(&relay);
+  services.push_back(&http);
   std::optional<infra::DemoFleet> demo;
   if (config.demo)
     services.push_back(&demo.emplace(io.get_executor(), config.http, relay, ingest, logger));

@@ -10,9 +10,29 @@
 
 namespace relay::service {
 
+/// Seconds from an event's append to the end of the sweep that carried it to every
+/// subscriber keeping up; fixed buckets, rendered as a Prometheus histogram.
+struct LatencyHistogram {
+  static constexpr std::array<double, 14> bounds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                 0.1,    0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
+  std::array<std::uint64_t, bounds.size()> in_bucket{};  ///< Not cumulative; above the last: none.
+  std::uint64_t count = 0;
+  double sum = 0;
+
+  void observe(double seconds) {
+    ++count;
+    sum += seconds;
+    for (std::size_t i = 0; i < bounds.size(); ++i) {
+      if (seconds <= bounds[i]) {
+        ++in_bucket[i];
+        return;
+      }
+    }
+  }
+};
+
 struct TypeStats {
   std::uint64_t published = 0;  ///< Events of this type accepted into the log.
-  std::uint64_t delivered = 0;  ///< Frames of this type written to subscribers.
 };
 
 struct RelayStats {
@@ -28,9 +48,13 @@ struct RelayStats {
   std::uint64_t rejected_subscriptions = 0;  ///< 503 for max clients or draining.
   std::array<std::uint64_t, 3> evictions{};  ///< Indexed by EvictionReason.
   std::map<std::string, TypeStats, std::less<>> per_type;
+  LatencyHistogram broadcast_latency;
 
   [[nodiscard]] std::uint64_t evictions_for(EvictionReason r) const {
     return evictions[static_cast<std::size_t>(r)];
+  }
+  [[nodiscard]] std::uint64_t evictions_total() const {
+    return evictions[0] + evictions[1] + evictions[2];
   }
 };
 

@@ -18,11 +18,12 @@ namespace relay::service {
 namespace asio = boost::asio;
 
 SseEventRelay::SseEventRelay(asio::any_io_executor executor, RelayConfig config, const Clock& clock,
-                             Logger& logger)
+                             Logger& logger, Tracer& tracer)
     : executor_(std::move(executor)),
       config_(std::move(config)),
       clock_(clock),
       logger_(logger),
+      tracer_(tracer),
       random_(std::random_device{}()),
       log_(config_.history),
       sweep_timer_(executor_),
@@ -45,11 +46,28 @@ std::variant<domain::EventId, Rejection> SseEventRelay::publish(const domain::No
   const auto now_ms = clock_.now_unix_ms();
   const auto id = ids_.next(now_ms);
   const auto id_text = id.to_string();
+  Span span;
+  std::string traceparent;
+  if (tracer_.enabled()) {
+    SpanParent parent{proto::parse_traceparent(n.traceparent), n.tracestate};
+    span = tracer_.start_span(fmt::format("sse.broadcast {}", n.type), proto::SpanKind::producer,
+                              parent);
+    traceparent = span.traceparent();
+    span.set("messaging.system", "sse")
+        .set("messaging.operation.type", "publish")
+        .set("messaging.destination.name", "/api/events/stream")
+        .set("messaging.message.id", id_text)
+        .set("sse.event.type", n.type);
+    if (!n.worker_id.empty()) span.set("relay.worker_id", n.worker_id);
+  }
   const auto envelope =
-      proto::encode_envelope({id, n.type, now_ms, n.subject, n.traceparent, n.data_json});
+      proto::encode_envelope({id, n.type, now_ms, n.subject,
+                              tracer_.enabled() ? traceparent : n.traceparent, n.data_json});
   auto frame = std::make_shared<const std::string>(proto::encode_event(id_text, n.type, envelope));
   std::string key = n.conflation_key.empty() ? std::string{} : n.type + '\n' + n.conflation_key;
   log_.append(id, n.type, std::move(key), n.worker_id, std::move(frame));
+  pending_.push_back(
+      {log_.end_position() - 1, asio::steady_timer::clock_type::now(), std::move(span)});
 
   ++stats_.events_published;
   ++stats_.events_broadcast;
@@ -127,9 +145,16 @@ std::string SseEventRelay::preamble_for(const std::string& client_id,
 asio::awaitable<void> SseEventRelay::stop() {
   if (stopping_) co_return;
   stopping_ = true;
+  auto span = tracer_.start_span("sse.shutdown", proto::SpanKind::internal);
+  const auto trace_id = span.trace_id_hex();
+  span.set("sse.subscribers", static_cast<std::uint64_t>(subscriber_count()))
+      .set("sse.shutdown.grace_ms", static_cast<std::int64_t>(config_.shutdown_grace.count()))
+      .set("sse.shutdown.reconnect_ms", static_cast<std::int64_t>(config_.retry.count()));
+  const auto evictions_before = stats_.evictions_total();
   logger_.info("relay draining",
                {{"subscribers", static_cast<std::uint64_t>(subscriber_count())},
-                {"grace_ms", static_cast<std::int64_t>(config_.shutdown_grace.count())}});
+                {"grace_ms", static_cast<std::int64_t>(config_.shutdown_grace.count())}},
+               trace_id);
   // Every subscriber flushes what it has not written yet, then gets its shutdown frame:
   // the parked ones are woken now, the others see stopping() when their write completes.
   wake_parked(/*only_heartbeat_due=*/false);
@@ -138,9 +163,10 @@ asio::awaitable<void> SseEventRelay::stop() {
     drained_.expires_after(config_.shutdown_grace);
     co_await drained_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
+  span.set("sse.shutdown.drained", subscriber_count() == 0);
   if (subscriber_count() > 0) {
     logger_.warn("shutdown grace expired",
-                 {{"subscribers", static_cast<std::uint64_t>(subscriber_count())}});
+                 {{"subscribers", static_cast<std::uint64_t>(subscriber_count())}}, trace_id);
     std::vector<Subscription*> remaining;
     for (auto* sub : ring_) {
       if (sub != nullptr) remaining.push_back(sub);
@@ -154,8 +180,12 @@ asio::awaitable<void> SseEventRelay::stop() {
   stopped_ = true;
   sweep_timer_.cancel();
   tick_timer_.cancel();
+  finish_broadcasts(log_.end_position());  // no sweep will carry them now
+  span.set("sse.evicted", stats_.evictions_total() - evictions_before);
+  span.end();
   logger_.info("relay stopped",
-               {{"events_published", stats_.events_published}, {"deliveries", stats_.deliveries}});
+               {{"events_published", stats_.events_published}, {"deliveries", stats_.deliveries}},
+               trace_id);
 }
 
 void SseEventRelay::begin_write(Subscription& sub) {
@@ -176,6 +206,7 @@ void SseEventRelay::end_write(Subscription& sub) {
 
 void SseEventRelay::wake(Subscription& sub) {
   sub.parked_ = false;
+  ++sweep_woken_;
   // The sink may write, park again, or be evicted inside this call; it is never destroyed
   // inside it (streams end from their own completion handlers), so the ring stays valid.
   if (sub.sink_ != nullptr) sub.sink_->wake();
@@ -222,6 +253,10 @@ void SseEventRelay::start_sweep() {
   last_sweep_start_ = asio::steady_timer::clock_type::now();
   entries_in_last_sweep_ = log_.end_position() - log_end_at_last_sweep_;
   log_end_at_last_sweep_ = log_.end_position();
+  sweep_base_ = {
+      stats_.deliveries, stats_.bytes_written, stats_.conflated, stats_.evictions_total(), 0,
+      subscriber_count()};
+  sweep_woken_ = 0;
   evict_slow_writers();
   continue_sweep();
 }
@@ -249,6 +284,7 @@ void SseEventRelay::continue_sweep() {
     return;
   }
   sweep_active_ = false;
+  finish_broadcasts(log_end_at_last_sweep_);
   compact_ring();
   if (sweep_again_ || log_.end_position() > log_end_at_last_sweep_) request_sweep();
 }
@@ -368,6 +404,35 @@ std::shared_ptr<const std::string> SseEventRelay::shutdown_frame() {
   std::string out = fmt::format("retry: {}\n", reconnect_ms);
   proto::append_event(out, "", "system.sse.shutdown", data);
   return std::make_shared<const std::string>(std::move(out));
+}
+
+void SseEventRelay::finish_broadcasts(LogPosition end) {
+  if (pending_.empty() || pending_.front().position >= end) return;
+  const auto now = asio::steady_timer::clock_type::now();
+  // One sweep carries every entry appended before it began: each of their spans reports
+  // that sweep's figures (so k events in one sweep repeat them k times; frames tells k).
+  const auto deliveries = stats_.deliveries - sweep_base_.deliveries;
+  const auto bytes = stats_.bytes_written - sweep_base_.bytes;
+  const auto conflated = stats_.conflated - sweep_base_.conflated;
+  const auto evicted = stats_.evictions_total() - sweep_base_.evictions;
+  std::uint64_t carried = 0;
+  for (const auto& p : pending_) carried += p.position < end ? 1 : 0;
+  while (!pending_.empty() && pending_.front().position < end) {
+    auto& p = pending_.front();
+    stats_.broadcast_latency.observe(std::chrono::duration<double>(now - p.appended).count());
+    if (p.span.recording()) {
+      p.span.set("sse.subscribers", static_cast<std::uint64_t>(sweep_base_.subscribers))
+          .set("sse.subscribers.woken", sweep_woken_)
+          .set("sse.sweep.events", carried)
+          .set("sse.frames", deliveries)
+          .set("sse.bytes", bytes)
+          .set("sse.conflated", conflated)
+          .set("sse.evicted", evicted)
+          .set("messaging.batch.message_count", carried);
+      p.span.end();
+    }
+    pending_.pop_front();
+  }
 }
 
 std::string SseEventRelay::random_hex(std::size_t digits) {

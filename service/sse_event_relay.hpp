@@ -3,6 +3,7 @@
 // stream. Broadcast appends one encoded frame to the shared log and asks for a sweep that
 // wakes idle subscribers; it never waits for any of them (DESIGN 3, STYLE 4).
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <random>
 #include <string>
@@ -22,6 +23,7 @@
 #include "service/relay_config.hpp"
 #include "service/relay_stats.hpp"
 #include "service/subscription.hpp"
+#include "service/tracer.hpp"
 
 namespace relay::service {
 
@@ -40,7 +42,7 @@ struct SubscribeRequest {
 class SseEventRelay final : public HostedService {
  public:
   SseEventRelay(boost::asio::any_io_executor executor, RelayConfig config, const Clock& clock,
-                Logger& logger);
+                Logger& logger, Tracer& tracer);
   ~SseEventRelay() override;
 
   // HostedService
@@ -52,6 +54,9 @@ class SseEventRelay final : public HostedService {
 
   /// Assigns the next id, encodes the frame once, appends it and schedules a broadcast
   /// sweep (at once after a quiet spell, else flush_interval after the previous one began).
+  /// With tracing on, an `sse.broadcast <type>` span (child of the notification's
+  /// traceparent) starts here and ends with the sweep that carried the event; its context
+  /// is the envelope's traceparent.
   std::variant<domain::EventId, Rejection> publish(const domain::Notification& notification);
 
   /// Takes the next id for an accepted event that changes nothing subscribers see (a
@@ -66,6 +71,7 @@ class SseEventRelay final : public HostedService {
   [[nodiscard]] const RelayStats& stats() const { return stats_; }
   [[nodiscard]] const RelayConfig& config() const { return config_; }
   [[nodiscard]] const std::string& instance_id() const { return instance_id_; }
+  [[nodiscard]] Tracer& tracer() const { return tracer_; }
   [[nodiscard]] std::size_t subscriber_count() const { return ring_.size() - ring_holes_; }
   [[nodiscard]] bool stopping() const { return stopping_; }
 
@@ -103,11 +109,15 @@ class SseEventRelay final : public HostedService {
   std::shared_ptr<const std::string> shutdown_frame();
   std::string preamble_for(const std::string& client_id, const struct ReplayDecision& decision);
   std::string random_hex(std::size_t digits);
+  /// Ends the broadcast of every entry before `end`: observes its latency and closes its span
+  /// with what the sweep did.
+  void finish_broadcasts(LogPosition end);
 
   boost::asio::any_io_executor executor_;
   RelayConfig config_;
   const Clock& clock_;
   Logger& logger_;
+  Tracer& tracer_;
   std::string instance_id_;
   std::mt19937_64 random_;
   domain::EventIdGenerator ids_;
@@ -131,7 +141,21 @@ class SseEventRelay final : public HostedService {
   boost::asio::steady_timer::time_point last_sweep_start_{};
   LogPosition log_end_at_last_sweep_ = 0;
   LogPosition entries_in_last_sweep_ = 0;  ///< New log entries the last sweep carried.
-  boost::asio::steady_timer tick_timer_;   ///< Heartbeats and slow-writer checks.
+  /// Entries appended but not yet carried by a finished sweep, oldest first.
+  struct PendingBroadcast {
+    LogPosition position = 0;
+    boost::asio::steady_timer::time_point appended;
+    Span span;  ///< Not recording when unsampled or tracing is off.
+  };
+  std::deque<PendingBroadcast> pending_;
+  /// What the running sweep did, for the broadcast spans it ends.
+  struct SweepCounts {
+    std::uint64_t deliveries = 0, bytes = 0, conflated = 0, evictions = 0, woken = 0;
+    std::size_t subscribers = 0;
+  };
+  SweepCounts sweep_base_;  ///< Stats at the sweep's start (woken: counted during it).
+  std::uint64_t sweep_woken_ = 0;
+  boost::asio::steady_timer tick_timer_;  ///< Heartbeats and slow-writer checks.
   bool ticking_ = false;
   boost::asio::steady_timer drained_;  ///< Cancelled when the last subscriber leaves.
 };

@@ -2,6 +2,9 @@
 
 #include <optional>
 
+#include <fmt/format.h>
+
+#include "domain/worker_events.hpp"
 #include "proto/worker_json.hpp"
 
 namespace relay::service {
@@ -24,7 +27,7 @@ void WorkerIngest::remember(std::string key, domain::EventId id) {
 }
 
 std::variant<std::vector<domain::EventId>, IngestRejection> WorkerIngest::ingest(
-    const std::vector<proto::IngestItem>& items, std::string_view traceparent) {
+    const std::vector<proto::IngestItem>& items, const SpanParent& parent) {
   if (relay_.stopping()) return IngestRejection{503, "draining", 0, "the relay is shutting down"};
 
   // Which items are retries: of an earlier request (known id) or of an earlier item.
@@ -64,17 +67,40 @@ std::variant<std::vector<domain::EventId>, IngestRejection> WorkerIngest::ingest
       ids.push_back(ids[*same_as[i]]);
       continue;
     }
-    auto notice = registry_.apply(items[i].event);
+    const auto& item = items[i];
+    const auto type_name = domain::event_type_name(item.event);
+    auto span = relay_.tracer().start_span(fmt::format("domain.handle {}", type_name),
+                                           proto::SpanKind::internal, parent);
+    span.set("cloudevents.event_id", item.id)
+        .set("cloudevents.event_source", item.source)
+        .set("cloudevents.event_type", type_name)
+        .set("relay.worker_id", domain::worker_id_of(item.event));
+    if (!item.subject.empty()) span.set("cloudevents.event_subject", item.subject);
+    auto notice = registry_.apply(item.event);
+    if (auto it = ingested_.find(type_name); it != ingested_.end()) {
+      ++it->second;
+    } else {
+      ingested_.emplace(std::string(type_name), 1);
+    }
     std::variant<domain::EventId, Rejection> outcome;
     if (notice) {
       auto notification = proto::encode_worker_notice(*notice);
-      notification.traceparent = traceparent;
+      // With tracing on, the broadcast becomes this span's child; off, the producer's own
+      // context is passed on as it came.
+      if (relay_.tracer().enabled()) {
+        notification.traceparent = span.traceparent();
+      } else if (parent.context) {
+        notification.traceparent = proto::format_traceparent(*parent.context);
+      }
+      notification.tracestate = std::string(parent.tracestate);
       outcome = relay_.publish(notification);
     } else {
       outcome = relay_.record_silent();
     }
     // The relay refuses only while stopping, which was checked above on this same thread.
     const auto id = std::get<domain::EventId>(outcome);
+    span.set("relay.event_id", id.to_string())
+        .set("relay.outcome", notice ? "broadcast" : "silent");
     ids.push_back(id);
     remember(keys[i], id);
   }

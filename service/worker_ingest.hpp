@@ -3,6 +3,7 @@
 // against the aggregates -> fold in order -> broadcast each notification (DESIGN 3, 4.3).
 #include <cstddef>
 #include <deque>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -13,6 +14,7 @@
 #include "domain/worker_registry.hpp"
 #include "proto/cloudevents.hpp"
 #include "service/sse_event_relay.hpp"
+#include "service/tracer.hpp"
 
 namespace relay::service {
 
@@ -32,11 +34,17 @@ class WorkerIngest {
 
   /// Stores the whole batch or nothing. Returns the log id of every item in request order;
   /// an item whose (source, id) was seen before (or earlier in the batch) answers with the
-  /// original id and is not stored again.
+  /// original id and is not stored again. Each folded item runs in a `domain.handle <type>`
+  /// span under `parent` (the ingest span, or the producer's context when tracing is off),
+  /// and that span's traceparent travels into the envelope.
   std::variant<std::vector<domain::EventId>, IngestRejection> ingest(
-      const std::vector<proto::IngestItem>& items, std::string_view traceparent);
+      const std::vector<proto::IngestItem>& items, const SpanParent& parent = {});
 
   [[nodiscard]] const domain::WorkerRegistry& registry() const { return registry_; }
+  /// Domain events folded (not retries), by type name ("CMLWorkerCreatedDomainEvent", ...).
+  [[nodiscard]] const std::map<std::string, std::uint64_t, std::less<>>& ingested_by_type() const {
+    return ingested_;
+  }
 
   /// Id of the newest event in the log, which the aggregates already include; "0-0" when
   /// nothing was stored yet. Subscribing with ?since=<it> continues exactly after it.
@@ -50,6 +58,7 @@ class WorkerIngest {
   std::size_t window_;
   std::unordered_map<std::string, domain::EventId> seen_;
   std::deque<std::string> seen_order_;
+  std::map<std::string, std::uint64_t, std::less<>> ingested_;
 };
 
 }  // namespace relay::service

@@ -103,7 +103,7 @@ TEST_CASE("health, readiness, stats, metrics, unknown routes and methods") {
   CHECK(metrics.status == 200);
   CHECK(has(metrics.headers["Content-Type"], "text/plain; version=0.0.4"));
   CHECK(has(metrics.body,
-            "# TYPE sse_relay_connected_clients gauge\nsse_relay_connected_clients 0\n"));
+            "# TYPE sse_relay_connected_subscribers gauge\nsse_relay_connected_subscribers 0\n"));
   CHECK(has(metrics.body, "sse_relay_evictions_total{reason=\"slow_consumer\"} 0"));
   auto missing = http_request(port, http::verb::get, "/nope");
   CHECK(missing.status == 404);

@@ -300,7 +300,8 @@ TEST_CASE("a taken port is a start-up error naming it") {
   struct NoClock final : relay::service::Clock {
     [[nodiscard]] std::uint64_t now_unix_ms() const override { return 0; }
   } clock;
-  relay::service::SseEventRelay relay(io.get_executor(), {}, clock, quiet);
+  relay::service::Tracer tracer(clock, {}, nullptr);
+  relay::service::SseEventRelay relay(io.get_executor(), {}, clock, quiet, tracer);
   relay::service::WorkerIngest ingest(relay, 10);
   relay::infra::HttpServer http(io.get_executor(), cfg, relay, ingest, quiet);
   try {

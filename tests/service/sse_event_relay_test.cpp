@@ -24,6 +24,7 @@ struct Fixture {
   FixedClock clock;
   std::FILE* sink = std::fopen("/dev/null", "w");
   Logger logger{sink, LogLevel::error};
+  Tracer tracer{clock, Sampler{}, nullptr};
   RelayConfig config = [] {
     RelayConfig c;
     c.history = 8;
@@ -34,13 +35,13 @@ struct Fixture {
     return c;
   }();
   std::unique_ptr<SseEventRelay> relay;
-  Fixture() { relay = std::make_unique<SseEventRelay>(io.get_executor(), config, clock, logger); }
+  Fixture() { relay = std::make_unique<SseEventRelay>(io.get_executor(), config, clock, logger, tracer); }
   /// A fresh relay with some settings changed from the fixture's.
   template <class Change>
   void reconfigure(Change change) {
     relay.reset();
     change(config);
-    relay = std::make_unique<SseEventRelay>(io.get_executor(), config, clock, logger);
+    relay = std::make_unique<SseEventRelay>(io.get_executor(), config, clock, logger, tracer);
   }
   ~Fixture() { std::fclose(sink); }
 

@@ -21,7 +21,8 @@ struct Fixture {
   StepClock clock;
   std::FILE* sink = std::fopen("/dev/null", "w");
   Logger logger{sink, LogLevel::error};
-  SseEventRelay relay{io.get_executor(), RelayConfig{}, clock, logger};
+  Tracer tracer{clock, Sampler{}, nullptr};
+  SseEventRelay relay{io.get_executor(), RelayConfig{}, clock, logger, tracer};
   WorkerIngest ingest{relay, 100};
   ~Fixture() { std::fclose(sink); }
 };
@@ -41,7 +42,8 @@ TEST_CASE("a batch is stored whole and broadcast in order, silent events include
       {item("a", created("w-1")),
        item("b", domain::WorkerStatusUpdated{"w-1", domain::WorkerStatus::pending, 2}),
        item("c", domain::WorkerStatusUpdated{"w-1", domain::WorkerStatus::running, 3})},
-      "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+      SpanParent{
+          proto::parse_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"), ""});
   REQUIRE(std::holds_alternative<std::vector<domain::EventId>>(r));
   const auto ids = std::get<std::vector<domain::EventId>>(r);
   REQUIRE(ids.size() == 3);
@@ -65,7 +67,7 @@ TEST_CASE("one rejected item stores nothing of the batch") {
   Fixture fx;
   auto r = fx.ingest.ingest({item("a", created("w-1")), item("b", created("w-2")),
                              item("c", domain::WorkerTerminated{"w-3", "x", 5})},
-                            "");
+                            {});
   REQUIRE(std::holds_alternative<IngestRejection>(r));
   const auto& why = std::get<IngestRejection>(r);
   CHECK(why.status == 409);
@@ -78,10 +80,10 @@ TEST_CASE("one rejected item stores nothing of the batch") {
 TEST_CASE("a repeated (source, id) answers with the original id and is stored once") {
   Fixture fx;
   auto first =
-      std::get<std::vector<domain::EventId>>(fx.ingest.ingest({item("a", created("w-1"))}, ""));
+      std::get<std::vector<domain::EventId>>(fx.ingest.ingest({item("a", created("w-1"))}));
   // A retry mixed with a new event, and a duplicate inside the batch.
   auto retry = fx.ingest.ingest(
-      {item("a", created("w-1")), item("b", created("w-2")), item("b", created("w-2"))}, "");
+      {item("a", created("w-1")), item("b", created("w-2")), item("b", created("w-2"))});
   REQUIRE(std::holds_alternative<std::vector<domain::EventId>>(retry));
   const auto ids = std::get<std::vector<domain::EventId>>(retry);
   CHECK(ids[0] == first[0]);
@@ -89,7 +91,7 @@ TEST_CASE("a repeated (source, id) answers with the original id and is stored on
   CHECK(fx.relay.log().size() == 2);
   CHECK(fx.ingest.registry().workers().size() == 2);
   // Another source may use the same id.
-  auto other = fx.ingest.ingest({proto::IngestItem{"/other", "a", "", created("w-3")}}, "");
+  auto other = fx.ingest.ingest({proto::IngestItem{"/other", "a", "", created("w-3")}});
   CHECK(std::holds_alternative<std::vector<domain::EventId>>(other));
   CHECK(fx.relay.log().size() == 3);
 }
@@ -97,11 +99,11 @@ TEST_CASE("a repeated (source, id) answers with the original id and is stored on
 TEST_CASE("the idempotency window is bounded") {
   Fixture fx;
   WorkerIngest small(fx.relay, 2);
-  small.ingest({item("a", created("w-1"))}, "");
-  small.ingest({item("b", created("w-2"))}, "");
-  small.ingest({item("c", created("w-3"))}, "");
+  small.ingest({item("a", created("w-1"))});
+  small.ingest({item("b", created("w-2"))});
+  small.ingest({item("c", created("w-3"))});
   // "a" fell out of the window: now it is a new event, and a duplicate create.
-  auto r = small.ingest({item("a", created("w-1"))}, "");
+  auto r = small.ingest({item("a", created("w-1"))});
   REQUIRE(std::holds_alternative<IngestRejection>(r));
   CHECK(std::get<IngestRejection>(r).code == "duplicate_worker");
 }

@@ -12,6 +12,7 @@
 #include "infra/app_config.hpp"
 #include "infra/http_server.hpp"
 #include "infra/system_clock.hpp"
+#include "infra/tracing_pipeline.hpp"
 #include "service/service_host.hpp"
 #include "service/sse_event_relay.hpp"
 #include "service/worker_ingest.hpp"
@@ -24,13 +25,18 @@ class TestServer {
     config_.http.host = "127.0.0.1";
     sink_ = std::fopen("/dev/null", "w");
     logger_ = std::make_unique<service::Logger>(sink_, service::LogLevel::error);
+    tracing_ = std::make_unique<infra::TracingPipeline>(io_.get_executor(), config_.tracing, clock_,
+                                                        *logger_, "test", "test");
     relay_ = std::make_unique<service::SseEventRelay>(io_.get_executor(), config_.relay, clock_,
-                                                      *logger_);
+                                                      *logger_, tracing_->tracer());
     ingest_ = std::make_unique<service::WorkerIngest>(*relay_, config_.relay.history);
     http_ = std::make_unique<infra::HttpServer>(io_.get_executor(), config_.http, *relay_, *ingest_,
-                                                *logger_);
-    host_ = std::make_unique<service::ServiceHost>(
-        io_, *logger_, std::vector<service::HostedService*>{relay_.get(), http_.get()});
+                                                *logger_, tracing_->processor());
+    std::vector<service::HostedService*> services;
+    if (auto* spans = tracing_->processor()) services.push_back(spans);
+    services.push_back(relay_.get());
+    services.push_back(http_.get());
+    host_ = std::make_unique<service::ServiceHost>(io_, *logger_, std::move(services));
     std::promise<void> started;
     auto ready = started.get_future();
     host_->on_started([&started] { started.set_value(); });
@@ -70,6 +76,7 @@ class TestServer {
   infra::SystemClock clock_;
   std::FILE* sink_ = nullptr;
   std::unique_ptr<service::Logger> logger_;
+  std::unique_ptr<infra::TracingPipeline> tracing_;
   std::unique_ptr<service::SseEventRelay> relay_;
   std::unique_ptr<service::WorkerIngest> ingest_;
   std::unique_ptr<infra::HttpServer> http_;

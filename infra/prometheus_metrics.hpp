@@ -1,0 +1,40 @@
+#pragma once
+// GET /metrics: the relay's counters in the Prometheus text format, through prometheus-cpp
+// (core only; Beast serves the text). The relay keeps plain integers on its own thread;
+// at scrape they are read into metric families, so the hot path never touches a registry.
+// Request counts, which only this layer sees, live in a prometheus::Registry.
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/registry.h>
+
+#include "service/batch_span_processor.hpp"
+#include "service/sse_event_relay.hpp"
+#include "service/worker_ingest.hpp"
+
+namespace relay::infra {
+
+class RelayMetrics {
+ public:
+  /// `spans` may be null (tracing off): the span metrics then stay at zero.
+  RelayMetrics(const service::SseEventRelay& relay, const service::WorkerIngest& ingest,
+               const service::BatchSpanProcessor* spans, std::string_view version);
+
+  /// One ingest request answered (POST /api/domain-events or /api/events).
+  void count_ingest_request(std::string_view route, unsigned status);
+
+  /// The exposition text (text/plain; version=0.0.4).
+  [[nodiscard]] std::string render() const;
+
+ private:
+  const service::SseEventRelay& relay_;
+  const service::WorkerIngest& ingest_;
+  const service::BatchSpanProcessor* spans_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& ingest_requests_;
+};
+
+}  // namespace relay::infra
