@@ -27,7 +27,7 @@ struct AppConfig {
   service::RelayConfig relay;
   service::LogLevel log_level = service::LogLevel::info;  ///< RELAY_LOG_LEVEL
   std::string bus = "memory";                             ///< RELAY_BUS
-  bool demo = false;  ///< RELAY_DEMO / --demo: run the simulated worker fleet
+  bool demo = false;      ///< RELAY_DEMO / --demo: run the simulated worker fleet
   TracingConfig tracing;  ///< OTEL_* variables (environment only, as the SDKs read them)
 };
 

@@ -45,6 +45,8 @@ OtlpHttpExporter::OtlpHttpExporter(asio::any_io_executor executor, OtlpExporterC
     : executor_(std::move(executor)),
       config_(std::move(config)),
       source_(std::move(source)),
+      resolver_(executor_),
+      backoff_(executor_),
       random_(std::random_device{}()) {}
 
 asio::awaitable<service::ExportResult> OtlpHttpExporter::export_batch(
@@ -63,8 +65,8 @@ asio::awaitable<service::ExportResult> OtlpHttpExporter::export_batch(
         std::uniform_int_distribution<std::int64_t>(backoff.count() / 2, backoff.count())(random_));
     if (result.retry_after) wait = std::max(wait, *result.retry_after);
     if (steady::now() + wait >= deadline) break;
-    asio::steady_timer timer(executor_, wait);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    backoff_.expires_after(wait);
+    co_await backoff_.async_wait(asio::as_tuple(asio::use_awaitable));
     if (aborted_) break;
     backoff = std::min(backoff * 2, config_.max_backoff);
   }
@@ -79,9 +81,8 @@ asio::awaitable<OtlpHttpExporter::Attempt> OtlpHttpExporter::post_once(
   if (!stream_) {
     stream_.emplace(executor_);
     stream_->expires_at(expiry);
-    tcp::resolver resolver(executor_);
-    auto [rec, endpoints] = co_await resolver.async_resolve(config_.host, config_.port,
-                                                            asio::as_tuple(asio::use_awaitable));
+    auto [rec, endpoints] = co_await resolver_.async_resolve(config_.host, config_.port,
+                                                             asio::as_tuple(asio::use_awaitable));
     if (rec) {
       close();
       co_return Attempt{false, true, std::nullopt,
@@ -141,6 +142,8 @@ void OtlpHttpExporter::abort() {
   // Only cancel here: the coroutine using the stream sees the error and closes it itself,
   // so the stream is never destroyed under a pending operation.
   if (stream_) stream_->cancel();
+  resolver_.cancel();
+  backoff_.cancel();
 }
 
 void OtlpHttpExporter::close() {

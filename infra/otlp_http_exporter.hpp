@@ -13,6 +13,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include "proto/span_data.hpp"
@@ -59,6 +60,8 @@ class OtlpHttpExporter final : public service::SpanExporter {
   OtlpExporterConfig config_;
   proto::TelemetrySource source_;
   std::optional<boost::beast::tcp_stream> stream_;  ///< Kept alive between exports.
+  boost::asio::ip::tcp::resolver resolver_;
+  boost::asio::steady_timer backoff_;  ///< The wait between tries; abort() cuts it short.
   std::mt19937 random_;
   std::uint64_t requests_ = 0;
   bool aborted_ = false;

@@ -225,15 +225,20 @@ std::variant<TracingConfig, std::string> load_tracing_config(const EnvGet& env) 
 proto::TelemetrySource telemetry_source(const TracingConfig& config, std::string_view version,
                                         std::string_view instance_id) {
   proto::TelemetrySource source;
+  auto given = [&](std::string_view key) {
+    return std::any_of(config.resource.begin(), config.resource.end(),
+                       [&](const proto::Attribute& a) { return a.key == key; });
+  };
   source.resource.push_back({"service.name", config.service_name});
-  source.resource.push_back({"service.version", std::string(version)});
-  source.resource.push_back({"service.instance.id", std::string(instance_id)});
+  // An operator's OTEL_RESOURCE_ATTRIBUTES win over what the relay knows of itself.
+  if (!given("service.version"))
+    source.resource.push_back({"service.version", std::string(version)});
+  if (!given("service.instance.id"))
+    source.resource.push_back({"service.instance.id", std::string(instance_id)});
   source.resource.push_back({"telemetry.sdk.name", std::string("sse-relay")});
   source.resource.push_back({"telemetry.sdk.language", std::string("cpp")});
   source.resource.push_back({"telemetry.sdk.version", std::string(version)});
-  for (const auto& a : config.resource) {
-    if (a.key != "service.version" && a.key != "service.instance.id") source.resource.push_back(a);
-  }
+  source.resource.insert(source.resource.end(), config.resource.begin(), config.resource.end());
   source.scope_name = "sse-relay";
   source.scope_version = std::string(version);
   return source;

@@ -1,6 +1,7 @@
 #include "service/worker_ingest.hpp"
 
 #include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -10,7 +11,14 @@
 namespace relay::service {
 
 WorkerIngest::WorkerIngest(SseEventRelay& relay, std::size_t idempotency_window)
-    : relay_(relay), window_(idempotency_window) {}
+    : relay_(relay), window_(idempotency_window) {
+  // Every type is counted from zero, so a dashboard's rate() exists before the first event.
+  [this]<std::size_t... I>(std::index_sequence<I...>) {
+    (ingested_.emplace(domain::event_type_name(domain::DomainEvent(std::in_place_index<I>)), 0),
+     ...);
+  }
+  (std::make_index_sequence<std::variant_size_v<domain::DomainEvent>>{});
+}
 
 domain::EventId WorkerIngest::last_event_id() const {
   return relay_.log().empty() ? domain::EventId{0, 0} : relay_.log().newest().id;

@@ -6,8 +6,10 @@
 //
 //   node tests/bench/run_bench.mjs --relay build/release/sse-relay \
 //        --bench build/release/tests/sse-bench [--repeat 3] [--quick] [--only relay]
+//        [--tracing-only]   (just the tracing-cost rows, ~1 min)
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +25,7 @@ const relayBinary = path.resolve(opt('--relay', 'build/release/sse-relay'));
 const benchBinary = path.resolve(opt('--bench', 'build/release/tests/sse-bench'));
 const repeat = Number(opt('--repeat', args.includes('--quick') ? 1 : 3));
 const only = opt('--only', '');
+const tracingOnly = args.includes('--tracing-only');
 const duration = args.includes('--quick') ? 3 : 5;
 const RELAY_PORT = 18181;
 const NCHAN_PORT = 18182;
@@ -55,10 +58,11 @@ async function stop(child) {
 const servers = {
   relay: {
     port: RELAY_PORT,
-    async start() {
+    // Tracing is off unless a case asks for it (`env`), as it is without an OTLP endpoint.
+    async start(env = { OTEL_SDK_DISABLED: 'true' }) {
       const child = spawn('taskset', ['-c', '0', relayBinary, '--host', '127.0.0.1', '--port',
         String(RELAY_PORT), '--max-clients', '19500', '--log-level', 'warn'],
-      { stdio: ['ignore', 'ignore', 'inherit'] });
+      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });
       await waitForPort(RELAY_PORT, child, 'sse-relay');
       return { pid: child.pid, stop: () => stop(child) };
     },
@@ -82,9 +86,9 @@ const servers = {
   },
 };
 
-async function runOnce(server, benchArgs) {
+async function runOnce(server, benchArgs, env = undefined) {
   const s = servers[server];
-  const handle = await s.start();
+  const handle = await s.start(env);
   try {
     const out = execFileSync('taskset', ['-c', '1', benchBinary, '--target', server, '--port',
       String(s.port), '--server-pid', String(handle.pid), '--json', ...benchArgs],
@@ -139,6 +143,52 @@ const relayOnly = [
     args: ['--subscribers', '19000', '--duration', '0', '--hold', '2'],
     metric: 'rss_per_subscriber', unit: 'bytes RSS/subscriber', better: 'lower' },
 ];
+
+// The cost of tracing: the same closed loop with every span exported to a healthy
+// collector (a sink answering 200 at once) and with OTEL_SDK_DISABLED=true, alternated run
+// by run so drift in this VM hits both alike. 100 subscribers make events, and so spans
+// (ingest + broadcast per publish), as frequent as the relay can make them.
+const tracingArgs = ['--subscribers', '100', '--window', '1', '--until', 'delivered', '--duration', String(duration)];
+
+async function startCollectorSink() {
+  const sink = { requests: 0, bytes: 0 };
+  sink.server = http.createServer((req, res) => {
+    req.on('data', (c) => (sink.bytes += c.length));
+    req.on('end', () => {
+      sink.requests += 1;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  sink.server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => sink.server.once('listening', resolve));
+  sink.endpoint = `http://127.0.0.1:${sink.server.address().port}`;
+  return sink;
+}
+
+async function runTracingCost() {
+  const sink = await startCollectorSink();
+  const runs = { off: [], on: [] };
+  try {
+    for (let i = 0; i < repeat; i++) {
+      for (const mode of ['off', 'on']) {
+        const env = mode === 'on'
+          ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_TRACES_SAMPLER: 'always_on' }
+          : { OTEL_SDK_DISABLED: 'true' };
+        const r = await runOnce('relay', [...tracingArgs, '--label', `tracing_${mode}/${i + 1}`], env);
+        runs[mode].push(r);
+        process.stderr.write(`  tracing ${mode} #${i + 1}: deliveries/s=${r.deliveries_per_s}` +
+          ` publishes/s=${r.publishes_per_s} p99=${r.latency_ms.p99}ms server_cpu=${r.server_cpu_pct}%` +
+          ` (collector got ${sink.requests} requests, ${sink.bytes} bytes so far)\n`);
+      }
+    }
+  } finally {
+    sink.server.close();
+  }
+  const summarize = (rs) => ({ runs: rs, value: spread(rs.map((r) => r.deliveries_per_s)),
+    p99: spread(rs.map((r) => r.latency_ms.p99)) });
+  return { off: summarize(runs.off), on: summarize(runs.on), collector_requests: sink.requests,
+    collector_bytes: sink.bytes };
+}
 
 const figure = (r, metric) => (metric === 'p99' ? r.latency_ms.p99 : r[metric]);
 
@@ -203,7 +253,7 @@ async function main() {
   const started = new Date();
   const results = { date: started.toISOString(), machine: `${os.cpus().length} x ${os.cpus()[0]?.model}`,
     kernel: os.release(), repeat, duration_s: duration, cases: {} };
-  for (const c of [...cases, ...relayOnly]) {
+  for (const c of tracingOnly ? [] : [...cases, ...relayOnly]) {
     const servers_ = relayOnly.includes(c) ? which.filter((s) => s === 'relay') : which;
     results.cases[c.id] = { title: c.title, unit: c.unit, better: c.better };
     for (const s of servers_) {
@@ -211,8 +261,12 @@ async function main() {
       results.cases[c.id][s] = await runCase(c, s);
     }
   }
+  if (which.includes('relay')) {
+    process.stderr.write('tracing cost - relay\n');
+    results.tracing = await runTracingCost();
+  }
   results.cases.max_rate_1k = { title: 'highest sustained rate to 1,000 subscribers', unit: 'events/s', better: 'higher' };
-  for (const s of which) {
+  for (const s of tracingOnly ? [] : which) {
     process.stderr.write(`max rate - ${s}\n`);
     const found = await searchMaxRate(s, s === 'relay' ? 200 : 40);
     results.cases.max_rate_1k[s] = { value: { median: found.value, min: found.value, max: found.value }, probes: found.probes };
@@ -243,6 +297,17 @@ async function main() {
   };
   lines.push('');
   lines.push(`10 stalled subscribers change the others by: ${which.map(stalledChange).filter(Boolean).join('; ')}`);
+  if (results.tracing) {
+    const { off, on } = results.tracing;
+    const cost = (100 * (off.value.median - on.value.median) / off.value.median).toFixed(1);
+    lines.push('');
+    lines.push('| tracing cost: 100 subscribers, closed loop | deliveries/s | p99 latency ms |');
+    lines.push('|---|---|---|');
+    lines.push(`| OTEL_SDK_DISABLED=true | ${cell(off.value)} | ${cell(off.p99)} |`);
+    lines.push(`| tracing on, always_on, healthy collector | ${cell(on.value)} | ${cell(on.p99)} |`);
+    lines.push(`tracing on costs ${cost} % of deliveries/s (goal <= 5 %); the collector received ` +
+      `${results.tracing.collector_requests} export requests, ${results.tracing.collector_bytes} bytes`);
+  }
   const table = lines.join('\n');
   console.log(table);
 

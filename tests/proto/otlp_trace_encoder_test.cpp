@@ -34,7 +34,7 @@ std::vector<Field> fields(std::string_view in) {
   std::vector<Field> out;
   while (!in.empty()) {
     const auto tag = read_varint(in);
-    Field f{static_cast<std::uint32_t>(tag >> 3U), static_cast<std::uint32_t>(tag & 7U)};
+    Field f{static_cast<std::uint32_t>(tag >> 3U), static_cast<std::uint32_t>(tag & 7U), 0, {}};
     if (f.wire == 0) {
       f.value = read_varint(in);
     } else if (f.wire == 1) {

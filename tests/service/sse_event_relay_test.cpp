@@ -1,6 +1,9 @@
 #include "service/sse_event_relay.hpp"
 
+#include "proto/traceparent.hpp"
+
 #include <cstdio>
+#include <map>
 
 #include <doctest/doctest.h>
 #include <boost/asio/co_spawn.hpp>
@@ -35,7 +38,9 @@ struct Fixture {
     return c;
   }();
   std::unique_ptr<SseEventRelay> relay;
-  Fixture() { relay = std::make_unique<SseEventRelay>(io.get_executor(), config, clock, logger, tracer); }
+  Fixture() {
+    relay = std::make_unique<SseEventRelay>(io.get_executor(), config, clock, logger, tracer);
+  }
   /// A fresh relay with some settings changed from the fixture's.
   template <class Change>
   void reconfigure(Change change) {
@@ -52,7 +57,7 @@ struct Fixture {
     return std::move(std::get<std::unique_ptr<Subscription>>(r));
   }
   domain::EventId publish(std::string type, std::string data = "{}", std::string key = "") {
-    auto r = relay->publish({std::move(type), std::move(data), std::move(key), "", "", ""});
+    auto r = relay->publish({std::move(type), std::move(data), std::move(key), "", "", "", ""});
     REQUIRE(std::holds_alternative<domain::EventId>(r));
     return std::get<domain::EventId>(r);
   }
@@ -297,7 +302,7 @@ TEST_CASE("stop flushes pending frames, then sends a jittered shutdown, then com
   spawn_stop(fx, stopped);
   fx.io.poll();
   CHECK_FALSE(stopped);
-  CHECK(std::holds_alternative<Rejection>(fx.relay->publish({"t", "{}", "", "", "", ""})));
+  CHECK(std::holds_alternative<Rejection>(fx.relay->publish({"t", "{}", "", "", "", "", ""})));
   auto pending = sub->next_batch();
   CHECK(pending.event_frames == 1);
   CHECK_FALSE(pending.closes_stream);
@@ -423,4 +428,81 @@ TEST_CASE("subscribers that keep up share one buffer per range; filtered ones ge
   b->batch_written(bb);
   only_x->batch_written(bx);
   CHECK(fx.relay->stats().deliveries == 5);
+}
+
+namespace {
+struct SpanRecorder final : SpanSink {
+  std::vector<proto::SpanData> ended;
+  void on_end(proto::SpanData&& span) override { ended.push_back(std::move(span)); }
+  [[nodiscard]] std::map<std::string, proto::AttributeValue> attributes(std::size_t i) const {
+    std::map<std::string, proto::AttributeValue> out;
+    for (const auto& a : ended.at(i).attributes) out[a.key] = a.value;
+    return out;
+  }
+};
+}  // namespace
+
+TEST_CASE("tracing on: a broadcast span under the notification's context, ended by its sweep") {
+  Fixture fx;
+  SpanRecorder spans;
+  Tracer tracer(fx.clock, Sampler{}, &spans);
+  fx.relay.reset();
+  fx.relay =
+      std::make_unique<SseEventRelay>(fx.io.get_executor(), fx.config, fx.clock, fx.logger, tracer);
+  auto a = fx.subscribe();
+  auto b = fx.subscribe();
+  RecordingSink sa(*a);
+  RecordingSink sb(*b);
+  sa.wake();
+  sb.wake();
+  const std::string handle = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  auto r = fx.relay->publish({"worker.created", "{}", "", "worker/w-1", "w-1", handle, "k=v"});
+  const auto id = std::get<domain::EventId>(r);
+  CHECK(spans.ended.empty());  // open until a sweep has carried the event
+  fx.io.run_for(std::chrono::milliseconds(20));
+  REQUIRE(spans.ended.size() == 1);
+  const auto& span = spans.ended[0];
+  CHECK(span.name == "sse.broadcast worker.created");
+  CHECK(span.kind == proto::SpanKind::producer);
+  CHECK(proto::to_hex(span.context.trace_id) == "0af7651916cd43dd8448eb211c80319c");
+  CHECK(proto::to_hex(span.parent_span_id) == "b7ad6b7169203331");
+  CHECK(span.trace_state == "k=v");
+  auto attrs = spans.attributes(0);
+  CHECK(std::get<std::string>(attrs["messaging.message.id"]) == id.to_string());
+  CHECK(std::get<std::int64_t>(attrs["sse.subscribers"]) == 2);
+  CHECK(std::get<std::int64_t>(attrs["sse.subscribers.woken"]) == 2);
+  CHECK(std::get<std::int64_t>(attrs["sse.frames"]) == 2);
+  CHECK(std::get<std::int64_t>(attrs["sse.bytes"]) > 100);
+  CHECK(std::get<std::int64_t>(attrs["sse.evicted"]) == 0);
+  // Both subscribers got the broadcast span's own context in the envelope.
+  const auto traceparent = "\"traceparent\":\"" + proto::format_traceparent(span.context) + "\"";
+  CHECK(sa.written.at(1).find(traceparent) != std::string::npos);
+  CHECK(sb.written.at(1).find(traceparent) != std::string::npos);
+  CHECK(fx.relay->stats().broadcast_latency.count == 1);
+
+  // Stop runs in an sse.shutdown span of its own.
+  bool stopped = false;
+  spawn_stop(fx, stopped);
+  fx.io.run_for(std::chrono::milliseconds(50));
+  a.reset();
+  b.reset();
+  fx.io.run_for(std::chrono::milliseconds(50));
+  REQUIRE(stopped);
+  REQUIRE(spans.ended.size() == 2);
+  CHECK(spans.ended[1].name == "sse.shutdown");
+  CHECK(std::get<std::int64_t>(spans.attributes(1)["sse.subscribers"]) == 2);
+  CHECK(std::get<bool>(spans.attributes(1)["sse.shutdown.drained"]));
+}
+
+TEST_CASE("tracing off: the notification's traceparent goes into the envelope unchanged") {
+  Fixture fx;
+  auto sub = fx.subscribe();
+  RecordingSink sink(*sub);
+  sink.wake();
+  const std::string producer = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  fx.relay->publish({"demo.t", "{}", "", "", "", producer, ""});
+  fx.io.run_for(std::chrono::milliseconds(20));
+  REQUIRE(sink.written.size() == 2);
+  CHECK(sink.written[1].find("\"traceparent\":\"" + producer + "\"") != std::string::npos);
+  CHECK(fx.relay->stats().broadcast_latency.count == 1);  // measured with tracing off too
 }
