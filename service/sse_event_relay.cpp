@@ -206,7 +206,6 @@ void SseEventRelay::end_write(Subscription& sub) {
 
 void SseEventRelay::wake(Subscription& sub) {
   sub.parked_ = false;
-  ++sweep_woken_;
   // The sink may write, park again, or be evicted inside this call; it is never destroyed
   // inside it (streams end from their own completion handlers), so the ring stays valid.
   if (sub.sink_ != nullptr) sub.sink_->wake();
@@ -253,9 +252,8 @@ void SseEventRelay::start_sweep() {
   last_sweep_start_ = asio::steady_timer::clock_type::now();
   entries_in_last_sweep_ = log_.end_position() - log_end_at_last_sweep_;
   log_end_at_last_sweep_ = log_.end_position();
-  sweep_base_ = {
-      stats_.deliveries, stats_.bytes_written, stats_.conflated, stats_.evictions_total(), 0,
-      subscriber_count()};
+  sweep_base_ = {stats_.deliveries, stats_.bytes_written, stats_.conflated,
+                 stats_.evictions_total(), subscriber_count()};
   sweep_woken_ = 0;
   evict_slow_writers();
   continue_sweep();
@@ -273,6 +271,7 @@ void SseEventRelay::continue_sweep() {
     if (sub->writing_index_ != no_slot) {
       sub->behind_ = true;  // still writing the last sweep's batch: it is behind
     } else if (sub->parked_ && sub->cursor_ < end) {
+      ++sweep_woken_;
       wake(*sub);
     }
   }
@@ -410,7 +409,7 @@ void SseEventRelay::finish_broadcasts(LogPosition end) {
   if (pending_.empty() || pending_.front().position >= end) return;
   const auto now = asio::steady_timer::clock_type::now();
   // One sweep carries every entry appended before it began: each of their spans reports
-  // that sweep's figures (so k events in one sweep repeat them k times; frames tells k).
+  // that sweep's figures (k events in one sweep repeat them k times; sse.sweep.events is k).
   const auto deliveries = stats_.deliveries - sweep_base_.deliveries;
   const auto bytes = stats_.bytes_written - sweep_base_.bytes;
   const auto conflated = stats_.conflated - sweep_base_.conflated;

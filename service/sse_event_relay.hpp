@@ -148,13 +148,13 @@ class SseEventRelay final : public HostedService {
     Span span;  ///< Not recording when unsampled or tracing is off.
   };
   std::deque<PendingBroadcast> pending_;
-  /// What the running sweep did, for the broadcast spans it ends.
+  /// The stats as the running sweep began, so its broadcast spans can report what it did.
   struct SweepCounts {
-    std::uint64_t deliveries = 0, bytes = 0, conflated = 0, evictions = 0, woken = 0;
+    std::uint64_t deliveries = 0, bytes = 0, conflated = 0, evictions = 0;
     std::size_t subscribers = 0;
   };
-  SweepCounts sweep_base_;  ///< Stats at the sweep's start (woken: counted during it).
-  std::uint64_t sweep_woken_ = 0;
+  SweepCounts sweep_base_;
+  std::uint64_t sweep_woken_ = 0;         ///< Parked subscribers the running sweep woke.
   boost::asio::steady_timer tick_timer_;  ///< Heartbeats and slow-writer checks.
   bool ticking_ = false;
   boost::asio::steady_timer drained_;  ///< Cancelled when the last subscriber leaves.
