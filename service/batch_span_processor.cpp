@@ -67,10 +67,12 @@ asio::awaitable<void> BatchSpanProcessor::run() {
 }
 
 asio::awaitable<void> BatchSpanProcessor::export_one_batch(steady::time_point deadline) {
-  const auto n = std::min(queue_.size(), config_.max_export_batch_size);
+  const auto n =
+      static_cast<std::ptrdiff_t>(std::min(queue_.size(), config_.max_export_batch_size));
+  const auto end = queue_.begin() + n;
   std::vector<proto::SpanData> batch(std::make_move_iterator(queue_.begin()),
-                                     std::make_move_iterator(queue_.begin() + n));
-  queue_.erase(queue_.begin(), queue_.begin() + n);
+                                     std::make_move_iterator(end));
+  queue_.erase(queue_.begin(), end);
   const auto result = co_await exporter_.export_batch(batch, deadline);
   if (result.delivered) {
     stats_.exported += batch.size();
