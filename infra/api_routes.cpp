@@ -9,9 +9,9 @@
 #include <fmt/format.h>
 
 #include "infra/http_responses.hpp"
-#include "infra/index_page.hpp"
 #include "infra/ingest_span.hpp"
 #include "infra/stats_report.hpp"
+#include "infra/web_assets.hpp"
 #include "proto/json_writer.hpp"
 #include "proto/publish_request.hpp"
 #include "proto/traceparent.hpp"
@@ -40,7 +40,7 @@ std::string_view allowed_methods(std::string_view path) {
   if (path == route::publish || path == route::domain_events) return "POST, OPTIONS";
   if (path == route::workers || path.starts_with(route::worker_prefix)) return "GET, OPTIONS";
   if (path == route::stream || path == route::stats || path == route::metrics ||
-      path == route::healthz || path == route::readyz || path == route::index) {
+      path == route::healthz || path == route::readyz || find_web_asset(path) != nullptr) {
     return "GET, OPTIONS";
   }
   return {};
@@ -103,9 +103,11 @@ Response ApiRoutes::dispatch(const Request& req) {
     if (path.starts_with(route::worker_prefix) && path.size() > route::worker_prefix.size()) {
       return workers_.read(req, path.substr(route::worker_prefix.size()));
     }
-    if (path == route::index) {
-      return make_response(req, http::status::ok, "text/html; charset=utf-8",
-                           std::string(index_page));
+    if (const auto* asset = find_web_asset(path)) {
+      auto res = make_response(req, http::status::ok, asset->content_type, std::string(asset->body));
+      // Revalidate on every load, so a relay upgrade is never met by a stale client.
+      res.set(http::field::cache_control, "no-cache");
+      return res;
     }
   }
   if (method == http::verb::post && (path == route::publish || path == route::domain_events)) {

@@ -15,7 +15,7 @@ build_pkgs=(
   libsimdjson-dev libfmt-dev doctest-dev
   prometheus-cpp-dev        # /metrics: registry + text serializer (core library only)
 )
-test_pkgs=(nodejs npm nginx-light)
+test_pkgs=(nodejs npm nginx-light chromium)  # chromium: the dashboard tests (playwright-core)
 bench_pkgs=(libnginx-mod-nchan)
 
 pkgs=("${build_pkgs[@]}")

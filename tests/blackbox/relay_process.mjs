@@ -20,8 +20,9 @@ export async function freePort() {
 }
 
 export class RelayProcess {
-  static async start(env = {}, args = []) {
-    const port = await freePort();
+  /** `port`: reuse one (a restart on the same address), else a free one. */
+  static async start(env = {}, args = [], port = undefined) {
+    port ??= await freePort();
     const child = spawn(relayBinary, ['--host', '127.0.0.1', '--port', String(port), ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

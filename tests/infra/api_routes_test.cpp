@@ -112,9 +112,20 @@ TEST_CASE("health, readiness, stats, metrics, unknown routes and methods") {
   CHECK(wrong.status == 405);
   CHECK(wrong.headers["Allow"] == "POST, OPTIONS");
   CHECK(http_request(port, http::verb::post, "/api/events/stream", "{}").status == 405);
+  // The dashboard and its modules are served from the binary, revalidated on each load.
   auto index = http_request(port, http::verb::get, "/");
   CHECK(index.status == 200);
-  CHECK(has(index.body, "EventSource('/api/events/stream')"));
+  CHECK(index.headers["Content-Type"] == "text/html; charset=utf-8");
+  CHECK(index.headers["Cache-Control"] == "no-cache");
+  CHECK(has(index.body, "<script type=\"module\" src=\"/dashboard.js\">"));
+  auto client = http_request(port, http::verb::get, "/sse-client.js");
+  CHECK(client.status == 200);
+  CHECK(client.headers["Content-Type"] == "text/javascript; charset=utf-8");
+  CHECK(has(client.body, "export class SseClient"));
+  CHECK(http_request(port, http::verb::get, "/dashboard.css").headers["Content-Type"] ==
+        "text/css; charset=utf-8");
+  CHECK(http_request(port, http::verb::get, "/index.html").status == 404);  // only as /
+  CHECK(http_request(port, http::verb::post, "/sse-client.js", "{}").status == 405);
 }
 
 TEST_CASE("CORS: allowed origins are echoed on responses, streams and preflights") {

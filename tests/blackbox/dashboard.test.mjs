@@ -1,0 +1,264 @@
+// The dashboard and sse-client.js in real Chromium (Debian's, driven by playwright-core):
+// rendering of every event type, a relay killed and restarted, EventSource blocked (polling
+// fallback and back), input latency under 200 events/s, and screenshots for a person.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { RelayProcess, eventually } from './relay_process.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const artifacts = path.resolve(here, '../../build/test-artifacts');
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => browser?.close());
+
+const t = (s) => new Date(Date.UTC(2026, 10, 24, 12, 0, 0) + s * 1000).toISOString();
+let nextId = 1;
+const ce = (type, data) => ({ specversion: '1.0', id: `ui-${nextId++}`, source: '/ui/test', type, data });
+const created = (id, name, s = 0) => ce('CMLWorkerCreatedDomainEvent',
+  { worker_id: id, name, region: 'eu-west-1', instance_type: 'm5.xlarge', status: 'pending', created_at: t(s) });
+const status = (id, st, s) => ce('CMLWorkerStatusUpdatedDomainEvent', { worker_id: id, status: st, updated_at: t(s) });
+const metrics = (id, cpu, mem, s) => ce('CMLWorkerTelemetryUpdatedDomainEvent',
+  { worker_id: id, cpu_percent: cpu, memory_percent: mem, labs_count: 0, collected_at: t(s) });
+const labs = (id, list, s) => ce('CMLWorkerLabsUpdatedDomainEvent', { worker_id: id, labs: list, synchronized_at: t(s) });
+const terminated = (id, s) => ce('CMLWorkerTerminatedDomainEvent', { worker_id: id, reason: 'scale-in', terminated_at: t(s) });
+
+async function ingest(relay, events) {
+  const res = await relay.ingest(events);
+  assert.equal(res.status, 202, await res.text());
+}
+
+/** What the table shows, per worker: the fields the REST model also has. */
+function tableState(page) {
+  return page.$$eval('#workers tbody tr', (rows) => rows.map((r) => ({
+    worker_id: r.dataset.workerId,
+    status: r.dataset.status,
+    version: Number(r.dataset.version),
+    cpu: r.querySelector('[data-field="cpu"] [role="meter"]').getAttribute('aria-valuenow'),
+    memory: r.querySelector('[data-field="memory"] [role="meter"]').getAttribute('aria-valuenow'),
+    labs: r.querySelector('[data-field="labs"] button').textContent,
+  })).sort((a, b) => a.worker_id.localeCompare(b.worker_id)));
+}
+
+async function restState(relay) {
+  const { workers } = await (await fetch(`${relay.base}/api/workers`)).json();
+  return workers.map((w) => ({
+    worker_id: w.worker_id,
+    status: w.status,
+    version: w.version,
+    cpu: w.metrics ? String(w.metrics.cpu_percent) : null,
+    memory: w.metrics ? String(w.metrics.memory_percent) : null,
+    labs: `${w.labs.length} lab${w.labs.length === 1 ? '' : 's'}`,
+  })).sort((a, b) => a.worker_id.localeCompare(b.worker_id));
+}
+
+async function tableEqualsRest(page, relay, what) {
+  let last;
+  try {
+    await eventually(async () => {
+      last = [await tableState(page), await restState(relay)];
+      return JSON.stringify(last[0]) === JSON.stringify(last[1]);
+    }, 15_000, what);
+  } catch (e) {
+    assert.deepEqual(last[0], last[1], what); // show the difference
+    throw e;
+  }
+}
+
+const badge = (page) => page.$eval('#realtime', (b) => ({ status: b.dataset.status, mode: b.dataset.mode, text: b.textContent }));
+const waitBadge = (page, status, ms = 20_000) =>
+  page.waitForFunction((s) => document.getElementById('realtime').dataset.status === s, status, { timeout: ms });
+const row = (page, id) => page.locator(`#workers tr[data-worker-id="${id}"]`);
+
+test('the page connects and every event type changes the right DOM node; screenshots', async () => {
+  const relay = await RelayProcess.start();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(`${relay.base}/`);
+    await waitBadge(page, 'connected');
+    assert.match((await badge(page)).text, /connected/);
+    assert.equal(await page.locator('#empty').isVisible(), true);
+
+    await ingest(relay, [created('w-1', 'Alpha', 0), created('w-2', 'Beta', 1)]);
+    await row(page, 'w-2').waitFor();
+    assert.equal(await row(page, 'w-1').locator('[data-field="status"]').textContent(), 'pending');
+    assert.equal(await page.locator('#worker-count').textContent(), '2');
+    assert.equal(await page.locator('#empty').isVisible(), false);
+    await page.locator('.toast', { hasText: 'Worker Alpha created' }).waitFor();
+
+    await ingest(relay, [status('w-1', 'running', 2)]);
+    await page.waitForFunction(() => document.querySelector('tr[data-worker-id="w-1"] [data-field="status"]').textContent === 'running');
+    assert.equal(await row(page, 'w-2').locator('[data-field="status"]').textContent(), 'pending'); // only w-1 moved
+
+    await ingest(relay, [metrics('w-1', 42.5, 61, 3)]);
+    await page.waitForFunction(() => document.querySelector('tr[data-worker-id="w-1"] [data-field="cpu"] [role="meter"]').getAttribute('aria-valuenow') === '42.5');
+    assert.equal(await row(page, 'w-1').locator('[data-field="memory"] .value').textContent(), '61%');
+    assert.equal(await row(page, 'w-2').locator('[data-field="cpu"] .value').textContent(), '–');
+
+    await ingest(relay, [labs('w-1', [{ lab_id: 'l1', title: 'OSPF basics', state: 'STARTED', node_count: 4 },
+      { lab_id: 'l2', title: 'BGP route reflectors', state: 'STOPPED', node_count: 1 }], 4)]);
+    await page.waitForFunction(() => document.querySelector('tr[data-worker-id="w-1"] [data-field="labs"] button').textContent === '2 labs');
+    await row(page, 'w-1').locator('button.labs').click();
+    assert.equal(await page.locator('#drawer').isVisible(), true);
+    assert.deepEqual(await page.locator('#drawer-labs li').allTextContents(),
+      ['OSPF basics — STARTED, 4 nodes', 'BGP route reflectors — STOPPED, 1 node']);
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('#drawer').isVisible(), false);
+
+    await ingest(relay, [terminated('w-2', 5)]);
+    await page.waitForFunction(() => document.querySelector('tr[data-worker-id="w-2"]').classList.contains('terminated'));
+    assert.equal(await row(page, 'w-2').locator('[data-field="status"]').textContent(), 'terminated');
+    await page.locator('.toast', { hasText: 'Beta terminated: scale-in' }).waitFor();
+
+    // A producer's `error` event shows the banner; the live log lists what arrived.
+    assert.equal((await relay.publish({ type: 'error', data: { message: 'lab controller unreachable' } })).status, 202);
+    await page.locator('#banner', { hasText: 'lab controller unreachable' }).waitFor();
+    const log = await page.locator('#event-log li').allTextContents();
+    assert.ok(log.some((l) => l.includes('worker.terminated w-2')), log.join('\n'));
+
+    await tableEqualsRest(page, relay, 'table equals the REST snapshot');
+    // Accessibility basics: labelled landmarks and controls, a live status region.
+    assert.equal(await page.locator('#realtime[role="status"]').count(), 1);
+    assert.equal(await page.locator('#workers th[scope="col"]').count(), 6);
+    assert.equal(await page.locator('button.labs:not([aria-label])').count(), 0);
+    assert.equal(await page.locator('[role="meter"]:not([aria-label])').count(), 0);
+
+    fs.mkdirSync(artifacts, { recursive: true });
+    await ingest(relay, [created('w-3', 'Gamma', 6), status('w-3', 'provisioning', 7), metrics('w-3', 12, 30, 8)]);
+    await row(page, 'w-3').waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'dashboard-desktop.png'), fullPage: true });
+    await page.setViewportSize({ width: 360, height: 740 });
+    // At 360 px nothing may overflow sideways.
+    const overflow = await page.evaluate(() => [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > 361)
+      .map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`));
+    assert.deepEqual(overflow, []);
+    await page.screenshot({ path: path.join(artifacts, 'dashboard-phone.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    relay.kill();
+  }
+});
+
+test('relay killed mid-stream and restarted: yellow, then green, and the table equals the new snapshot', async () => {
+  let relay = await RelayProcess.start();
+  const port = relay.port;
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${relay.base}/`);
+    await waitBadge(page, 'connected');
+    await ingest(relay, [created('k-1', 'One', 0), created('k-2', 'Two', 0), metrics('k-1', 10, 20, 1)]);
+    await tableEqualsRest(page, relay, 'before the kill');
+
+    relay.child.kill('SIGKILL');
+    await relay.exited;
+    await waitBadge(page, 'reconnecting');
+    assert.equal((await badge(page)).status, 'reconnecting');
+
+    // A fresh relay on the same address (in-memory log: the old history is gone).
+    relay = await RelayProcess.start({}, [], port);
+    await ingest(relay, [created('k-9', 'Nine', 10), status('k-9', 'running', 11)]);
+    await waitBadge(page, 'connected', 30_000);
+    await tableEqualsRest(page, relay, 'after the restart: no stale, lost or duplicated rows');
+    // Live again: a new event arrives over SSE.
+    await ingest(relay, [metrics('k-9', 77, 50, 12)]);
+    await tableEqualsRest(page, relay, 'live after the restart');
+  } finally {
+    await page.close();
+    relay.kill();
+  }
+});
+
+test('EventSource blocked: the client polls the REST model, then returns to SSE when unblocked', async () => {
+  const relay = await RelayProcess.start();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    const block = (route) => route.abort('failed');
+    await context.route('**/api/events/stream**', block);
+    await ingest(relay, [created('p-1', 'Polled', 0)]);
+    await page.goto(`${relay.base}/?poll_ms=300&sse_retry_ms=1000&failures=2`);
+    await page.waitForFunction(() => document.getElementById('realtime').dataset.mode === 'polling', null, { timeout: 30_000 });
+    await tableEqualsRest(page, relay, 'first poll');
+    await ingest(relay, [status('p-1', 'running', 1), metrics('p-1', 33, 44, 2), created('p-2', 'Second', 3)]);
+    await tableEqualsRest(page, relay, 'changes seen by polling');
+    assert.equal((await badge(page)).mode, 'polling');
+
+    await context.unroute('**/api/events/stream**', block);
+    await page.waitForFunction(() => document.getElementById('realtime').dataset.mode === 'sse' &&
+      document.getElementById('realtime').dataset.status === 'connected', null, { timeout: 30_000 });
+    await ingest(relay, [status('p-2', 'provisioning', 4)]);
+    // Over SSE now: the event is in the live log with its id (polling logs no events).
+    await page.locator('#event-log li', { hasText: 'worker.status.updated p-2' }).waitFor();
+    await tableEqualsRest(page, relay, 'back on SSE');
+  } finally {
+    await context.close();
+    relay.kill();
+  }
+});
+
+test('input stays responsive while 200 events/s arrive (click delay p99 < 50 ms)', async (t) => {
+  const relay = await RelayProcess.start();
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${relay.base}/`);
+    await waitBadge(page, 'connected');
+    const ids = Array.from({ length: 20 }, (_, i) => `r-${String(i).padStart(2, '0')}`);
+    await ingest(relay, ids.map((id, i) => created(id, `Load ${i}`, 0)));
+    await page.evaluate(() => {
+      const b = document.createElement('button');
+      b.id = 'probe';
+      b.textContent = 'probe';
+      b.style.cssText = 'position:fixed;top:0;right:0;z-index:10';
+      window.delays = [];
+      b.addEventListener('click', (e) => window.delays.push(performance.now() - e.timeStamp));
+      document.body.append(b);
+    });
+
+    // 200 events/s for 4 s: every 50 ms a batch of 10 telemetry samples.
+    let producing = true;
+    let sent = 0;
+    const producer = (async () => {
+      for (let tick = 1; producing; tick++) {
+        const started = Date.now();
+        await ingest(relay, Array.from({ length: 10 }, (_, j) =>
+          metrics(ids[(tick * 10 + j) % 20], (tick * 7 + j) % 100, 50, 100 + tick)));
+        sent += 10;
+        await new Promise((r) => setTimeout(r, Math.max(0, 50 - (Date.now() - started))));
+      }
+    })();
+    const clicks = (async () => {
+      for (let i = 0; i < 100; i++) {
+        await page.click('#probe');
+        await new Promise((r) => setTimeout(r, 30));
+      }
+    })();
+    await clicks;
+    producing = false;
+    await producer;
+    const delays = (await page.evaluate(() => window.delays)).sort((a, b) => a - b);
+    const p99 = delays[Math.floor(0.99 * (delays.length - 1))];
+    assert.equal(delays.length, 100);
+    assert.ok(sent >= 400, `only ${sent} events sent`);
+    assert.ok(p99 < 50, `click delay p99 ${p99.toFixed(1)} ms (max ${delays.at(-1).toFixed(1)})`);
+    await tableEqualsRest(page, relay, 'after the load');
+    t.diagnostic(`click delay p50 ${delays[50].toFixed(2)} ms, p99 ${p99.toFixed(2)} ms while ${sent} events arrived`);
+  } finally {
+    await page.close();
+    relay.kill();
+  }
+});
