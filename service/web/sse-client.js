@@ -242,11 +242,8 @@ export class SseClient {
     this.#after(this.#backoff(), () => this.#open());
   }
 
-  /** Exponential with full jitter in its upper half, capped. */
   #backoff() {
-    const base = Math.min(this.options.maxBackoffMs,
-      this.options.initialBackoffMs * 2 ** Math.max(0, this.failures - 1));
-    return Math.round(base / 2 + Math.random() * base / 2);
+    return backoffDelay(this.failures, this.options.initialBackoffMs, this.options.maxBackoffMs);
   }
 
   #closeStream() {
@@ -421,6 +418,16 @@ export class SseClient {
     this.timers.clear();
     this.hiddenTimer = null;
   }
+}
+
+/**
+ * Delay before reconnect attempt number `failures` (1, 2, ...): initialMs doubled per
+ * failure, capped at maxMs, then jittered into its upper half so clients that failed
+ * together (a relay restart) do not come back together.
+ */
+export function backoffDelay(failures, initialMs = 1000, maxMs = 30000, random = Math.random) {
+  const base = Math.min(maxMs, initialMs * 2 ** Math.max(0, failures - 1));
+  return Math.round(base / 2 + random() * base / 2);
 }
 
 /** Orders relay event ids ("<ms>-<seq>"); negative when a < b. */
