@@ -10,6 +10,7 @@ const workers = new Map(); // worker_id -> W (the read model's shape)
 const dirty = new Set();
 let renderQueued = false;
 let drawerWorker = null;
+let drawerOpener = null; // focus goes back here when the drawer closes
 
 const time = (iso) => (iso ? Date.parse(iso) : 0);
 const laterOf = (a, b) => (time(b) > time(a) ? b : a);
@@ -169,6 +170,7 @@ function renderAges() {
 setInterval(renderAges, 1000);
 
 function openDrawer(id) {
+  drawerOpener = document.activeElement;
   drawerWorker = id;
   fillDrawer(workers.get(id));
   $('drawer').hidden = false;
@@ -190,6 +192,8 @@ function fillDrawer(w) {
 $('drawer-close').addEventListener('click', () => {
   $('drawer').hidden = true;
   drawerWorker = null;
+  drawerOpener?.focus();
+  drawerOpener = null;
 });
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' && !$('drawer').hidden) $('drawer-close').click();

@@ -115,8 +115,11 @@ test('the page connects and every event type changes the right DOM node; screens
     assert.equal(await page.locator('#drawer').isVisible(), true);
     assert.deepEqual(await page.locator('#drawer-labs li').allTextContents(),
       ['OSPF basics — STARTED, 4 nodes', 'BGP route reflectors — STOPPED, 1 node']);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'drawer-close');
     await page.keyboard.press('Escape');
     assert.equal(await page.locator('#drawer').isVisible(), false);
+    // Focus returns to the button that opened the drawer.
+    assert.equal(await page.evaluate(() => document.activeElement.closest('tr')?.dataset.workerId), 'w-1');
 
     await ingest(relay, [terminated('w-2', 5)]);
     await page.waitForFunction(() => document.querySelector('tr[data-worker-id="w-2"]').classList.contains('terminated'));
