@@ -17,7 +17,6 @@ inline constexpr std::string_view stats = "/api/events/stats";
 inline constexpr std::string_view metrics = "/metrics";
 inline constexpr std::string_view healthz = "/healthz";
 inline constexpr std::string_view readyz = "/readyz";
-inline constexpr std::string_view index = "/";
 inline constexpr std::string_view domain_events = "/api/domain-events";
 inline constexpr std::string_view workers = "/api/workers";
 inline constexpr std::string_view worker_prefix = "/api/workers/";
