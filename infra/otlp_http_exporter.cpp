@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "proto/otlp_trace_encoder.hpp"
+#include "proto/otlp_trace_response.hpp"
 
 namespace relay::infra {
 
@@ -57,7 +58,9 @@ asio::awaitable<service::ExportResult> OtlpHttpExporter::export_batch(
   std::string last_error;
   for (std::size_t attempt = 1;; ++attempt) {
     auto result = co_await post_once(body, deadline);
-    if (result.delivered) co_return service::ExportResult{true, {}};
+    if (result.delivered) {
+      co_return service::ExportResult{true, std::move(result.error), result.rejected};
+    }
     last_error = std::move(result.error);
     if (!result.retryable || aborted_ || attempt >= config_.max_attempts) break;
     // Full jitter, so replicas that failed together do not retry together.
@@ -129,7 +132,16 @@ asio::awaitable<OtlpHttpExporter::Attempt> OtlpHttpExporter::post_once(
   }
   if (!res.keep_alive()) close();
   const auto status = res.result_int();
-  if (status >= 200 && status < 300) co_return Attempt{true, false, std::nullopt, {}};
+  if (status >= 200 && status < 300) {
+    Attempt ok{true, false, std::nullopt, {}};
+    // A 200 may still carry partial_success: the spans it names were not kept.
+    if (auto answer = proto::parse_export_trace_response(res.body());
+        answer && answer->rejected_spans > 0) {
+      ok.rejected = static_cast<std::size_t>(answer->rejected_spans);
+      ok.error = answer->error_message.empty() ? "partial success" : answer->error_message;
+    }
+    co_return ok;
+  }
   Attempt failed{false, retryable_status(status), std::nullopt,
                  fmt::format("{} answered HTTP {}", config_.url, status)};
   if (auto it = res.find(http::field::retry_after); it != res.end())

@@ -51,6 +51,7 @@ class OtlpHttpExporter final : public service::SpanExporter {
     bool retryable = false;
     std::optional<std::chrono::milliseconds> retry_after;
     std::string error;
+    std::size_t rejected = 0;  ///< Delivered, but this many spans were refused.
   };
   boost::asio::awaitable<Attempt> post_once(const std::string& body,
                                             std::chrono::steady_clock::time_point deadline);

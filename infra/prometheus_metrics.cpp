@@ -163,13 +163,15 @@ std::string RelayMetrics::render() const {
   f.counter("sse_relay_spans_exported_total", "Spans the OTLP collector accepted.",
             static_cast<double>(spans.exported));
   auto& dropped = f.family("sse_relay_spans_dropped_total",
-                           "Sampled spans never exported: the queue was full, or the collector "
-                           "failed (down, 5xx, no answer) after retries.",
+                           "Sampled spans never exported: the queue was full, the collector "
+                           "failed (down, 5xx, no answer) after retries, or it rejected them.",
                            MetricType::Counter);
   dropped.metric.push_back(Families::sample(static_cast<double>(spans.dropped_queue_full), true,
                                             {{"reason", "queue_full"}}));
   dropped.metric.push_back(Families::sample(static_cast<double>(spans.dropped_export_failed), true,
                                             {{"reason", "export_failed"}}));
+  dropped.metric.push_back(Families::sample(static_cast<double>(spans.dropped_rejected), true,
+                                            {{"reason", "rejected"}}));
   f.counter("sse_relay_span_export_failures_total", "Export batches that failed.",
             static_cast<double>(spans.export_failures));
   f.gauge("sse_relay_span_queue_spans", "Spans waiting for export.",

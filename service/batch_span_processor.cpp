@@ -75,9 +75,15 @@ asio::awaitable<void> BatchSpanProcessor::export_one_batch(steady::time_point de
   queue_.erase(queue_.begin(), end);
   const auto result = co_await exporter_.export_batch(batch, deadline);
   if (result.delivered) {
-    stats_.exported += batch.size();
+    const auto rejected = std::min(result.rejected, batch.size());
+    stats_.exported += batch.size() - rejected;
+    stats_.dropped_rejected += rejected;
     if (failing_) logger_.info("span export recovered", {{"spans", batch.size()}});
     failing_ = false;
+    if (rejected > 0 && !rejecting_) {
+      logger_.warn("collector rejected spans", {{"spans", rejected}, {"error", result.error}});
+    }
+    rejecting_ = rejected > 0;
     co_return;
   }
   stats_.dropped_export_failed += batch.size();
@@ -104,7 +110,8 @@ asio::awaitable<void> BatchSpanProcessor::stop() {
   give_up_timer_.cancel();
   logger_.info("span processor stopped",
                {{"exported", stats_.exported},
-                {"dropped", stats_.dropped_queue_full + stats_.dropped_export_failed}});
+                {"dropped", stats_.dropped_queue_full + stats_.dropped_export_failed +
+                                stats_.dropped_rejected}});
 }
 
 SpanExportStats BatchSpanProcessor::stats() const {

@@ -24,6 +24,8 @@ namespace relay::service {
 struct ExportResult {
   bool delivered = false;
   std::string error;  ///< Why not, for the log: "connection refused", "HTTP 503", ...
+  /// Delivered, but the collector's partial_success rejected this many (error says why).
+  std::size_t rejected = 0;
 };
 
 /// Port: sends a batch to the collector, giving up at `deadline`.
@@ -51,6 +53,7 @@ struct SpanExportStats {
   std::uint64_t exported = 0;               ///< Spans the collector accepted.
   std::uint64_t dropped_queue_full = 0;     ///< Spans refused because the queue was full.
   std::uint64_t dropped_export_failed = 0;  ///< Spans of batches the collector never took.
+  std::uint64_t dropped_rejected = 0;       ///< Spans a collector's partial success refused.
   std::uint64_t export_failures = 0;        ///< Batches that failed.
   std::size_t queued = 0;
 };
@@ -88,7 +91,8 @@ class BatchSpanProcessor final : public SpanSink, public HostedService {
   bool sleeping_ = false;
   bool running_ = false;
   bool stopping_ = false;
-  bool failing_ = false;  ///< The last export failed: log again only when it recovers.
+  bool failing_ = false;    ///< The last export failed: log again only when it recovers.
+  bool rejecting_ = false;  ///< The last export had rejected spans: likewise.
 };
 
 }  // namespace relay::service

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const root = require('@opentelemetry/otlp-proto-exporter-base/build/src/generated/root.js');
-const { ExportTraceServiceRequest } = root.opentelemetry.proto.collector.trace.v1;
+const { ExportTraceServiceRequest, ExportTraceServiceResponse } = root.opentelemetry.proto.collector.trace.v1;
 
 /** Attribute list -> plain object (int64 values as numbers; they are small here). */
 export function attributes(list) {
@@ -25,7 +25,8 @@ export function attributes(list) {
 const hex = (bytes) => (bytes && bytes.length ? Buffer.from(bytes).toString('hex') : '');
 
 /**
- * mode: 'ok' answers 200; '503' answers 503 to everything; 'hang' accepts and never answers.
+ * mode: 'ok' answers 200; '503' answers 503 to everything; 'hang' accepts and never answers;
+ * 'partial' answers 200 with a partial_success rejecting one span of each request.
  * `spans` are flattened: {traceId, spanId, parentSpanId, name, kind, start, end (BigInt ns),
  * attributes, status, traceState, resource}.
  */
@@ -81,7 +82,10 @@ export class OtlpReceiver {
             }
           }
         }
-        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+        const answer = this.mode === 'partial'
+          ? ExportTraceServiceResponse.encode({ partialSuccess: { rejectedSpans: 1, errorMessage: 'one bad span' } }).finish()
+          : Buffer.alloc(0);
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(Buffer.from(answer));
       });
     });
   }

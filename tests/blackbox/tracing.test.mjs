@@ -254,3 +254,21 @@ for (const mode of ['down', '503', 'hang']) {
     }
   });
 }
+
+test('a partial success: the spans the collector rejected are counted as dropped, the rest as exported', async () => {
+  const collector = await OtlpReceiver.start('partial');
+  const relay = await RelayProcess.start({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_BSP_SCHEDULE_DELAY: '50' });
+  try {
+    for (let i = 0; i < 5; i++) assert.equal((await relay.publish({ type: 'demo.p', data: i })).status, 202);
+    await eventually(() => collector.spans.length >= 10, 5000, 'ten spans received');
+    await eventually(async () => (await metric(relay, 'sse_relay_spans_exported_total')) +
+      (await metric(relay, 'sse_relay_spans_dropped_total')) === collector.spans.length, 5000, 'all counted');
+    const text = await (await fetch(`${relay.base}/metrics`)).text();
+    assert.match(text, new RegExp(`sse_relay_spans_dropped_total\\{reason="rejected"\\} ${collector.requests.length}\\n`));
+    assert.equal(await metric(relay, 'sse_relay_spans_exported_total'), collector.spans.length - collector.requests.length);
+    assert.ok(relay.stdout.includes('"msg":"collector rejected spans","spans":1,"error":"one bad span"'), relay.stdout);
+  } finally {
+    relay.kill();
+    await collector.close();
+  }
+});

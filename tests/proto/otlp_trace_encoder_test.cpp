@@ -157,3 +157,27 @@ TEST_CASE("an empty batch is still a well-formed request") {
   const auto resource_spans = fields(one(fields(body), 1).bytes);
   CHECK(all(fields(one(resource_spans, 2).bytes), 2).empty());
 }
+
+#include "proto/otlp_trace_response.hpp"
+#include "proto/protobuf_writer.hpp"
+
+TEST_CASE("ExportTraceServiceResponse: full success, partial success, unknown fields, garbage") {
+  auto empty = parse_export_trace_response("");
+  REQUIRE(empty);
+  CHECK(empty->rejected_spans == 0);
+
+  std::string body;
+  ProtobufWriter w(body);
+  w.varint(7, 1);  // an unknown field before: skipped
+  const auto partial = w.begin_message(1);
+  w.varint(1, 3).bytes(2, "span name too long").fixed64(9, 0);
+  w.end_message(partial);
+  auto answer = parse_export_trace_response(body);
+  REQUIRE(answer);
+  CHECK(answer->rejected_spans == 3);
+  CHECK(answer->error_message == "span name too long");
+
+  CHECK_FALSE(parse_export_trace_response("\x0a\x05\x08"));  // length past the end
+  CHECK_FALSE(parse_export_trace_response("\x0b"));          // a group: not OTLP
+  CHECK_FALSE(parse_export_trace_response("\x08\xff"));      // varint cut short
+}

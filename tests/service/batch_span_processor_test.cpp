@@ -31,7 +31,7 @@ struct FakeExporter final : SpanExporter {
       auto [ec] = co_await gate.async_wait(asio::as_tuple(asio::use_awaitable));
       co_return ExportResult{false, ec ? "aborted" : "timed out"};
     }
-    co_return ExportResult{deliver, deliver ? "" : "HTTP 503"};
+    co_return ExportResult{deliver, deliver ? "" : "HTTP 503", deliver ? rejected : 0};
   }
   void abort() override {
     ++aborts;
@@ -42,6 +42,7 @@ struct FakeExporter final : SpanExporter {
   std::vector<std::size_t> sizes;
   bool deliver = true;
   bool hang = false;
+  std::size_t rejected = 0;
   int aborts = 0;
 };
 
@@ -176,4 +177,17 @@ TEST_CASE("a hanging collector cannot hold the stop beyond the flush budget") {
   CHECK(std::chrono::steady_clock::now() - started < 3s);
   CHECK(fx.exporter.aborts == 1);
   CHECK(fx.processor->stats().dropped_export_failed == 5);
+}
+
+TEST_CASE("spans a collector rejects in a partial success count as dropped, not exported") {
+  Fixture fx;
+  fx.exporter.rejected = 2;
+  fx.make();
+  for (int i = 0; i < 3; ++i) fx.processor->on_end(span(i));
+  fx.io.run_for(200ms);
+  const auto s = fx.processor->stats();
+  CHECK(s.exported == 1);
+  CHECK(s.dropped_rejected == 2);
+  CHECK(s.export_failures == 0);
+  fx.stop_and_run();
 }
