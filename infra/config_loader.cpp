@@ -1,7 +1,7 @@
 #include "infra/config_loader.hpp"
 
-#include <charconv>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <random>
 
@@ -22,14 +22,6 @@ struct Option {
   Setter apply;
   bool switch_only = false;  ///< `--demo` alone means true; `--demo=false` still parses.
 };
-
-std::optional<std::uint64_t> parse_uint(std::string_view text) {
-  std::uint64_t value = 0;
-  if (text.empty()) return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 // A setter for an integer option within [min, max].
 template <typename Assign>

@@ -1,17 +1,14 @@
 #pragma once
 // 12-factor configuration: every option is a flag and an environment variable; the flag wins.
-#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "infra/app_config.hpp"
+#include "infra/config_values.hpp"
 
 namespace relay::infra {
-
-/// Looks up one environment variable (injected so tests need not touch the process's).
-using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 
 /// The process environment.
 EnvLookup process_environment();

@@ -17,10 +17,6 @@ using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-constexpr service::EvictionReason all_reasons[] = {service::EvictionReason::lagging,
-                                                   service::EvictionReason::slow_consumer,
-                                                   service::EvictionReason::shutdown_timeout};
-
 // Builds the families of one scrape.
 class Families {
  public:
@@ -118,7 +114,7 @@ std::string RelayMetrics::render() const {
   auto& evictions =
       f.family("sse_relay_evictions_total", "Subscribers disconnected by the relay, by reason.",
                MetricType::Counter);
-  for (auto reason : all_reasons) {
+  for (auto reason : service::all_eviction_reasons) {
     evictions.metric.push_back(
         Families::sample(static_cast<double>(s.evictions_for(reason)), true,
                          {{"reason", std::string(service::to_string(reason))}}));

@@ -4,12 +4,6 @@
 
 namespace relay::infra {
 
-namespace {
-constexpr service::EvictionReason all_reasons[] = {service::EvictionReason::lagging,
-                                                   service::EvictionReason::slow_consumer,
-                                                   service::EvictionReason::shutdown_timeout};
-}
-
 std::string stats_json(const service::SseEventRelay& relay) {
   const auto& s = relay.stats();
   const auto& log = relay.log();
@@ -17,7 +11,7 @@ std::string stats_json(const service::SseEventRelay& relay) {
   std::string evictions;
   proto::JsonObjectWriter e(evictions);
   std::uint64_t total = 0;
-  for (auto reason : all_reasons) {
+  for (auto reason : service::all_eviction_reasons) {
     e.unsigned_number(service::to_string(reason), s.evictions_for(reason));
     total += s.evictions_for(reason);
   }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 
 #include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
@@ -42,13 +41,6 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_pairs(std:
     out.emplace_back(std::string(trim(item.substr(0, eq))), value->decode());
   }
   return out;
-}
-
-std::optional<std::uint64_t> parse_uint(std::string_view text) {
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return value;
 }
 
 // host, port and path of an http:// URL; `append` is added to the path (the signal's
@@ -117,7 +109,7 @@ std::string tracing_help_text() {
   return out;
 }
 
-std::variant<TracingConfig, std::string> load_tracing_config(const EnvGet& env) {
+std::variant<TracingConfig, std::string> load_tracing_config(const EnvLookup& env) {
   TracingConfig c;
   auto get = [&](const char* name) { return env(name).value_or(""); };
   auto ms_var = [&](const char* name,

@@ -3,12 +3,12 @@
 // (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/).
 // Tracing runs when an OTLP endpoint is configured and the SDK is not disabled; a value
 // that cannot be used is a start-up error naming the variable, not a silent default.
-#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "infra/config_values.hpp"
 #include "infra/otlp_http_exporter.hpp"
 #include "proto/span_data.hpp"
 #include "service/batch_span_processor.hpp"
@@ -26,10 +26,8 @@ struct TracingConfig {
   OtlpExporterConfig exporter;
 };
 
-using EnvGet = std::function<std::optional<std::string>(const std::string& name)>;
-
 /// The settings, or one line naming the variable that is wrong and why.
-std::variant<TracingConfig, std::string> load_tracing_config(const EnvGet& env);
+std::variant<TracingConfig, std::string> load_tracing_config(const EnvLookup& env);
 
 /// The OTEL_* variables, their defaults and meaning, for --help.
 std::string tracing_help_text();

@@ -15,6 +15,10 @@ enum class EvictionReason {
   shutdown_timeout,  ///< Still writing when the shutdown grace ran out.
 };
 
+/// Every reason, in enum order (stats and metrics list each one, zero or not).
+inline constexpr EvictionReason all_eviction_reasons[] = {
+    EvictionReason::lagging, EvictionReason::slow_consumer, EvictionReason::shutdown_timeout};
+
 /// Stable lower-case name used in logs, stats and metrics labels.
 std::string_view to_string(EvictionReason reason);
 

@@ -27,7 +27,8 @@ struct Fixture {
   FixedClock clock;
   std::FILE* sink = std::fopen("/dev/null", "w");
   Logger logger{sink, LogLevel::error};
-  Tracer tracer{clock, Sampler{}, nullptr};
+  Tracer tracing_off{clock, Sampler{}, nullptr};
+  Tracer* tracer = &tracing_off;
   RelayConfig config = [] {
     RelayConfig c;
     c.history = 8;
@@ -39,14 +40,19 @@ struct Fixture {
   }();
   std::unique_ptr<SseEventRelay> relay;
   Fixture() {
-    relay = std::make_unique<SseEventRelay>(io.get_executor(), config, clock, logger, tracer);
+    relay = std::make_unique<SseEventRelay>(io.get_executor(), config, clock, logger, *tracer);
   }
   /// A fresh relay with some settings changed from the fixture's.
   template <class Change>
   void reconfigure(Change change) {
     relay.reset();
     change(config);
-    relay = std::make_unique<SseEventRelay>(io.get_executor(), config, clock, logger, tracer);
+    relay = std::make_unique<SseEventRelay>(io.get_executor(), config, clock, logger, *tracer);
+  }
+  /// A fresh relay whose spans go to `t`.
+  void trace_with(Tracer& t) {
+    tracer = &t;
+    reconfigure([](RelayConfig&) {});
   }
   ~Fixture() { std::fclose(sink); }
 
@@ -446,9 +452,7 @@ TEST_CASE("tracing on: a broadcast span under the notification's context, ended 
   Fixture fx;
   SpanRecorder spans;
   Tracer tracer(fx.clock, Sampler{}, &spans);
-  fx.relay.reset();
-  fx.relay =
-      std::make_unique<SseEventRelay>(fx.io.get_executor(), fx.config, fx.clock, fx.logger, tracer);
+  fx.trace_with(tracer);
   auto a = fx.subscribe();
   auto b = fx.subscribe();
   RecordingSink sa(*a);
