@@ -6,6 +6,20 @@
 
 namespace relay::domain {
 
+std::string_view to_string(RefusalCode code) {
+  switch (code) {
+    case RefusalCode::unknown_worker:
+      return "unknown_worker";
+    case RefusalCode::duplicate_worker:
+      return "duplicate_worker";
+    case RefusalCode::worker_terminated:
+      return "worker_terminated";
+    case RefusalCode::invalid_transition:
+      return "invalid_transition";
+  }
+  return "unknown";
+}
+
 bool transition_allowed(WorkerStatus from, WorkerStatus to) {
   using S = WorkerStatus;
   if (from == to || from == S::terminated) return false;
@@ -37,23 +51,26 @@ std::optional<EventRejection> WorkerRegistry::check(const DomainEvent& event) co
   const Worker* worker = find(id);
   if (const auto* created = std::get_if<WorkerCreated>(&event)) {
     if (worker) {
-      return EventRejection{409, "duplicate_worker", fmt::format("worker '{}' already exists", id)};
+      return EventRejection{RefusalCode::duplicate_worker,
+                            fmt::format("worker '{}' already exists", id)};
     }
     if (created->status == WorkerStatus::terminated) {
-      return EventRejection{422, "invalid_transition",
+      return EventRejection{RefusalCode::invalid_transition,
                             fmt::format("worker '{}' cannot be created terminated", id)};
     }
     return std::nullopt;
   }
   if (!worker) {
-    return EventRejection{409, "unknown_worker", fmt::format("worker '{}' does not exist", id)};
+    return EventRejection{RefusalCode::unknown_worker,
+                          fmt::format("worker '{}' does not exist", id)};
   }
   if (worker->status == WorkerStatus::terminated) {
-    return EventRejection{409, "worker_terminated", fmt::format("worker '{}' is terminated", id)};
+    return EventRejection{RefusalCode::worker_terminated,
+                          fmt::format("worker '{}' is terminated", id)};
   }
   if (const auto* update = std::get_if<WorkerStatusUpdated>(&event)) {
     if (update->status != worker->status && !transition_allowed(worker->status, update->status)) {
-      return EventRejection{422, "invalid_transition",
+      return EventRejection{RefusalCode::invalid_transition,
                             fmt::format("worker '{}' cannot go from {} to {}", id,
                                         to_string(worker->status), to_string(update->status))};
     }

@@ -13,20 +13,29 @@
 
 namespace relay::domain {
 
-/// Why an event cannot be folded. `status` is the HTTP answer (409 conflict with the
-/// worker's state, 422 a transition the lifecycle does not allow); `code` is stable.
+/// Why an event cannot be folded. A reason, not an answer: the HTTP front picks the status.
+enum class RefusalCode {
+  unknown_worker,      ///< No worker with this id was ever created.
+  duplicate_worker,    ///< A create for an id that already exists.
+  worker_terminated,   ///< Any event after the worker's termination.
+  invalid_transition,  ///< A status the lifecycle cannot reach from the current one.
+};
+
+/// "unknown_worker", ... as in logs.
+std::string_view to_string(RefusalCode code);
+
+/// A refused event: the reason and a sentence naming the worker.
 struct EventRejection {
-  int status = 409;
-  std::string code;  ///< unknown_worker | duplicate_worker | worker_terminated | invalid_transition
+  RefusalCode code = RefusalCode::unknown_worker;
   std::string reason;
 };
 
 /// Rules (each unit-tested):
-/// - an event for a worker never created is rejected (unknown_worker, 409);
-/// - a second create for the same id is rejected (duplicate_worker, 409);
-/// - any event after termination is rejected (worker_terminated, 409);
+/// - an event for a worker never created is rejected (unknown_worker);
+/// - a second create for the same id is rejected (duplicate_worker);
+/// - any event after termination is rejected (worker_terminated);
 /// - a status the lifecycle cannot reach from the current one is rejected
-///   (invalid_transition, 422), as is creating a worker already terminated;
+///   (invalid_transition), as is creating a worker already terminated;
 /// - a status update to the current status is accepted but changes nothing: no notification;
 /// - telemetry (or a labs sync) not newer than the one held is accepted and ignored as stale.
 class WorkerRegistry {

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "infra/error_responses.hpp"
 #include "infra/http_responses.hpp"
 #include "infra/ingest_span.hpp"
 #include "infra/stats_report.hpp"
@@ -18,6 +19,7 @@
 
 namespace relay::infra {
 
+namespace asio = boost::asio;
 namespace http = boost::beast::http;
 namespace ptype = proto::problem_type;
 
@@ -65,14 +67,32 @@ std::optional<Response> ApiRoutes::check_publish_token(const Request& req) const
   return res;
 }
 
-Response ApiRoutes::handle(const Request& req) {
-  Response res = dispatch(req);
+asio::awaitable<Response> ApiRoutes::handle(const Request& req) {
+  Response res = co_await dispatch(req);
   apply_cors(req, config_.cors_origins, res);
-  return res;
+  co_return res;
 }
 
-Response ApiRoutes::dispatch(const Request& req) {
+asio::awaitable<Response> ApiRoutes::dispatch(const Request& req) {
   const auto path = target_path(req.target());
+  const auto method = req.method();
+  if (method == http::verb::post && (path == route::publish || path == route::domain_events)) {
+    co_return co_await ingest(req, path == route::publish ? route::publish : route::domain_events);
+  }
+  if (auto res = read(req, path)) co_return std::move(*res);
+  if (auto allow = allowed_methods(path); !allow.empty()) {
+    auto res = problem_response(
+        req,
+        {405, ptype::method_not_allowed, "Method Not Allowed",
+         fmt::format("{} does not accept {}", path, std::string_view(req.method_string())), ""});
+    res.set(http::field::allow, allow);
+    co_return res;
+  }
+  co_return problem_response(
+      req, {404, ptype::not_found, "Not Found", fmt::format("no route for {}", path), ""});
+}
+
+std::optional<Response> ApiRoutes::read(const Request& req, std::string_view path) {
   const auto method = req.method();
 
   if (method == http::verb::options && !allowed_methods(path).empty()) {
@@ -89,12 +109,10 @@ Response ApiRoutes::dispatch(const Request& req) {
 
   if (method == http::verb::get) {
     if (path == route::healthz) return json_response(req, http::status::ok, R"({"status":"ok"})");
-    if (path == route::readyz) {
-      return relay_.stopping()
-                 ? json_response(req, http::status::service_unavailable, R"({"status":"draining"})")
-                 : json_response(req, http::status::ok, R"({"status":"ready"})");
+    if (path == route::readyz) return readiness(req);
+    if (path == route::stats) {
+      return json_response(req, http::status::ok, stats_json(relay_, ingest_));
     }
-    if (path == route::stats) return json_response(req, http::status::ok, stats_json(relay_));
     if (path == route::metrics) {
       return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
                            metrics_.render());
@@ -104,42 +122,50 @@ Response ApiRoutes::dispatch(const Request& req) {
       return workers_.read(req, path.substr(route::worker_prefix.size()));
     }
     if (const auto* asset = find_web_asset(path)) {
-      auto res = make_response(req, http::status::ok, asset->content_type, std::string(asset->body));
+      auto res =
+          make_response(req, http::status::ok, asset->content_type, std::string(asset->body));
       // Revalidate on every load, so a relay upgrade is never met by a stale client.
       res.set(http::field::cache_control, "no-cache");
       return res;
     }
   }
-  if (method == http::verb::post && (path == route::publish || path == route::domain_events)) {
-    return ingest(req, path == route::publish ? route::publish : route::domain_events);
-  }
-
-  if (auto allow = allowed_methods(path); !allow.empty()) {
-    auto res = problem_response(
-        req,
-        {405, ptype::method_not_allowed, "Method Not Allowed",
-         fmt::format("{} does not accept {}", path, std::string_view(req.method_string())), ""});
-    res.set(http::field::allow, allow);
-    return res;
-  }
-  return problem_response(
-      req, {404, ptype::not_found, "Not Found", fmt::format("no route for {}", path), ""});
+  return std::nullopt;
 }
 
-Response ApiRoutes::ingest(const Request& req, std::string_view route) {
+Response ApiRoutes::readiness(const Request& req) const {
+  if (relay_.stopping()) {
+    return json_response(req, http::status::service_unavailable, R"({"status":"draining"})");
+  }
+  if (const auto health = log_.health(); !health.ready) {
+    std::string body;
+    proto::JsonObjectWriter(body)
+        .string("status", "unavailable")
+        .string("detail", health.detail)
+        .close();
+    return json_response(req, http::status::service_unavailable, std::move(body));
+  }
+  return json_response(req, http::status::ok, R"({"status":"ready"})");
+}
+
+asio::awaitable<Response> ApiRoutes::ingest(const Request& req, std::string_view route) {
   const auto producer = producer_context(req);
-  auto& tracer = relay_.tracer();
-  auto span = start_ingest_span(tracer, req, route, producer);
-  // Tracing on: what follows continues the ingest span; off: the producer's context is
-  // carried into the envelope as it came.
-  const auto parent = tracer.enabled() ? span.as_parent() : producer;
+  auto span = start_ingest_span(tracer_, req, route, producer);
+  // Tracing on: the fold continues the ingest span; off: the producer's context is carried
+  // into the envelope as it came. Either way it is stored with the event in the log.
+  service::IngestContext context;
+  if (tracer_.enabled()) {
+    context.traceparent = span.traceparent();
+  } else if (producer.context) {
+    context.traceparent = proto::format_traceparent(*producer.context);
+  }
+  context.tracestate = std::string(producer.tracestate);
   Response res;
   if (auto denied = check_publish_token(req)) {
     res = std::move(*denied);
   } else if (route == route::publish) {
-    res = publish(req, parent);
+    res = co_await publish(req, std::move(context));
   } else {
-    res = workers_.ingest(req, parent);
+    res = co_await workers_.ingest(req, std::move(context));
   }
   const auto status = res.result_int();
   metrics_.count_ingest_request(route, status);
@@ -152,45 +178,43 @@ Response ApiRoutes::ingest(const Request& req, std::string_view route) {
     logger_.debug("ingest accepted", {{"route", route}, {"status", status}}, trace_id);
   }
   finish_ingest_span(span, res);
-  return res;
+  co_return res;
 }
 
-Response ApiRoutes::publish(const Request& req, const service::SpanParent& parent) {
+asio::awaitable<Response> ApiRoutes::publish(const Request& req, service::IngestContext context) {
   if (!has_media_type(req, "application/json")) {
-    return problem_response(req, {415, ptype::unsupported_media_type, "Unsupported Media Type",
-                                  fmt::format("POST /api/events takes application/json, got '{}'",
-                                              std::string_view(req[http::field::content_type])),
-                                  ""});
+    co_return problem_response(req,
+                               {415, ptype::unsupported_media_type, "Unsupported Media Type",
+                                fmt::format("POST /api/events takes application/json, got '{}'",
+                                            std::string_view(req[http::field::content_type])),
+                                ""});
   }
   auto parsed = proto::parse_publish_request(req.body());
   if (auto* error = std::get_if<proto::PublishRequestError>(&parsed)) {
     if (error->invalid_json) {
-      return problem_response(req, {400, ptype::invalid_json, "Invalid JSON", error->detail, ""});
+      co_return problem_response(req,
+                                 {400, ptype::invalid_json, "Invalid JSON", error->detail, ""});
     }
     const auto detail = error->pointer.empty()
                             ? error->detail
                             : fmt::format("{} {}", error->pointer.substr(1), error->detail);
-    return problem_response(req,
-                            {400, ptype::invalid_field, "Invalid Field", detail, error->pointer});
+    co_return problem_response(
+        req, {400, ptype::invalid_field, "Invalid Field", detail, error->pointer});
   }
-  auto& request = std::get<proto::PublishRequest>(parsed);
-  domain::Notification notification{
-      request.type, std::move(request.data_json), request.key, "", "", "", ""};
-  if (parent.context) notification.traceparent = proto::format_traceparent(*parent.context);
-  notification.tracestate = std::string(parent.tracestate);
-  auto outcome = relay_.publish(notification);
-  if (auto* rejected = std::get_if<service::Rejection>(&outcome)) {
-    auto res =
-        problem_response(req, {rejected->status, ptype::draining, "Service Unavailable",
-                               "the relay is shutting down; publish to another replica", ""});
-    res.set(http::field::retry_after, "1");
-    return res;
+  auto outcome = co_await ingest_.publish(std::move(std::get<proto::PublishRequest>(parsed)),
+                                          std::move(context));
+  if (const auto* refused = std::get_if<service::IngestRejection>(&outcome)) {
+    co_return refusal_response(req, refused->reason,
+                               refused->reason == error::draining
+                                   ? "the relay is shutting down; publish "
+                                     "to another replica"
+                                   : refused->detail);
   }
   std::string body;
   proto::JsonObjectWriter(body)
       .string("id", std::get<domain::EventId>(outcome).to_string())
       .close();
-  return json_response(req, http::status::accepted, std::move(body));
+  co_return json_response(req, http::status::accepted, std::move(body));
 }
 
 }  // namespace relay::infra

@@ -1,11 +1,17 @@
 #pragma once
-// The request/response routes (everything except the SSE stream itself).
+// The request/response routes (everything except the SSE stream itself). Ingest awaits the
+// event log's answer, so handle() is a coroutine.
+#include <boost/asio/awaitable.hpp>
+
 #include "infra/app_config.hpp"
 #include "infra/http_types.hpp"
 #include "infra/prometheus_metrics.hpp"
 #include "infra/worker_routes.hpp"
+#include "service/event_ingest.hpp"
+#include "service/event_log.hpp"
 #include "service/logger.hpp"
 #include "service/sse_event_relay.hpp"
+#include "service/worker_projection.hpp"
 
 namespace relay::infra {
 
@@ -28,31 +34,42 @@ std::string_view target_path(std::string_view target);
 class ApiRoutes {
  public:
   /// `spans`: the span processor for /metrics, null when tracing is off.
-  ApiRoutes(const HttpConfig& config, service::SseEventRelay& relay, service::WorkerIngest& ingest,
-            service::Logger& logger, const service::BatchSpanProcessor* spans,
-            std::string_view version)
+  ApiRoutes(const HttpConfig& config, service::SseEventRelay& relay, service::EventIngest& ingest,
+            const service::WorkerProjection& projection, const service::EventLog& log,
+            service::Tracer& tracer, service::Logger& logger,
+            const service::BatchSpanProcessor* spans, std::string_view version)
       : config_(config),
         relay_(relay),
+        ingest_(ingest),
+        log_(log),
+        tracer_(tracer),
         logger_(logger),
-        workers_(ingest),
-        metrics_(relay, ingest, spans, version) {}
+        workers_(ingest, projection),
+        metrics_(relay, ingest, projection, tracer, spans, version) {}
 
   /// Answers one request. CORS headers are added here for every route.
-  Response handle(const Request& req);
+  boost::asio::awaitable<Response> handle(const Request& req);
 
   /// 401 problem unless the request carries the configured Bearer token (or none is set).
   /// The comparison takes the same time wherever the first difference is.
   [[nodiscard]] std::optional<Response> check_publish_token(const Request& req) const;
 
  private:
-  Response dispatch(const Request& req);
+  boost::asio::awaitable<Response> dispatch(const Request& req);
+  /// GET and OPTIONS routes, which answer at once; nullopt for other requests.
+  std::optional<Response> read(const Request& req, std::string_view path);
+  /// /readyz: 503 while draining or while the event log is not ready.
+  [[nodiscard]] Response readiness(const Request& req) const;
   /// POST /api/domain-events and /api/events inside their SERVER span; logs the answer.
-  Response ingest(const Request& req, std::string_view route);
-  /// `parent`: what the notification's span continues (tracing on) or carries (off).
-  Response publish(const Request& req, const service::SpanParent& parent);
+  boost::asio::awaitable<Response> ingest(const Request& req, std::string_view route);
+  /// `context`: what the fold continues (the ingest span, or the producer's context).
+  boost::asio::awaitable<Response> publish(const Request& req, service::IngestContext context);
 
   const HttpConfig& config_;
   service::SseEventRelay& relay_;
+  service::EventIngest& ingest_;
+  const service::EventLog& log_;
+  service::Tracer& tracer_;
   service::Logger& logger_;
   WorkerRoutes workers_;
   RelayMetrics metrics_;

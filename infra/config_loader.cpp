@@ -78,6 +78,9 @@ std::vector<Option> options() {
       {"--max-pending-bytes", "RELAY_MAX_PENDING_BYTES", "1048576",
        "unsent bytes after which a subscriber that does not drain is evicted",
        integer(4096, 1ULL << 40, [](AppConfig& c, auto v) { c.relay.max_pending_bytes = v; })},
+      {"--write-timeout-ms", "RELAY_WRITE_TIMEOUT_MS", "30000",
+       "a subscriber whose write has not completed in this time is evicted (0: never)",
+       integer(0, day_ms, [](AppConfig& c, auto v) { c.relay.write_timeout = ms(v); })},
       {"--max-body-bytes", "RELAY_MAX_BODY_BYTES", "65536",
        "largest accepted request body (413 above)",
        integer(1024, 64ULL << 20, [](AppConfig& c, auto v) { c.http.max_body_bytes = v; })},
@@ -207,12 +210,6 @@ std::variant<AppConfig, ConfigExit> load_config(const std::vector<std::string>& 
   // Spans still queued at stop get no more time than the streams do.
   config.tracing.batch.shutdown_flush =
       std::min(config.tracing.batch.export_timeout, config.relay.shutdown_grace);
-  if (config.relay.instance_id.empty()) {
-    // Named here rather than by the relay: the span resource (service.instance.id) needs it
-    // before the relay exists.
-    std::random_device random;
-    config.relay.instance_id = fmt::format("{:08x}{:04x}", random(), random() & 0xffffU);
-  }
   return config;
 }
 

@@ -23,20 +23,15 @@ constexpr std::string_view instance_types[] = {"m5.2xlarge", "c5.4xlarge", "m5zn
 constexpr std::string_view lab_titles[] = {"OSPF basics", "BGP route reflectors", "EVPN fabric",
                                            "MPLS L3VPN",  "Segment routing",      "QoS lab"};
 constexpr std::string_view lab_states[] = {"STARTED", "STOPPED", "BOOTING"};
-
-std::uint64_t now_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
 }  // namespace
 
-DemoFleet::DemoFleet(asio::any_io_executor executor, const HttpConfig& config,
-                     service::SseEventRelay& relay, service::WorkerIngest& ingest,
-                     service::Logger& logger, std::chrono::milliseconds tick, std::size_t size)
+DemoFleet::DemoFleet(asio::any_io_executor executor, const HttpConfig& config, ApiRoutes& routes,
+                     const service::Clock& clock, service::Logger& logger,
+                     std::chrono::milliseconds tick, std::size_t size)
     : executor_(std::move(executor)),
       config_(config),
-      routes_(config, relay, ingest, logger, nullptr, RELAY_VERSION),
+      routes_(routes),
+      clock_(clock),
       logger_(logger),
       tick_(tick),
       size_(size),
@@ -59,7 +54,8 @@ asio::awaitable<void> DemoFleet::stop() {
 
 asio::awaitable<void> DemoFleet::run() {
   while (!stopping_) {
-    step();
+    co_await step();
+    if (stopping_) break;
     timer_.expires_after(tick_);
     co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
@@ -68,7 +64,7 @@ asio::awaitable<void> DemoFleet::run() {
 std::string DemoFleet::cloudevent(std::string_view type, const std::string& data) {
   return fmt::format(
       R"({{"specversion":"1.0","id":"demo-{}","source":"{}","type":"{}","time":"{}","data":{}}})",
-      next_event_++, source_, type, proto::format_rfc3339_ms(now_ms()), data);
+      next_event_++, source_, type, proto::format_rfc3339_ms(clock_.now_unix_ms()), data);
 }
 
 void DemoFleet::create_worker(std::vector<std::string>& events, std::uint64_t at) {
@@ -82,8 +78,8 @@ void DemoFleet::create_worker(std::vector<std::string>& events, std::uint64_t at
   fleet_.push_back(std::move(w));
 }
 
-void DemoFleet::step() {
-  const auto at = now_ms();
+asio::awaitable<void> DemoFleet::step() {
+  const auto at = clock_.now_unix_ms();
   const auto time = proto::format_rfc3339_ms(at);
   std::vector<std::string> events;
   while (fleet_.size() < size_) create_worker(events, at);
@@ -140,11 +136,11 @@ void DemoFleet::step() {
   }
   // Terminated workers leave the simulation; the next step creates their replacements.
   std::erase_if(fleet_, [](const SimWorker& w) { return w.status == "terminated"; });
-  post(events);
+  co_await post(events);
 }
 
-void DemoFleet::post(const std::vector<std::string>& events) {
-  if (events.empty()) return;
+asio::awaitable<void> DemoFleet::post(const std::vector<std::string>& events) {
+  if (events.empty()) co_return;
   Request req{http::verb::post, route::domain_events, 11};
   req.set(http::field::content_type, "application/cloudevents-batch+json");
   if (!config_.publish_token.empty()) {
@@ -152,7 +148,7 @@ void DemoFleet::post(const std::vector<std::string>& events) {
   }
   req.body() = "[" + fmt::format("{}", fmt::join(events, ",")) + "]";
   req.prepare_payload();
-  auto res = routes_.handle(req);
+  auto res = co_await routes_.handle(req);
   if (res.result() != http::status::accepted) {
     logger_.warn("demo batch refused",
                  {{"status", static_cast<int>(res.result_int())}, {"problem", res.body()}});

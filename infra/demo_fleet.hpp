@@ -1,8 +1,8 @@
 #pragma once
 // `sse-relay --demo`: a simulated fleet of lab workers so a fresh `make run` has something
-// to show. It publishes through the same route handler as a real producer (POST
-// /api/domain-events with CloudEvents bodies), so it exercises parsing, validation,
-// idempotency, folding and broadcast exactly as production traffic does.
+// to show. It publishes through the process's own routes (POST /api/domain-events with
+// CloudEvents bodies), so it exercises parsing, validation, idempotency, the log, the fold,
+// broadcast and /metrics exactly as production traffic does. Time is the injected clock's.
 #include <chrono>
 #include <cstdint>
 #include <random>
@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "infra/api_routes.hpp"
+#include "service/clock.hpp"
 #include "service/hosted_service.hpp"
 #include "service/logger.hpp"
 
@@ -20,16 +21,16 @@ namespace relay::infra {
 
 class DemoFleet final : public service::HostedService {
  public:
-  DemoFleet(boost::asio::any_io_executor executor, const HttpConfig& config,
-            service::SseEventRelay& relay, service::WorkerIngest& ingest, service::Logger& logger,
+  DemoFleet(boost::asio::any_io_executor executor, const HttpConfig& config, ApiRoutes& routes,
+            const service::Clock& clock, service::Logger& logger,
             std::chrono::milliseconds tick = std::chrono::milliseconds(1000), std::size_t size = 6);
 
   [[nodiscard]] std::string_view name() const override { return "demo-fleet"; }
   void start() override;
   boost::asio::awaitable<void> stop() override;
 
-  /// One simulation step: the events it produced, posted as one batch. Public for tests.
-  void step();
+  /// One simulation step: the events it produced, posted as one batch.
+  boost::asio::awaitable<void> step();
 
  private:
   struct SimWorker {
@@ -44,11 +45,12 @@ class DemoFleet final : public service::HostedService {
   boost::asio::awaitable<void> run();
   void create_worker(std::vector<std::string>& events, std::uint64_t now_ms);
   std::string cloudevent(std::string_view type, const std::string& data);
-  void post(const std::vector<std::string>& events);
+  boost::asio::awaitable<void> post(const std::vector<std::string>& events);
 
   boost::asio::any_io_executor executor_;
   const HttpConfig& config_;
-  ApiRoutes routes_;
+  ApiRoutes& routes_;
+  const service::Clock& clock_;
   service::Logger& logger_;
   std::chrono::milliseconds tick_;
   std::size_t size_;

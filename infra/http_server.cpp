@@ -28,14 +28,13 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 namespace ptype = proto::problem_type;
 
-HttpServer::HttpServer(asio::any_io_executor executor, HttpConfig config,
-                       service::SseEventRelay& relay, service::WorkerIngest& ingest,
-                       service::Logger& logger, const service::BatchSpanProcessor* spans)
+HttpServer::HttpServer(asio::any_io_executor executor, const HttpConfig& config,
+                       service::SseEventRelay& relay, ApiRoutes& routes, service::Logger& logger)
     : executor_(std::move(executor)),
-      config_(std::move(config)),
+      config_(config),
       relay_(relay),
       logger_(logger),
-      routes_(config_, relay_, ingest, logger, spans, RELAY_VERSION),
+      routes_(routes),
       acceptor_(executor_) {}
 
 void HttpServer::start() {
@@ -183,10 +182,11 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
       // The stream owns the bare socket from here; this frame, the parser, the read buffer
       // and the tcp_stream's timers are all freed while it runs.
       stream.expires_never();
-      SseStream::start(stream.release_socket(), std::move(std::get<OpenedStream>(opened)), logger_);
+      SseStream::start(stream.release_socket(), std::move(std::get<OpenedStream>(opened)),
+                       relay_.fanout(), logger_);
       co_return;
     }
-    Response res = routes_.handle(req);
+    Response res = co_await routes_.handle(req);
     if (stopping_) res.keep_alive(false);
     const bool keep_alive = res.keep_alive();
     auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));

@@ -18,9 +18,9 @@ namespace relay::infra {
 
 class HttpServer final : public service::HostedService {
  public:
-  HttpServer(boost::asio::any_io_executor executor, HttpConfig config,
-             service::SseEventRelay& relay, service::WorkerIngest& ingest, service::Logger& logger,
-             const service::BatchSpanProcessor* spans = nullptr);
+  /// `routes` answers everything but the stream; `relay` admits subscribers.
+  HttpServer(boost::asio::any_io_executor executor, const HttpConfig& config,
+             service::SseEventRelay& relay, ApiRoutes& routes, service::Logger& logger);
 
   [[nodiscard]] std::string_view name() const override { return "http-server"; }
   /// Binds and listens; throws "cannot listen on HOST:PORT: reason" when it cannot.
@@ -39,10 +39,10 @@ class HttpServer final : public service::HostedService {
   boost::asio::awaitable<void> refuse(boost::beast::tcp_stream& stream, Response res);
 
   boost::asio::any_io_executor executor_;
-  HttpConfig config_;
+  const HttpConfig& config_;
   service::SseEventRelay& relay_;
   service::Logger& logger_;
-  ApiRoutes routes_;
+  ApiRoutes& routes_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
   bool stopping_ = false;

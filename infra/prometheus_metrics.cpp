@@ -50,10 +50,14 @@ class Families {
 
 }  // namespace
 
-RelayMetrics::RelayMetrics(const service::SseEventRelay& relay, const service::WorkerIngest& ingest,
-                           const service::BatchSpanProcessor* spans, std::string_view version)
+RelayMetrics::RelayMetrics(const service::SseEventRelay& relay, const service::EventIngest& ingest,
+                           const service::WorkerProjection& projection,
+                           const service::Tracer& tracer, const service::BatchSpanProcessor* spans,
+                           std::string_view version)
     : relay_(relay),
       ingest_(ingest),
+      projection_(projection),
+      tracer_(tracer),
       spans_(spans),
       registry_(std::make_shared<prometheus::Registry>()),
       ingest_requests_(prometheus::BuildCounter()
@@ -75,7 +79,7 @@ void RelayMetrics::count_ingest_request(std::string_view route, unsigned status)
 
 std::string RelayMetrics::render() const {
   const auto& s = relay_.stats();
-  const auto& log = relay_.log();
+  const auto& log = relay_.frame_log();
   Families f;
 
   f.gauge("sse_relay_connected_subscribers", "Subscribers connected now.",
@@ -88,16 +92,22 @@ std::string RelayMetrics::render() const {
 
   auto& ingested =
       f.family("sse_relay_events_ingested_total",
-               "Domain events accepted by POST /api/domain-events, by domain event type.",
+               "Domain events folded from the event log into the aggregates, by domain event type.",
                MetricType::Counter);
-  for (const auto& [type, n] : ingest_.ingested_by_type())
+  for (const auto& [type, n] : projection_.folded_by_type())
     ingested.metric.push_back(Families::sample(static_cast<double>(n), true, {{"type", type}}));
   auto& broadcast = f.family("sse_relay_events_broadcast_total",
-                             "Events appended to the log and fanned out, by SSE event type.",
+                             "Events folded into a frame and fanned out, by SSE event type.",
                              MetricType::Counter);
   for (const auto& [type, counts] : s.per_type)
     broadcast.metric.push_back(
         Families::sample(static_cast<double>(counts.published), true, {{"type", type}}));
+  f.counter("sse_relay_events_appended_total",
+            "Events this replica appended to the event log (retries answered from it excluded).",
+            static_cast<double>(ingest_.appended()));
+  f.counter("sse_relay_fold_rejected_total",
+            "Log events the fold refused (a conflict another replica's ingest accepted first).",
+            static_cast<double>(s.fold_rejected));
   f.counter("sse_relay_events_silent_total",
             "Accepted events that changed nothing subscribers see (no frame).",
             static_cast<double>(s.events_silent));
@@ -150,7 +160,7 @@ std::string RelayMetrics::render() const {
           log.empty() ? 0.0 : static_cast<double>(log.newest().id.ms) / 1000.0);
   f.gauge("sse_relay_draining", "1 while the relay is stopping.", relay_.stopping() ? 1 : 0);
 
-  const auto& tracer = relay_.tracer();
+  const auto& tracer = tracer_;
   const auto spans = spans_ ? spans_->stats() : service::SpanExportStats{};
   f.counter("sse_relay_spans_started_total", "Spans started (tracing on), sampled or not.",
             static_cast<double>(tracer.spans_started()));

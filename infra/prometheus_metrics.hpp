@@ -12,15 +12,18 @@
 #include <prometheus/registry.h>
 
 #include "service/batch_span_processor.hpp"
+#include "service/event_ingest.hpp"
 #include "service/sse_event_relay.hpp"
-#include "service/worker_ingest.hpp"
+#include "service/tracer.hpp"
+#include "service/worker_projection.hpp"
 
 namespace relay::infra {
 
 class RelayMetrics {
  public:
   /// `spans` may be null (tracing off): the span metrics then stay at zero.
-  RelayMetrics(const service::SseEventRelay& relay, const service::WorkerIngest& ingest,
+  RelayMetrics(const service::SseEventRelay& relay, const service::EventIngest& ingest,
+               const service::WorkerProjection& projection, const service::Tracer& tracer,
                const service::BatchSpanProcessor* spans, std::string_view version);
 
   /// One ingest request answered (POST /api/domain-events or /api/events).
@@ -31,7 +34,9 @@ class RelayMetrics {
 
  private:
   const service::SseEventRelay& relay_;
-  const service::WorkerIngest& ingest_;
+  const service::EventIngest& ingest_;
+  const service::WorkerProjection& projection_;
+  const service::Tracer& tracer_;
   const service::BatchSpanProcessor* spans_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& ingest_requests_;

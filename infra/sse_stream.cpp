@@ -1,6 +1,7 @@
 #include "infra/sse_stream.hpp"
 
 #include <array>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/write.hpp>
@@ -8,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "infra/error_responses.hpp"
 #include "infra/http_responses.hpp"
 #include "infra/stream_query.hpp"
 
@@ -63,81 +65,56 @@ std::variant<OpenedStream, Response> open_stream(const Request& req, service::Ss
   }
   auto subscribed = relay.subscribe(
       {std::move(std::get<service::SubscriptionFilter>(filter)), std::move(last_event_id)});
-  if (auto* rejected = std::get_if<service::Rejection>(&subscribed)) {
-    const bool draining = rejected->reason == "draining";
-    auto res = problem_response(
-        req,
-        {503, draining ? proto::problem_type::draining : proto::problem_type::too_many_subscribers,
-         "Service Unavailable",
-         draining ? "the relay is shutting down; reconnect to another replica"
-                  : "this relay has reached its subscriber limit (RELAY_MAX_CLIENTS)",
-         ""});
-    res.set(http::field::retry_after, "5");
-    return res;
+  if (const auto* refused = std::get_if<relay::error>(&subscribed)) {
+    return refusal_response(req, *refused, "");
   }
   return OpenedStream{std::move(std::get<std::unique_ptr<service::Subscription>>(subscribed)),
                       stream_head(req, config)};
 }
 
-void SseStream::start(tcp::socket socket, OpenedStream opened, service::Logger& logger) {
-  auto stream = std::make_shared<SseStream>(std::move(socket), std::move(opened), logger);
+void SseStream::start(tcp::socket socket, OpenedStream opened, service::Fanout& fanout,
+                      service::Logger& logger) {
+  logger.debug("subscriber connected", {{"client_id", opened.subscription->client_id()}});
+  auto stream = std::make_shared<SseStream>(std::move(socket), std::move(opened.head), fanout);
+  stream->sub_ = opened.subscription.get();
   stream->watch_peer();
-  stream->write_pending();
+  // Writes the preamble (and a replay) at once; the fan-out may close us inside this call.
+  fanout.join(std::move(opened.subscription), *stream);
 }
 
-SseStream::SseStream(tcp::socket socket, OpenedStream opened, service::Logger& logger)
-    : socket_(std::move(socket)),
-      sub_(std::move(opened.subscription)),
-      head_(std::move(opened.head)),
-      logger_(logger) {
+SseStream::SseStream(tcp::socket socket, std::string head, service::Fanout& fanout)
+    : socket_(std::move(socket)), head_(std::move(head)), fanout_(fanout) {
   beast::error_code ignored;
   socket_.set_option(asio::socket_base::keep_alive(true), ignored);
   socket_.non_blocking(true, ignored);  // for the peer check's read; async ops are unaffected
-  sub_->attach(*this);
-  logger_.debug("subscriber connected", {{"client_id", sub_->client_id()}});
 }
 
-SseStream::~SseStream() {
-  logger_.debug("subscriber disconnected", {{"client_id", sub_->client_id()}});
-}
+SseStream::~SseStream() = default;
 
-void SseStream::wake() { write_pending(); }
-
-void SseStream::close_now() { close(); }
-
-void SseStream::write_pending() {
-  while (!writing_ && socket_.is_open()) {
-    auto batch = sub_->next_batch();
-    if (sub_->eviction()) return;  // next_batch() evicted it (lagging): close_now() ran
-    if (batch.empty()) {
-      sub_->park();
-      return;
-    }
-    // On the stack for the usual one or two frames (a shared range, or preamble + replay).
-    boost::container::small_vector<asio::const_buffer, 4> buffers;
-    if (!head_.empty()) buffers.emplace_back(asio::buffer(head_));
-    for (const auto& frame : batch.frames) buffers.emplace_back(asio::buffer(*frame));
-    // The socket is non-blocking and almost always has room: send now, in this call. When
-    // everything fits, no async operation, allocation or queued completion is needed, and
-    // a broadcast sweep costs one writev per subscriber and nothing after it.
-    boost::system::error_code ec;
-    const auto sent = socket_.write_some(buffers, ec);
-    if (ec && ec != asio::error::would_block) {
-      close();
-      return;
-    }
-    if (sent == asio::buffer_size(buffers)) {
-      if (!finish_batch(batch)) return;
-      continue;  // a capped replay, or flushing at stop: the next batch at once
-    }
-    // The socket is full: the rest goes out asynchronously, holding the frames until then.
-    in_flight_ = std::move(batch);
-    writing_ = true;
-    asio::async_write(socket_, unsent_suffix(buffers, sent),
-                      [self = shared_from_this()](const boost::system::error_code& wec,
-                                                  std::size_t) { self->on_written(wec); });
-    return;
+SseStream::WriteStatus SseStream::write(service::OutgoingBatch& batch) {
+  if (!socket_.is_open()) return WriteStatus::failed;
+  // On the stack for the usual one or two frames (a shared range, or preamble + replay).
+  boost::container::small_vector<asio::const_buffer, 4> buffers;
+  if (!head_.empty()) buffers.emplace_back(asio::buffer(head_));
+  for (const auto& frame : batch.frames) buffers.emplace_back(asio::buffer(*frame));
+  // The socket is non-blocking and almost always has room: send now, in this call. When
+  // everything fits, no async operation, allocation or queued completion is needed, and
+  // a broadcast sweep costs one writev per subscriber and nothing after it.
+  boost::system::error_code ec;
+  const auto sent = socket_.write_some(buffers, ec);
+  if (ec && ec != asio::error::would_block) return WriteStatus::failed;
+  if (sent == asio::buffer_size(buffers)) {
+    if (!head_.empty()) std::string().swap(head_);  // free it, not just empty it
+    return WriteStatus::complete;
   }
+  // The socket is full: the rest goes out asynchronously, holding the frames until then.
+  auto rest = unsent_suffix(buffers, sent);
+  in_flight_ = std::move(batch.frames);
+  asio::async_write(socket_, std::move(rest),
+                    [self = shared_from_this()](const boost::system::error_code& wec, std::size_t) {
+                      self->on_written(wec);
+                    });
+  return WriteStatus::pending;
 }
 
 std::vector<asio::const_buffer> SseStream::unsent_suffix(std::span<const asio::const_buffer> all,
@@ -155,27 +132,29 @@ std::vector<asio::const_buffer> SseStream::unsent_suffix(std::span<const asio::c
   return rest;
 }
 
-bool SseStream::finish_batch(const service::OutgoingBatch& batch) {
-  if (!head_.empty()) std::string().swap(head_);  // free it, not just empty it
-  const bool again = sub_->batch_written(batch);
-  if (batch.closes_stream) {
-    beast::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_send, ignored);
-    close();
-    return false;
-  }
-  return again;  // otherwise parked: the next broadcast sweep wakes it
-}
-
 void SseStream::on_written(const boost::system::error_code& ec) {
-  writing_ = false;
-  auto batch = std::move(in_flight_);
-  in_flight_ = {};
+  in_flight_.clear();
+  if (!head_.empty()) std::string().swap(head_);
+  if (sub_ == nullptr) return;  // the fan-out let us go meanwhile and closed the socket
   if (ec) {
-    close();
+    end();
     return;
   }
-  if (finish_batch(batch)) write_pending();
+  fanout_.write_done(*sub_);
+}
+
+void SseStream::close(bool graceful) {
+  sub_ = nullptr;
+  if (!socket_.is_open()) return;
+  beast::error_code ignored;
+  if (graceful) socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  socket_.close(ignored);  // completes the pending write and wait with operation_aborted
+}
+
+void SseStream::end() {
+  if (auto* sub = std::exchange(sub_, nullptr)) fanout_.leave(*sub);
+  beast::error_code ignored;
+  socket_.close(ignored);
 }
 
 // An SSE client never sends after its request, so the socket turning readable means the
@@ -193,15 +172,9 @@ void SseStream::watch_peer() {
                        if (rec == asio::error::would_block) {
                          self->watch_peer();
                        } else {
-                         self->close();
+                         self->end();
                        }
                      });
-}
-
-void SseStream::close() {
-  if (!socket_.is_open()) return;
-  beast::error_code ignored;
-  socket_.close(ignored);  // completes the pending write and wait with operation_aborted
 }
 
 }  // namespace relay::infra

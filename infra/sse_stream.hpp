@@ -1,9 +1,10 @@
 #pragma once
-// One SSE stream after GET /api/events/stream. Opening is split from streaming: the HTTP
-// session checks the query and subscribes (and answers a refusal itself); SseStream then
-// owns the bare socket and writes with plain completion handlers. An idle stream is a
-// socket, a Subscription and one pending wait for the peer to close: no coroutine frame,
-// no request buffers, no timer.
+// One SSE stream after GET /api/events/stream: the socket driver of a Subscription. Opening
+// is split from streaming: the HTTP session checks the query and subscribes (and answers a
+// refusal itself); SseStream then owns the bare socket, joins the fan-out and writes what
+// the fan-out hands it, with plain completion handlers. An idle stream is a socket, a
+// Subscription and one pending wait for the peer to close: no coroutine frame, no request
+// buffers, no timer.
 #include <memory>
 #include <span>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "infra/app_config.hpp"
 #include "infra/http_types.hpp"
+#include "service/fanout.hpp"
 #include "service/logger.hpp"
 #include "service/sse_event_relay.hpp"
 
@@ -33,36 +35,34 @@ std::variant<OpenedStream, Response> open_stream(const Request& req, service::Ss
 class SseStream final : public service::SubscriberSink,
                         public std::enable_shared_from_this<SseStream> {
  public:
-  /// Streams until the client leaves, the relay evicts it or the relay stops. Keeps itself
-  /// alive through its pending operations.
+  /// Streams until the client leaves, the fan-out lets it go or the relay stops. Keeps
+  /// itself alive through its pending operations.
   static void start(boost::asio::ip::tcp::socket socket, OpenedStream opened,
-                    service::Logger& logger);
+                    service::Fanout& fanout, service::Logger& logger);
 
-  SseStream(boost::asio::ip::tcp::socket socket, OpenedStream opened, service::Logger& logger);
+  SseStream(boost::asio::ip::tcp::socket socket, std::string head, service::Fanout& fanout);
   SseStream(const SseStream&) = delete;
   SseStream& operator=(const SseStream&) = delete;
   ~SseStream() override;
 
   // service::SubscriberSink
-  void wake() override;
-  void close_now() override;
+  WriteStatus write(service::OutgoingBatch& batch) override;
+  void close(bool graceful) override;
 
  private:
-  void write_pending();
-  /// After a batch is fully written: true when the next batch should be written at once.
-  bool finish_batch(const service::OutgoingBatch& batch);
   void on_written(const boost::system::error_code& ec);
   static std::vector<boost::asio::const_buffer> unsent_suffix(
       std::span<const boost::asio::const_buffer> all, std::size_t sent);
   void watch_peer();
-  void close();
+  /// The transport ended on our side (peer gone, write failed): tell the fan-out, close.
+  void end();
 
   boost::asio::ip::tcp::socket socket_;
-  std::unique_ptr<service::Subscription> sub_;
-  std::string head_;                  ///< Sent with the first batch, then freed.
-  service::OutgoingBatch in_flight_;  ///< Keeps the written frames alive until completion.
-  service::Logger& logger_;
-  bool writing_ = false;
+  std::string head_;  ///< Sent with the first batch, then freed.
+  service::Fanout& fanout_;
+  service::Subscription* sub_ = nullptr;  ///< Null once the fan-out or we ended it.
+  /// Keeps the frames of a pending write alive until it completes.
+  std::vector<std::shared_ptr<const std::string>> in_flight_;
 };
 
 }  // namespace relay::infra

@@ -4,9 +4,9 @@
 
 namespace relay::infra {
 
-std::string stats_json(const service::SseEventRelay& relay) {
+std::string stats_json(const service::SseEventRelay& relay, const service::EventIngest& ingest) {
   const auto& s = relay.stats();
-  const auto& log = relay.log();
+  const auto& log = relay.frame_log();
 
   std::string evictions;
   proto::JsonObjectWriter e(evictions);
@@ -40,9 +40,10 @@ std::string stats_json(const service::SseEventRelay& relay) {
   w.string("instance_id", relay.instance_id())
       .unsigned_number("clients", relay.subscriber_count())
       .unsigned_number("subscriptions_total", s.subscriptions_total)
-      .unsigned_number("events_published", s.events_published)
+      .unsigned_number("events_published", ingest.appended())
       .unsigned_number("events_broadcast", s.events_broadcast)
       .unsigned_number("events_silent", s.events_silent)
+      .unsigned_number("fold_rejected", s.fold_rejected)
       .unsigned_number("deliveries", s.deliveries)
       .unsigned_number("bytes_written", s.bytes_written)
       .unsigned_number("conflated", s.conflated)

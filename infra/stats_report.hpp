@@ -2,12 +2,14 @@
 // Renders the relay's counters as JSON for /api/events/stats (/metrics: prometheus_metrics).
 #include <string>
 
+#include "service/event_ingest.hpp"
 #include "service/sse_event_relay.hpp"
 
 namespace relay::infra {
 
-/// {"instance_id","clients","events_published","events_broadcast","deliveries",
+/// {"instance_id","clients","events_published" (appended here),"events_broadcast" (folded into
+///  a frame),"events_silent","fold_rejected","deliveries",
 ///  "evictions":{reason:n,...,"total"},"log":{...},"per_type":{type:{"published"}},...}
-std::string stats_json(const service::SseEventRelay& relay);
+std::string stats_json(const service::SseEventRelay& relay, const service::EventIngest& ingest);
 
 }  // namespace relay::infra

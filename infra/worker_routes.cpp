@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "infra/error_responses.hpp"
 #include "infra/http_responses.hpp"
 #include "proto/json_writer.hpp"
 #include "proto/traceparent.hpp"
@@ -11,6 +12,7 @@
 
 namespace relay::infra {
 
+namespace asio = boost::asio;
 namespace http = boost::beast::http;
 namespace ptype = proto::problem_type;
 
@@ -19,17 +21,9 @@ namespace {
 /// Most events one request may carry.
 constexpr std::size_t max_batch_items = 1000;
 
-std::string_view problem_type_for(const std::string& code) {
-  if (code == "unknown_worker") return ptype::unknown_worker;
-  if (code == "duplicate_worker") return ptype::duplicate_worker;
-  if (code == "worker_terminated") return ptype::worker_terminated;
-  if (code == "invalid_transition") return ptype::invalid_transition;
-  return ptype::draining;
-}
-
 }  // namespace
 
-Response WorkerRoutes::ingest(const Request& req, const service::SpanParent& parent) {
+asio::awaitable<Response> WorkerRoutes::ingest(const Request& req, service::IngestContext context) {
   proto::BodyShape shape;
   if (has_media_type(req, "application/cloudevents+json")) {
     shape = proto::BodyShape::single;
@@ -38,7 +32,7 @@ Response WorkerRoutes::ingest(const Request& req, const service::SpanParent& par
   } else if (has_media_type(req, "application/json")) {
     shape = proto::BodyShape::either;
   } else {
-    return problem_response(
+    co_return problem_response(
         req, {415, ptype::unsupported_media_type, "Unsupported Media Type",
               fmt::format("POST /api/domain-events takes application/cloudevents+json, "
                           "application/cloudevents-batch+json or application/json, got '{}'",
@@ -54,30 +48,29 @@ Response WorkerRoutes::ingest(const Request& req, const service::SpanParent& par
     problem.detail = error->pointer.empty() ? error->detail
                                             : fmt::format("{} {}", error->pointer, error->detail);
     if (error->index) problem.detail = fmt::format("item {}: {}", *error->index, problem.detail);
-    return problem_response(req, problem);
+    co_return problem_response(req, problem);
   }
-  const auto& items = std::get<proto::ParsedEvents>(parsed).items;
-  const bool batch = std::get<proto::ParsedEvents>(parsed).batch;
-  auto outcome = ingest_.ingest(items, parent);
-  if (auto* rejected = std::get_if<service::IngestRejection>(&outcome)) {
-    proto::Problem problem{
-        rejected->status, problem_type_for(rejected->code),
-        rejected->status == 503   ? "Service Unavailable"
-        : rejected->status == 422 ? "Unprocessable Content"
-                                  : "Conflict",
-        batch ? fmt::format("item {}: {}", rejected->index, rejected->detail) : rejected->detail,
-        ""};
-    if (rejected->status != 503) {
-      const bool status_field =
-          rejected->code == "invalid_transition" &&
-          std::holds_alternative<domain::WorkerStatusUpdated>(items[rejected->index].event);
-      problem.pointer = fmt::format("{}/data/{}", batch ? fmt::format("/{}", rejected->index) : "",
+  auto& parsed_events = std::get<proto::ParsedEvents>(parsed);
+  const bool batch = parsed_events.batch;
+  // Which item is a status update, for the pointer of an invalid_transition answer.
+  std::vector<bool> status_update;
+  status_update.reserve(parsed_events.items.size());
+  for (const auto& item : parsed_events.items) {
+    status_update.push_back(std::holds_alternative<domain::WorkerStatusUpdated>(item.event));
+  }
+  auto outcome = co_await ingest_.ingest(std::move(parsed_events.items), std::move(context));
+  if (const auto* rejected = std::get_if<service::IngestRejection>(&outcome)) {
+    auto problem = problem_for(rejected->reason, rejected->detail);
+    if (problem.status != 503) {
+      // A refusal of the fold names the item and the field that decided it.
+      const auto i = rejected->index;
+      if (batch) problem.detail = fmt::format("item {}: {}", i, rejected->detail);
+      const bool status_field = rejected->reason == error::invalid_transition && status_update[i];
+      problem.pointer = fmt::format("{}/data/{}", batch ? fmt::format("/{}", i) : "",
                                     status_field ? "status" : "worker_id");
-      if (batch) problem.index = static_cast<long long>(rejected->index);
+      if (batch) problem.index = static_cast<long long>(i);
     }
-    auto res = problem_response(req, problem);
-    if (rejected->status == 503) res.set(http::field::retry_after, "1");
-    return res;
+    co_return refusal_response(req, problem);
   }
   std::string ids = "[";
   for (const auto& id : std::get<std::vector<domain::EventId>>(outcome)) {
@@ -87,11 +80,11 @@ Response WorkerRoutes::ingest(const Request& req, const service::SpanParent& par
   ids.push_back(']');
   std::string body;
   proto::JsonObjectWriter(body).raw("ids", ids).close();
-  return json_response(req, http::status::accepted, std::move(body));
+  co_return json_response(req, http::status::accepted, std::move(body));
 }
 
 Response WorkerRoutes::read(const Request& req, std::string_view worker_id) {
-  const auto last = ingest_.last_event_id().to_string();
+  const auto last = projection_.last_event_id().to_string();
   // Every fold moves the log's newest id, so it is a validator of both documents.
   const auto etag = fmt::format("\"{}{}\"", worker_id.empty() ? "workers-" : "worker-", last);
   auto finish = [&](Response res) {
@@ -107,14 +100,14 @@ Response WorkerRoutes::read(const Request& req, std::string_view worker_id) {
   w.string("last_event_id", last);
   if (worker_id.empty()) {
     std::string workers = "[";
-    for (const auto& [id, worker] : ingest_.registry().workers()) {
+    for (const auto& [id, worker] : projection_.registry().workers()) {
       if (workers.size() > 1) workers.push_back(',');
       workers += proto::encode_worker(worker);
     }
     workers.push_back(']');
     w.raw("workers", workers);
   } else {
-    const auto* worker = ingest_.registry().find(worker_id);
+    const auto* worker = projection_.registry().find(worker_id);
     if (!worker) {
       return problem_response(req, {404, ptype::not_found, "Not Found",
                                     fmt::format("worker '{}' does not exist", worker_id), ""});

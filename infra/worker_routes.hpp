@@ -1,23 +1,28 @@
 #pragma once
 // Worker routes: POST /api/domain-events (CloudEvents ingest) and the read model
 // GET /api/workers, GET /api/workers/{id} (DESIGN 4.3, 4.4).
+#include <boost/asio/awaitable.hpp>
+
 #include "infra/http_types.hpp"
-#include "service/worker_ingest.hpp"
+#include "service/event_ingest.hpp"
+#include "service/worker_projection.hpp"
 
 namespace relay::infra {
 
 class WorkerRoutes {
  public:
-  explicit WorkerRoutes(service::WorkerIngest& ingest) : ingest_(ingest) {}
+  WorkerRoutes(service::EventIngest& ingest, const service::WorkerProjection& projection)
+      : ingest_(ingest), projection_(projection) {}
 
   /// POST /api/domain-events; the caller has checked the publish token.
-  /// `parent`: the ingest span (tracing on) or the producer's context (off).
-  Response ingest(const Request& req, const service::SpanParent& parent);
+  /// `context`: the ingest span (tracing on) or the producer's context (off).
+  boost::asio::awaitable<Response> ingest(const Request& req, service::IngestContext context);
   /// GET /api/workers (`worker_id` empty) or GET /api/workers/{worker_id}.
   Response read(const Request& req, std::string_view worker_id);
 
  private:
-  service::WorkerIngest& ingest_;
+  service::EventIngest& ingest_;
+  const service::WorkerProjection& projection_;
 };
 
 }  // namespace relay::infra

@@ -19,6 +19,7 @@ inline constexpr std::string_view method_not_allowed = "urn:sse-relay:problem:me
 inline constexpr std::string_view too_many_subscribers =
     "urn:sse-relay:problem:too-many-subscribers";
 inline constexpr std::string_view draining = "urn:sse-relay:problem:draining";
+inline constexpr std::string_view bus_unavailable = "urn:sse-relay:problem:bus-unavailable";
 inline constexpr std::string_view bad_request = "urn:sse-relay:problem:bad-request";
 inline constexpr std::string_view unknown_worker = "urn:sse-relay:problem:unknown-worker";
 inline constexpr std::string_view duplicate_worker = "urn:sse-relay:problem:duplicate-worker";

@@ -19,12 +19,12 @@ LogPosition FrameLog::append(domain::EventId id, std::string type, std::string c
     ++first_position_;
   }
   total_bytes_ += frame->size();
-  entries_.push_back(LogEntry{id, std::move(type), std::move(conflation_key), std::move(worker_id),
-                              std::move(frame), total_bytes_});
+  entries_.push_back(FrameEntry{id, std::move(type), std::move(conflation_key),
+                                std::move(worker_id), std::move(frame), total_bytes_});
   return end_position() - 1;
 }
 
-const LogEntry& FrameLog::at(LogPosition position) const {
+const FrameEntry& FrameLog::at(LogPosition position) const {
   return entries_[static_cast<std::size_t>(position - first_position_)];
 }
 
@@ -39,8 +39,9 @@ std::uint64_t FrameLog::retained_bytes() const {
 }
 
 std::optional<LogPosition> FrameLog::find(domain::EventId id) const {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), id,
-                             [](const LogEntry& e, const domain::EventId& v) { return e.id < v; });
+  auto it =
+      std::lower_bound(entries_.begin(), entries_.end(), id,
+                       [](const FrameEntry& e, const domain::EventId& v) { return e.id < v; });
   if (it == entries_.end() || it->id != id) return std::nullopt;
   return first_position_ + static_cast<LogPosition>(it - entries_.begin());
 }

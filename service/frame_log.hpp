@@ -15,11 +15,11 @@ namespace relay::service {
 using LogPosition = std::uint64_t;
 
 /// One broadcast event, encoded once, shared immutably by every write that carries it.
-struct LogEntry {
+struct FrameEntry {
   domain::EventId id;
   std::string type;
   std::string conflation_key;  ///< Non-empty: superseded by a later entry with the same key.
-  std::string worker_id;       ///< Matched by `?worker=`.
+  std::string worker_id;       ///< Matched by `?worker=`: the worker, or a generic event's key.
   std::shared_ptr<const std::string> frame;
   std::uint64_t bytes_through = 0;  ///< Sum of frame sizes up to and including this entry.
 };
@@ -42,9 +42,9 @@ class FrameLog {
   [[nodiscard]] bool has_trimmed() const { return first_position_ > 0; }
 
   /// The entry at `position`; requires begin_position() <= position < end_position().
-  [[nodiscard]] const LogEntry& at(LogPosition position) const;
-  [[nodiscard]] const LogEntry& oldest() const { return entries_.front(); }
-  [[nodiscard]] const LogEntry& newest() const { return entries_.back(); }
+  [[nodiscard]] const FrameEntry& at(LogPosition position) const;
+  [[nodiscard]] const FrameEntry& oldest() const { return entries_.front(); }
+  [[nodiscard]] const FrameEntry& newest() const { return entries_.back(); }
 
   /// Bytes appended before `position` (for position >= begin_position()); the difference
   /// of two such values is what a subscriber between them has yet to receive.
@@ -59,7 +59,7 @@ class FrameLog {
 
  private:
   std::size_t capacity_;
-  std::deque<LogEntry> entries_;
+  std::deque<FrameEntry> entries_;
   LogPosition first_position_ = 0;
   std::uint64_t total_bytes_ = 0;
 };

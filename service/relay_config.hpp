@@ -15,6 +15,9 @@ struct RelayConfig {
   std::size_t max_clients = 10000;
   /// RELAY_MAX_PENDING_BYTES: bytes a subscriber may be behind while its socket does not drain.
   std::uint64_t max_pending_bytes = 1024UL * 1024;
+  /// RELAY_WRITE_TIMEOUT_MS: a subscriber whose write has not completed in this time is
+  /// evicted (write_timeout). 0: no deadline.
+  std::chrono::milliseconds write_timeout{30000};
   /// RELAY_HEARTBEAT_MS: silence on a stream before a heartbeat event.
   std::chrono::milliseconds heartbeat{30000};
   /// RELAY_RETRY_MS: the `retry:` sent at stream start (EventSource reconnect delay).

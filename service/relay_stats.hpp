@@ -3,6 +3,7 @@
 // so these are plain integers.
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <string>
 
@@ -32,21 +33,21 @@ struct LatencyHistogram {
 };
 
 struct TypeStats {
-  std::uint64_t published = 0;  ///< Events of this type accepted into the log.
+  std::uint64_t published = 0;  ///< Frames of this type fanned out.
 };
 
 struct RelayStats {
   std::uint64_t subscriptions_total = 0;  ///< Streams ever opened.
-  std::uint64_t events_published = 0;     ///< Events accepted into the log.
-  std::uint64_t events_broadcast = 0;     ///< Events fanned out to the subscribers.
-  std::uint64_t events_silent = 0;        ///< Accepted events that changed nothing to broadcast.
+  std::uint64_t events_broadcast = 0;     ///< Log events folded into a frame and fanned out.
+  std::uint64_t events_silent = 0;        ///< Log events that changed nothing to broadcast.
+  std::uint64_t fold_rejected = 0;        ///< Log events the fold refused (lost a race): silent.
   std::uint64_t deliveries = 0;           ///< Event frames written, summed over subscribers.
   std::uint64_t bytes_written = 0;        ///< Stream bytes written, relay events included.
   std::uint64_t conflated = 0;            ///< Frames skipped because a newer one had their key.
   std::uint64_t heartbeats = 0;
   std::uint64_t resyncs = 0;
   std::uint64_t rejected_subscriptions = 0;  ///< 503 for max clients or draining.
-  std::array<std::uint64_t, 3> evictions{};  ///< Indexed by EvictionReason.
+  std::array<std::uint64_t, std::size(all_eviction_reasons)> evictions{};  ///< By EvictionReason.
   std::map<std::string, TypeStats, std::less<>> per_type;
   LatencyHistogram broadcast_latency;
 
@@ -54,7 +55,9 @@ struct RelayStats {
     return evictions[static_cast<std::size_t>(r)];
   }
   [[nodiscard]] std::uint64_t evictions_total() const {
-    return evictions[0] + evictions[1] + evictions[2];
+    std::uint64_t total = 0;
+    for (auto n : evictions) total += n;
+    return total;
   }
 };
 

@@ -1,96 +1,112 @@
 #include "service/subscription.hpp"
 
-#include "service/batch_planner.hpp"
-#include "service/sse_event_relay.hpp"
-
 namespace relay::service {
 
-Subscription::Subscription(SseEventRelay& relay, std::string client_id, SubscriptionFilter filter,
-                           LogPosition cursor, std::string preamble)
-    : relay_(relay),
-      client_id_(std::move(client_id)),
+Subscription::Subscription(std::string client_id, SubscriptionFilter filter, LogPosition cursor,
+                           std::string preamble, std::chrono::milliseconds heartbeat,
+                           time_point now)
+    : client_id_(std::move(client_id)),
       filter_(std::move(filter)),
       cursor_(cursor),
       acknowledged_(cursor),
       preamble_(std::make_shared<const std::string>(std::move(preamble))),
-      heartbeat_(relay.config().heartbeat, HeartbeatSchedule::clock::now()) {}
+      heartbeat_(heartbeat, now) {}
 
-Subscription::~Subscription() { relay_.remove(*this); }
-
-OutgoingBatch Subscription::next_batch() {
-  OutgoingBatch batch;
-  if (evicted_ || finished_) return batch;
+Subscription::Next Subscription::next(WriteContext& ctx, time_point now) {
+  Next out;
+  if (state_ == State::done || state_ == State::writing) return out;
+  auto& batch = out.batch;
   if (preamble_) {
     batch.bytes += preamble_->size();
     batch.frames.push_back(std::move(preamble_));
     preamble_.reset();
   }
-  const FrameLog& log = relay_.log();
+  const FrameLog& log = ctx.log;
   if (cursor_ < log.begin_position()) {
-    relay_.evict(*this, EvictionReason::lagging);
-    return {};
+    state_ = State::done;
+    return {Next::Kind::evict, {}, EvictionReason::lagging};
   }
+  bool planned = false;
   if (batch.frames.empty() && !behind_ && filter_.matches_everything()) {
     // The common case under load: the same range every parked subscriber takes, built
     // once per sweep; no planning, one buffer.
-    if (const auto* range = relay_.shared_range(cursor_)) {
+    if (const auto* range = ctx.shared.get(log, cursor_, ctx.limits)) {
       batch.frames.push_back(range->bytes);
       batch.event_frames = range->frames;
       batch.bytes = range->bytes->size();
       cursor_ = range->to;
-      relay_.begin_write(*this);
-      return batch;
+      planned = true;
     }
   }
-  const auto plan =
-      plan_batch(log, cursor_, filter_,
-                 {relay_.config().batch_max_frames, relay_.config().batch_max_bytes}, behind_);
-  for (auto position : plan.positions) batch.frames.push_back(log.at(position).frame);
-  batch.event_frames = plan.positions.size();
-  batch.bytes += plan.bytes;
-  cursor_ = plan.next_cursor;
-  batch.capped = cursor_ < log.end_position();
-  behind_ = batch.capped;
-  relay_.count_conflated(plan.conflated);
-
-  if (batch.event_frames == 0 && cursor_ == log.end_position()) {
-    if (relay_.stopping()) {
-      auto frame = relay_.shutdown_frame();
-      batch.bytes += frame->size();
-      batch.frames.push_back(std::move(frame));
-      batch.closes_stream = true;
-      finished_ = true;
-    } else if (batch.empty() && heartbeat_.due(HeartbeatSchedule::clock::now())) {
-      auto frame = relay_.heartbeat_frame();
-      batch.bytes += frame->size();
-      batch.frames.push_back(std::move(frame));
+  if (!planned) {
+    auto plan = plan_batch(log, cursor_, filter_, ctx.limits, behind_);
+    for (auto position : plan.positions) batch.frames.push_back(log.at(position).frame);
+    batch.event_frames = plan.positions.size();
+    batch.bytes += plan.bytes;
+    batch.conflated = plan.conflated;
+    cursor_ = plan.next_cursor;
+    batch.capped = cursor_ < log.end_position();
+    behind_ = batch.capped;
+    if (batch.event_frames == 0 && cursor_ == log.end_position()) {
+      if (ctx.stopping) {
+        auto frame = ctx.frames.shutdown();
+        batch.bytes += frame->size();
+        batch.frames.push_back(std::move(frame));
+        batch.closes_stream = true;
+      } else if (batch.empty() && heartbeat_.due(now)) {
+        auto frame = ctx.frames.heartbeat();
+        batch.bytes += frame->size();
+        batch.frames.push_back(std::move(frame));
+        batch.heartbeat = true;
+      }
     }
   }
   if (batch.empty()) {
-    acknowledged_ = cursor_;  // Everything taken was filtered out: nothing is in flight.
-  } else {
-    relay_.begin_write(*this);
+    acknowledged_ = cursor_;  // everything taken was filtered out: nothing is in flight
+    state_ = State::parked;
+    return out;
   }
-  return batch;
+  state_ = State::writing;
+  write_started_ = now;
+  closes_after_write_ = batch.closes_stream;
+  capped_write_ = batch.capped;
+  out.kind = Next::Kind::write;
+  return out;
 }
 
-bool Subscription::batch_written(const OutgoingBatch& batch) {
-  relay_.end_write(*this);
+Subscription::AfterWrite Subscription::written(bool stopping, time_point now) {
   acknowledged_ = cursor_;
-  heartbeat_.on_write(HeartbeatSchedule::clock::now());
-  relay_.count_written(batch);
-  if (evicted_ || finished_ || batch.closes_stream) return false;
-  if (batch.capped || relay_.stopping()) return true;
-  // Frames that arrived during the write: a pass is due for them (publish schedules one),
-  // unless it ran while this write was in flight and so passed this subscriber by.
-  if (cursor_ < relay_.log().end_position()) relay_.request_sweep();
-  park();
-  return false;
+  heartbeat_.on_write(now);
+  if (closes_after_write_) {
+    state_ = State::done;
+    return AfterWrite::finished;
+  }
+  if (state_ == State::done) return AfterWrite::park;  // evicted while writing
+  if (capped_write_ || stopping) {
+    state_ = State::ready;
+    return AfterWrite::write_again;
+  }
+  // Frames that arrived during the write wait for the next sweep: writing again from each
+  // completion would spend a syscall on every event that happened to land mid-write.
+  state_ = State::parked;
+  return AfterWrite::park;
 }
 
-void Subscription::park() {
-  if (evicted_ || finished_) return;
-  parked_ = true;  // the next sweep (or tick, or stop) that has something for it wakes it
+bool Subscription::has_work(LogPosition log_end, time_point now, bool heartbeats,
+                            bool stopping) const {
+  if (state_ != State::parked) return false;
+  return stopping || cursor_ < log_end || (heartbeats && heartbeat_.due(now));
+}
+
+std::optional<EvictionReason> Subscription::check_writer(const FrameLog& log,
+                                                         const EvictionLimits& limits,
+                                                         time_point now) const {
+  if (state_ != State::writing) return std::nullopt;
+  return eviction_for({acknowledged_, cursor_, write_started_}, log, limits, now);
+}
+
+std::uint64_t Subscription::unsent_bytes(const FrameLog& log) const {
+  return log.total_bytes() - log.bytes_before(acknowledged_);
 }
 
 }  // namespace relay::service

@@ -1,25 +1,30 @@
 #pragma once
-// The relay's side of one SSE stream: a cursor into the shared log, a filter and a heartbeat
-// schedule. No timer, no coroutine: an idle subscriber is a few hundred bytes, woken through
-// its SubscriberSink by the relay's broadcast sweep or heartbeat tick. Owned by the stream
-// that writes the bytes; registered with the relay for exactly its lifetime.
+// One subscriber as a sans-io state machine (STYLE "own code" 1, after boostorg/redis's
+// writer_fsm): a cursor into the shared frame log, a filter, a heartbeat schedule and the
+// write in flight. It takes time as an argument and answers with what to do next; it never
+// touches a socket, a timer or the fan-out. The fan-out owns it and acts on the answers;
+// infra's SseStream moves the bytes.
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "service/batch_planner.hpp"
 #include "service/eviction_policy.hpp"
 #include "service/frame_log.hpp"
 #include "service/heartbeat_schedule.hpp"
-#include "service/subscriber_sink.hpp"
+#include "service/relay_frames.hpp"
+#include "service/shared_range.hpp"
 #include "service/subscription_filter.hpp"
 
 namespace relay::service {
 
-class SseEventRelay;
+class SubscriberSink;
 
-/// A subscription's slot index when it is not in one of the relay's lists.
+/// A subscription's slot index when it is not in one of the fan-out's lists.
 inline constexpr std::size_t no_slot = static_cast<std::size_t>(-1);
 
 /// Frames for one gathered write. Holding the shared frames keeps their bytes alive even
@@ -28,65 +33,104 @@ struct OutgoingBatch {
   std::vector<std::shared_ptr<const std::string>> frames;
   std::size_t event_frames = 0;  ///< Frames that came from the log (deliveries).
   std::uint64_t bytes = 0;
+  std::size_t conflated = 0;   ///< Superseded entries left out of this batch.
+  bool heartbeat = false;      ///< Carries a heartbeat event.
   bool closes_stream = false;  ///< Ends with system.sse.shutdown: close after writing.
   bool capped = false;         ///< Hit the batch limits: more log frames are waiting.
 
   [[nodiscard]] bool empty() const { return frames.empty(); }
 };
 
+/// What a subscription needs from its surroundings to plan a write.
+struct WriteContext {
+  const FrameLog& log;
+  BatchLimits limits;
+  bool stopping = false;  ///< The relay drains: flush, then the shutdown frame.
+  RelayFrames& frames;
+  SharedRangeCache& shared;
+};
+
 class Subscription {
  public:
+  using time_point = std::chrono::steady_clock::time_point;
+
+  enum class State {
+    ready,    ///< May be asked for its next batch.
+    parked,   ///< Had nothing to write; a sweep, tick or stop wakes it.
+    writing,  ///< A batch is out; written() reports its completion.
+    done,     ///< Finished (shutdown frame written) or evicted: nothing more.
+  };
+
+  /// The answer to next().
+  struct Next {
+    enum class Kind { write, park, evict } kind = Kind::park;
+    OutgoingBatch batch;                              ///< kind == write
+    EvictionReason reason = EvictionReason::lagging;  ///< kind == evict
+  };
+
+  /// The answer to written().
+  enum class AfterWrite {
+    write_again,  ///< A capped replay, or flushing at stop: ask next() at once.
+    park,         ///< Wait for the next sweep, which carries what arrived meanwhile.
+    finished,     ///< The shutdown frame went out: close the stream.
+  };
+
+  Subscription(std::string client_id, SubscriptionFilter filter, LogPosition cursor,
+               std::string preamble, std::chrono::milliseconds heartbeat, time_point now);
   Subscription(const Subscription&) = delete;
   Subscription& operator=(const Subscription&) = delete;
-  ~Subscription();
 
   [[nodiscard]] const std::string& client_id() const { return client_id_; }
+  [[nodiscard]] State state() const { return state_; }
+  [[nodiscard]] LogPosition cursor() const { return cursor_; }
 
-  /// What to write now: the stream preamble, then log frames after the cursor (filtered,
-  /// conflated, capped), else a due heartbeat, else, when the relay stops, the shutdown
-  /// frame. Empty when there is nothing to write yet, or after eviction.
-  OutgoingBatch next_batch();
+  /// What to write now (state ready or parked): the stream preamble, then log frames after
+  /// the cursor (filtered, conflated when behind, capped), else a due heartbeat, else, when
+  /// stopping, the shutdown frame. `evict` when its next entry was trimmed away.
+  Next next(WriteContext& ctx, time_point now);
 
-  /// The previous batch is fully written. Returns true when the sink should write again at
-  /// once: a capped batch of a long replay, or flushing at stop. Otherwise the subscription
-  /// is parked until the next broadcast sweep, which carries everything that arrived during
-  /// the write in one batch: writing again from each completion instead would spend a
-  /// syscall on every event that happened to land mid-write.
-  bool batch_written(const OutgoingBatch& batch);
+  /// The batch next() handed out is fully written.
+  AfterWrite written(bool stopping, time_point now);
 
-  /// Connects the transport the relay wakes and, on eviction, closes.
-  void attach(SubscriberSink& sink) { sink_ = &sink; }
+  /// A parked subscription has something to write: frames past its cursor, a due heartbeat
+  /// (`heartbeats`), or the stop.
+  [[nodiscard]] bool has_work(LogPosition log_end, time_point now, bool heartbeats,
+                              bool stopping) const;
 
-  /// next_batch() came back empty: the relay calls the sink's wake() when there is
-  /// something (frames, a due heartbeat, stop). Does nothing once evicted or finished.
-  void park();
+  /// For a subscription whose write is in flight: must it go (slow, lagging, stuck)?
+  [[nodiscard]] std::optional<EvictionReason> check_writer(const FrameLog& log,
+                                                           const EvictionLimits& limits,
+                                                           time_point now) const;
 
-  /// Set when the relay disconnected this subscriber.
-  [[nodiscard]] std::optional<EvictionReason> eviction() const { return evicted_; }
+  /// A sweep found it still writing: it is behind, so its next batch conflates.
+  void mark_behind() { behind_ = true; }
+
+  /// The relay disconnected it (stops every further batch).
+  void evict() { state_ = State::done; }
+
+  /// Bytes the log holds that this subscriber has not been written yet.
+  [[nodiscard]] std::uint64_t unsent_bytes(const FrameLog& log) const;
+
+  /// The fan-out's bookkeeping: the transport, and this subscription's places in its lists.
+  SubscriberSink* sink = nullptr;
+  std::size_t ring_index = no_slot;
+  std::size_t writer_index = no_slot;
 
  private:
-  friend class SseEventRelay;
-
-  Subscription(SseEventRelay& relay, std::string client_id, SubscriptionFilter filter,
-               LogPosition cursor, std::string preamble);
-
-  SseEventRelay& relay_;
   std::string client_id_;
   SubscriptionFilter filter_;
   LogPosition cursor_;        ///< Next log position to take.
   LogPosition acknowledged_;  ///< Everything before it has been written.
   std::shared_ptr<const std::string> preamble_;
   HeartbeatSchedule heartbeat_;
-  SubscriberSink* sink_ = nullptr;
-  std::size_t ring_index_ = no_slot;     ///< Place in the relay's sweep order.
-  std::size_t writing_index_ = no_slot;  ///< Slot in the relay's list of writers.
-  bool parked_ = false;                  ///< Nothing to write: waits for a sweep.
-  bool finished_ = false;                ///< Shutdown frame handed out.
+  time_point write_started_{};
+  State state_ = State::ready;
+  bool closes_after_write_ = false;  ///< The write in flight ends with the shutdown frame.
+  bool capped_write_ = false;        ///< The write in flight hit the batch limits.
   /// Behind: a broadcast sweep found this subscriber still writing (or it is replaying).
   /// Only then do superseded conflatable entries drop: one that keeps up gets every
   /// event, even when pacing puts several in one write.
   bool behind_ = true;
-  std::optional<EvictionReason> evicted_;
 };
 
 }  // namespace relay::service

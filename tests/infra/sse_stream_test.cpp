@@ -294,16 +294,12 @@ TEST_CASE("a taken port is a start-up error naming it") {
   TestServer server;
   relay::service::Logger quiet(stderr, relay::service::LogLevel::error);
   asio::io_context io;
-  relay::infra::HttpConfig cfg;
-  cfg.host = "127.0.0.1";
-  cfg.port = server.port();
-  struct NoClock final : relay::service::Clock {
-    [[nodiscard]] std::uint64_t now_unix_ms() const override { return 0; }
-  } clock;
-  relay::service::Tracer tracer(clock, {}, nullptr);
-  relay::service::SseEventRelay relay(io.get_executor(), {}, clock, quiet, tracer);
-  relay::service::WorkerIngest ingest(relay, 10);
-  relay::infra::HttpServer http(io.get_executor(), cfg, relay, ingest, quiet);
+  relay::infra::AppConfig cfg;
+  cfg.http.host = "127.0.0.1";
+  cfg.http.port = server.port();
+  relay::infra::SystemClock clock;
+  relay::infra::Application app(io, cfg, clock, quiet);
+  auto& http = app.http();
   try {
     http.start();
     FAIL("start should have thrown");

@@ -2,9 +2,6 @@
 
 #include <doctest/doctest.h>
 
-#include "service/eviction_policy.hpp"
-#include "service/heartbeat_schedule.hpp"
-
 using namespace relay::service;
 using relay::domain::EventId;
 
@@ -72,29 +69,6 @@ TEST_CASE("batch limits cap frames and bytes but always take at least one") {
   CHECK(by_bytes.positions.size() == 2);
   auto huge = plan_batch(log, 0, filter({}), {100, 10});
   CHECK(huge.positions.size() == 1);
-}
-
-TEST_CASE("eviction: lagging past the log, or too many unsent bytes") {
-  FrameLog log(4);
-  for (std::uint64_t i = 1; i <= 6; ++i) add(log, i, "a", "", "", 100);  // positions 2..5 kept
-  CHECK(eviction_for({1, 1}, log, 10'000) == EvictionReason::lagging);
-  CHECK(eviction_for({1, 3}, log, 10'000) == std::nullopt);  // in-flight write holds 1..2
-  CHECK(eviction_for({2, 2}, log, 10'000) == std::nullopt);
-  CHECK(eviction_for({2, 6}, log, 399) == EvictionReason::slow_consumer);
-  CHECK(eviction_for({2, 6}, log, 400) == std::nullopt);
-  CHECK(eviction_for({6, 6}, log, 0) == std::nullopt);
-  CHECK(to_string(EvictionReason::slow_consumer) == "slow_consumer");
-}
-
-TEST_CASE("heartbeats are due after the configured silence, counted from the last write") {
-  using namespace std::chrono;
-  const HeartbeatSchedule::clock::time_point t0{};
-  HeartbeatSchedule hb(milliseconds(100), t0);
-  CHECK_FALSE(hb.due(t0 + milliseconds(99)));
-  CHECK(hb.due(t0 + milliseconds(100)));
-  hb.on_write(t0 + milliseconds(90));
-  CHECK_FALSE(hb.due(t0 + milliseconds(150)));
-  CHECK(hb.deadline() == t0 + milliseconds(190));
 }
 
 TEST_CASE("without conflation every matching entry is planned") {

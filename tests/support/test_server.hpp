@@ -1,6 +1,6 @@
 #pragma once
-// Runs the real relay (SseEventRelay + HttpServer under a ServiceHost) on a loopback
-// port in a background thread, as service/main.cpp composes it.
+// Runs the real relay on a loopback port in a background thread: the Application that
+// service/main.cpp runs, under a ServiceHost.
 #include <chrono>
 #include <cstdio>
 #include <future>
@@ -10,12 +10,9 @@
 #include <boost/asio/io_context.hpp>
 
 #include "infra/app_config.hpp"
-#include "infra/http_server.hpp"
+#include "infra/application.hpp"
 #include "infra/system_clock.hpp"
-#include "infra/tracing_pipeline.hpp"
 #include "service/service_host.hpp"
-#include "service/sse_event_relay.hpp"
-#include "service/worker_ingest.hpp"
 
 namespace relay::test {
 
@@ -25,18 +22,8 @@ class TestServer {
     config_.http.host = "127.0.0.1";
     sink_ = std::fopen("/dev/null", "w");
     logger_ = std::make_unique<service::Logger>(sink_, service::LogLevel::error);
-    tracing_ = std::make_unique<infra::TracingPipeline>(io_.get_executor(), config_.tracing, clock_,
-                                                        *logger_, "test", "test");
-    relay_ = std::make_unique<service::SseEventRelay>(io_.get_executor(), config_.relay, clock_,
-                                                      *logger_, tracing_->tracer());
-    ingest_ = std::make_unique<service::WorkerIngest>(*relay_, config_.relay.history);
-    http_ = std::make_unique<infra::HttpServer>(io_.get_executor(), config_.http, *relay_, *ingest_,
-                                                *logger_, tracing_->processor());
-    std::vector<service::HostedService*> services;
-    if (auto* spans = tracing_->processor()) services.push_back(spans);
-    services.push_back(relay_.get());
-    services.push_back(http_.get());
-    host_ = std::make_unique<service::ServiceHost>(io_, *logger_, std::move(services));
+    app_ = std::make_unique<infra::Application>(io_, config_, clock_, *logger_);
+    host_ = std::make_unique<service::ServiceHost>(io_, *logger_, app_->services());
     std::promise<void> started;
     auto ready = started.get_future();
     host_->on_started([&started] { started.set_value(); });
@@ -68,7 +55,7 @@ class TestServer {
     return exit_code_;
   }
 
-  [[nodiscard]] std::uint16_t port() const { return http_->port(); }
+  [[nodiscard]] std::uint16_t port() const { return app_->http().port(); }
 
  private:
   infra::AppConfig config_;
@@ -76,10 +63,7 @@ class TestServer {
   infra::SystemClock clock_;
   std::FILE* sink_ = nullptr;
   std::unique_ptr<service::Logger> logger_;
-  std::unique_ptr<infra::TracingPipeline> tracing_;
-  std::unique_ptr<service::SseEventRelay> relay_;
-  std::unique_ptr<service::WorkerIngest> ingest_;
-  std::unique_ptr<infra::HttpServer> http_;
+  std::unique_ptr<infra::Application> app_;
   std::unique_ptr<service::ServiceHost> host_;
   std::thread thread_;
   int exit_code_ = -1;

@@ -1,0 +1,70 @@
+#include "infra/error_responses.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+#include "infra/http_responses.hpp"
+
+namespace relay::infra {
+
+namespace http = boost::beast::http;
+namespace ptype = proto::problem_type;
+
+int status_for(relay::error reason) {
+  switch (reason) {
+    case error::unknown_worker:
+    case error::duplicate_worker:
+    case error::worker_terminated:
+      return 409;
+    case error::invalid_transition:
+      return 422;
+    case error::draining:
+    case error::too_many_subscribers:
+    case error::bus_unavailable:
+      return 503;
+  }
+  return 500;
+}
+
+proto::Problem problem_for(relay::error reason, std::string detail) {
+  auto fill = [&](std::string_view type, std::string title, std::string fallback) {
+    return proto::Problem{status_for(reason), type, std::move(title),
+                          detail.empty() ? std::move(fallback) : std::move(detail), ""};
+  };
+  switch (reason) {
+    case error::unknown_worker:
+      return fill(ptype::unknown_worker, "Conflict", "the worker does not exist");
+    case error::duplicate_worker:
+      return fill(ptype::duplicate_worker, "Conflict", "the worker already exists");
+    case error::worker_terminated:
+      return fill(ptype::worker_terminated, "Conflict", "the worker is terminated");
+    case error::invalid_transition:
+      return fill(ptype::invalid_transition, "Unprocessable Content",
+                  "the worker's lifecycle does not allow this");
+    case error::draining:
+      return fill(ptype::draining, "Service Unavailable",
+                  "the relay is shutting down; retry against another replica");
+    case error::too_many_subscribers:
+      return fill(ptype::too_many_subscribers, "Service Unavailable",
+                  "this relay has reached its subscriber limit (RELAY_MAX_CLIENTS)");
+    case error::bus_unavailable:
+      return fill(ptype::bus_unavailable, "Service Unavailable",
+                  "the event log is unavailable; nothing was stored, retry later");
+  }
+  return fill(ptype::bad_request, "Internal Server Error", "unexpected refusal");
+}
+
+Response refusal_response(const Request& req, const proto::Problem& problem) {
+  auto res = problem_response(req, problem);
+  // A drain lasts the shutdown grace and a full relay frees slots as clients leave: either
+  // is worth a retry soon, not at once (which would only meet the same answer).
+  if (problem.status == 503) {
+    res.set(http::field::retry_after, problem.type == ptype::too_many_subscribers ? "5" : "1");
+  }
+  return res;
+}
+
+Response refusal_response(const Request& req, relay::error reason, std::string detail) {
+  return refusal_response(req, problem_for(reason, std::move(detail)));
+}
+
+}  // namespace relay::infra

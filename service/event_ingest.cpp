@@ -1,0 +1,72 @@
+#include "service/event_ingest.hpp"
+
+#include <optional>
+#include <string_view>
+#include <unordered_set>
+
+namespace relay::service {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::string dedupe_key(const proto::IngestItem& item) { return item.source + '\x1f' + item.id; }
+
+IngestRejection unavailable(const boost::system::error_code& ec) {
+  return {error::bus_unavailable, 0, "the event log did not store the events: " + ec.message()};
+}
+
+}  // namespace
+
+EventIngest::EventIngest(EventLog& log, const WorkerProjection& projection, const bool& draining)
+    : log_(log), projection_(projection), draining_(draining) {}
+
+asio::awaitable<std::variant<std::vector<domain::EventId>, IngestRejection>> EventIngest::ingest(
+    std::vector<proto::IngestItem> items, IngestContext context) {
+  if (draining_) co_return IngestRejection{error::draining, 0, "the relay is shutting down"};
+  std::vector<std::string> keys;
+  keys.reserve(items.size());
+  for (const auto& item : items) keys.push_back(dedupe_key(item));
+
+  // Retries of an earlier request, or of an earlier item, are not checked: they will answer
+  // with their original ids. The rest must fold against today's aggregates.
+  const auto known = co_await log_.lookup(keys);
+  std::unordered_set<std::string_view> in_batch;
+  std::vector<domain::DomainEvent> fresh;
+  std::vector<std::size_t> fresh_index;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (known[i] || !in_batch.insert(keys[i]).second) continue;
+    fresh.push_back(items[i].event);
+    fresh_index.push_back(i);
+  }
+  if (auto refused = projection_.precheck(fresh)) {
+    auto& [at, why] = *refused;
+    co_return IngestRejection{to_error(why.code), fresh_index[at], why.reason};
+  }
+  if (draining_) co_return IngestRejection{error::draining, 0, "the relay is shutting down"};
+
+  std::vector<LogRecord> records;
+  records.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    records.push_back(
+        {std::move(items[i]), std::move(keys[i]), context.traceparent, context.tracestate});
+  }
+  auto stored = co_await log_.append(std::move(records));
+  if (stored.error) co_return unavailable(stored.error);
+  appended_ += stored.stored;
+  co_return std::move(stored.ids);
+}
+
+asio::awaitable<std::variant<domain::EventId, IngestRejection>> EventIngest::publish(
+    proto::PublishRequest request, IngestContext context) {
+  if (draining_) co_return IngestRejection{error::draining, 0, "the relay is shutting down"};
+  std::vector<LogRecord> records;
+  records.push_back(
+      {std::move(request), {}, std::move(context.traceparent), std::move(context.tracestate)});
+  auto stored = co_await log_.append(std::move(records));
+  if (stored.error) co_return unavailable(stored.error);
+  appended_ += stored.stored;
+  co_return stored.ids.front();
+}
+
+}  // namespace relay::service

@@ -1,0 +1,95 @@
+#pragma once
+// Port: the shared, ordered log every accepted event is appended to (DESIGN 3, 7), after
+// Mercure's Transport. The log mints the ids; every replica tails it in order and folds what
+// it reads, so ids, aggregates and frames are the same everywhere. In memory today
+// (infra/memory_event_log), Redis Streams behind the same interface.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/error_code.hpp>
+
+#include "domain/event_id.hpp"
+#include "proto/cloudevents.hpp"
+#include "proto/publish_request.hpp"
+
+namespace relay::service {
+
+/// One accepted event as the log stores it: a worker domain event (POST /api/domain-events)
+/// or a generic event (POST /api/events), with the trace context it was accepted under.
+struct LogRecord {
+  std::variant<proto::IngestItem, proto::PublishRequest> body;
+  /// Idempotency key: a second record with the same key is a retry and gets the first one's
+  /// id. Empty: never deduplicated (generic events carry no id of their own).
+  std::string dedupe_key;
+  std::string traceparent;  ///< Context the fold continues; empty when none.
+  std::string tracestate;
+};
+
+/// A record with the id the log gave it.
+struct StoredEvent {
+  domain::EventId id;
+  LogRecord record;
+};
+
+/// What an append answered: an id per record in request order (a retry gets the original
+/// id), or why nothing was stored.
+struct AppendResult {
+  boost::system::error_code error;  ///< Set: nothing of the batch was stored.
+  std::vector<domain::EventId> ids;
+  std::size_t stored = 0;  ///< Records new to the log (the rest were retries).
+};
+
+/// Readiness of the log for /readyz.
+struct LogHealth {
+  bool ready = true;
+  std::string detail;  ///< Why not, when not ready.
+};
+
+/// Receives the log's events in order, each exactly once.
+class EventTailer {
+ public:
+  virtual ~EventTailer() = default;
+  virtual void on_event(const StoredEvent& event) = 0;
+
+ protected:
+  EventTailer() = default;
+  EventTailer(const EventTailer&) = default;
+  EventTailer& operator=(const EventTailer&) = default;
+};
+
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+
+  /// Stores the batch atomically, in order, and answers only once it is stored (202 follows
+  /// this answer). Records whose dedupe key was stored before, or repeats one earlier in the
+  /// batch, are not stored again and answer with the original id.
+  virtual boost::asio::awaitable<AppendResult> append(std::vector<LogRecord> records) = 0;
+
+  /// The ids already stored under `keys` (nullopt: not seen, or forgotten). Advisory: the
+  /// ingest pre-check uses it to tell retries from new events; append() decides.
+  virtual boost::asio::awaitable<std::vector<std::optional<domain::EventId>>> lookup(
+      const std::vector<std::string>& keys) = 0;
+
+  /// Delivers every stored event after `after` to `tailer`, then each new one as it is
+  /// stored, in log order. One tailer per log.
+  virtual void tail(domain::EventId after, EventTailer& tailer) = 0;
+
+  /// Up to `max` stored events after `after`, in log order (replay beyond what a replica
+  /// keeps in memory).
+  virtual boost::asio::awaitable<std::vector<StoredEvent>> read(domain::EventId after,
+                                                                std::size_t max) = 0;
+
+  [[nodiscard]] virtual LogHealth health() const = 0;
+
+ protected:
+  EventLog() = default;
+  EventLog(const EventLog&) = default;
+  EventLog& operator=(const EventLog&) = default;
+};
+
+}  // namespace relay::service

@@ -1,0 +1,124 @@
+#pragma once
+// The fan-out (DESIGN 3): every subscription in a stable ring, woken by broadcast sweeps
+// when the frame log grows, by a heartbeat tick, and at stop; writers checked for eviction.
+// It owns the subscriptions and acts on their answers; it calls the transports (sinks) and
+// never waits on them, so broadcast stays O(1) plus waking the parked (STYLE 4).
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "service/broadcast_tracker.hpp"
+#include "service/frame_log.hpp"
+#include "service/logger.hpp"
+#include "service/relay_config.hpp"
+#include "service/relay_frames.hpp"
+#include "service/relay_stats.hpp"
+#include "service/shared_range.hpp"
+#include "service/subscriber_sink.hpp"
+#include "service/subscription.hpp"
+
+namespace relay::service {
+
+class Fanout {
+ public:
+  Fanout(boost::asio::any_io_executor executor, const RelayConfig& config, const FrameLog& log,
+         RelayFrames& frames, RelayStats& stats, Logger& logger);
+  ~Fanout();
+  Fanout(const Fanout&) = delete;
+  Fanout& operator=(const Fanout&) = delete;
+
+  /// Takes a new subscription into the ring, attached to its transport, and writes its
+  /// preamble (and replay) at once. The subscription lives until the fan-out closes the
+  /// sink (which may happen inside this call), or the transport calls leave().
+  void join(std::unique_ptr<Subscription> sub, SubscriberSink& sink);
+
+  /// The transport is gone (peer closed, write failed): forget the subscription.
+  void leave(Subscription& sub);
+
+  /// A pending write of `sub` completed successfully.
+  void write_done(Subscription& sub);
+
+  /// The frame log grew by the entry at `position` (a frame, or silent): schedule a sweep.
+  /// `span` is its broadcast span, ended by the sweep that carries it.
+  void appended(LogPosition position, Span span);
+
+  /// Stop: every subscriber flushes what it has not been written and gets the shutdown
+  /// frame; no sweep or tick runs after the last one left.
+  void begin_drain();
+
+  /// Completes when no subscriber is left, or when `grace` ran out.
+  boost::asio::awaitable<void> drained(std::chrono::milliseconds grace);
+
+  /// Evicts every subscriber still there (the grace ran out), and stops the timers.
+  void close_all(EvictionReason reason);
+
+  [[nodiscard]] std::size_t size() const { return ring_.size() - ring_holes_; }
+
+ private:
+  using time_point = std::chrono::steady_clock::time_point;
+  /// What each in-flight write carries, by writer slot, counted when it completes.
+  struct WriteFigures {
+    std::size_t event_frames = 0;
+    std::uint64_t bytes = 0;
+  };
+
+  /// Writes to `sub` until it parks, writes asynchronously, finishes or goes.
+  void serve(Subscription& sub);
+  /// Acts on a completed write; true when `sub` should be served again at once.
+  bool after_write(Subscription& sub, const WriteFigures& figures);
+  void evict(Subscription& sub, EvictionReason reason);
+  /// Forgets `sub`; closes its sink unless the transport itself left.
+  void remove(Subscription& sub, bool close_sink, bool graceful);
+  void begin_write(Subscription& sub, const WriteFigures& figures);
+  void end_write(Subscription& sub);
+  void evict_stuck_writers(time_point now);
+  /// Serves parked subscribers that have work: all (stop), or those whose heartbeat is due.
+  void wake_parked(bool only_heartbeat_due);
+  void request_sweep();
+  void start_sweep();
+  void continue_sweep();
+  void compact_ring();
+  void schedule_tick();
+  WriteContext context();
+
+  const RelayConfig& config_;
+  const FrameLog& log_;
+  RelayFrames& frames_;
+  RelayStats& stats_;
+  Logger& logger_;
+  BroadcastTracker broadcasts_;
+  SharedRangeCache shared_;
+  EvictionLimits limits_;
+  bool draining_ = false;
+  bool closed_ = false;  ///< close_all() ran: no timer re-arms.
+
+  /// Every subscription in a stable order (sweeps visit them so); leaving ones leave a
+  /// hole until the ring is compacted between sweeps.
+  std::vector<std::unique_ptr<Subscription>> ring_;
+  std::size_t ring_holes_ = 0;
+  bool iterating_ = false;              ///< wake_parked() walks the ring: leave it in place.
+  std::vector<Subscription*> writers_;  ///< A write in flight; checked for eviction.
+  std::vector<WriteFigures> writer_figures_;
+  static constexpr std::size_t sweep_slice = 256;  ///< Subscribers per turn of the loop.
+  boost::asio::steady_timer sweep_timer_;          ///< Next sweep, or the sweep's next slice.
+  bool sweep_scheduled_ = false;
+  bool sweep_active_ = false;
+  bool sweep_again_ = false;  ///< Something may be pending behind the running sweep.
+  std::size_t sweep_next_ = 0;
+  time_point last_sweep_start_{};
+  LogPosition log_end_at_last_sweep_ = 0;
+  LogPosition entries_in_last_sweep_ = 0;  ///< New log entries the last sweep carried.
+  SweepFigures sweep_base_;                ///< The stats as the running sweep began.
+  std::uint64_t sweep_woken_ = 0;
+  boost::asio::steady_timer tick_timer_;  ///< Heartbeats and writer checks.
+  bool ticking_ = false;
+  boost::asio::steady_timer drained_;  ///< Cancelled when the last subscriber leaves.
+};
+
+}  // namespace relay::service

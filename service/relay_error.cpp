@@ -1,0 +1,58 @@
+#include "service/relay_error.hpp"
+
+#include <string>
+
+namespace relay {
+
+namespace {
+
+class RelayCategory final : public boost::system::error_category {
+ public:
+  [[nodiscard]] const char* name() const noexcept override { return "sse-relay"; }
+  [[nodiscard]] std::string message(int value) const override {
+    return std::string(to_string(static_cast<error>(value)));
+  }
+};
+
+}  // namespace
+
+const boost::system::error_category& relay_category() noexcept {
+  static const RelayCategory category;
+  return category;
+}
+
+error to_error(domain::RefusalCode code) noexcept {
+  switch (code) {
+    case domain::RefusalCode::unknown_worker:
+      return error::unknown_worker;
+    case domain::RefusalCode::duplicate_worker:
+      return error::duplicate_worker;
+    case domain::RefusalCode::worker_terminated:
+      return error::worker_terminated;
+    case domain::RefusalCode::invalid_transition:
+      return error::invalid_transition;
+  }
+  return error::invalid_transition;
+}
+
+std::string_view to_string(error e) noexcept {
+  switch (e) {
+    case error::draining:
+      return "draining";
+    case error::too_many_subscribers:
+      return "too_many_subscribers";
+    case error::unknown_worker:
+      return "unknown_worker";
+    case error::duplicate_worker:
+      return "duplicate_worker";
+    case error::worker_terminated:
+      return "worker_terminated";
+    case error::invalid_transition:
+      return "invalid_transition";
+    case error::bus_unavailable:
+      return "bus_unavailable";
+  }
+  return "unknown";
+}
+
+}  // namespace relay

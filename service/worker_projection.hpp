@@ -1,0 +1,67 @@
+#pragma once
+// The fold (DESIGN 3): every event the log delivers, in log order, goes into the worker
+// aggregates; what changed is encoded once into an SSE frame and appended to the frame log
+// at the event's id. A silent event (no change, or refused by the fold) keeps its position
+// without a frame. Deterministic: the same log gives the same aggregates, frames and ids.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+
+#include "domain/notification.hpp"
+#include "domain/worker_registry.hpp"
+#include "service/event_log.hpp"
+#include "service/fanout.hpp"
+#include "service/frame_log.hpp"
+#include "service/relay_stats.hpp"
+#include "service/tracer.hpp"
+
+namespace relay::service {
+
+class WorkerProjection final : public EventTailer {
+ public:
+  WorkerProjection(FrameLog& frames, Fanout& fanout, RelayStats& stats, Tracer& tracer,
+                   Logger& logger);
+
+  /// Folds one log event: a `domain.handle <type>` span for a domain event (child of the
+  /// context the event was accepted under), then the frame and its `sse.broadcast` span.
+  void on_event(const StoredEvent& event) override;
+
+  /// The advisory pre-check of ingest: the first event of `events` the fold would refuse
+  /// now, each checked against the state the earlier ones would leave.
+  [[nodiscard]] std::optional<std::pair<std::size_t, domain::EventRejection>> precheck(
+      std::span<const domain::DomainEvent> events) const {
+    return registry_.check_batch(events);
+  }
+
+  [[nodiscard]] const domain::WorkerRegistry& registry() const { return registry_; }
+
+  /// Id of the last event folded; "0-0" before the first. Subscribing with ?since=<it>
+  /// continues exactly after it.
+  [[nodiscard]] domain::EventId last_event_id() const { return last_; }
+
+  /// Domain events folded, by type name ("CMLWorkerCreatedDomainEvent", ...).
+  [[nodiscard]] const std::map<std::string, std::uint64_t, std::less<>>& folded_by_type() const {
+    return folded_;
+  }
+
+ private:
+  /// The notification of a domain event, or nullopt for a silent one; spans under `parent`.
+  std::optional<domain::Notification> fold(const StoredEvent& event, const proto::IngestItem& item,
+                                           Span& handle_span);
+  void broadcast(const StoredEvent& event, const domain::Notification& n, const SpanParent& parent);
+  void silent(const StoredEvent& event);
+
+  FrameLog& frames_;
+  Fanout& fanout_;
+  RelayStats& stats_;
+  Tracer& tracer_;
+  Logger& logger_;
+  domain::WorkerRegistry registry_;
+  domain::EventId last_{0, 0};
+  std::map<std::string, std::uint64_t, std::less<>> folded_;
+};
+
+}  // namespace relay::service
