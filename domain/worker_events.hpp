@@ -44,28 +44,37 @@ const std::string& worker_id_of(const DomainEvent& event);
 /// "CMLWorkerCreatedDomainEvent", ... (span names, logs).
 std::string_view event_type_name(const DomainEvent& event);
 
-// Notifications: what subscribers see, taken from the aggregate after the event.
+// Notifications: what subscribers see, taken from the aggregate after the event. Each
+// carries the aggregate's version and updated_at, so a page applies them and never
+// re-implements the fold (the read model's W has the same two fields).
+struct AggregateStamp {
+  std::uint64_t version = 0;
+  std::uint64_t updated_at_ms = 0;
+};
 struct WorkerCreatedNotice {
   Worker worker;
 };
 struct WorkerStatusNotice {
   std::string worker_id;
   WorkerStatus status, previous_status;
-  std::uint64_t updated_at_ms;
+  AggregateStamp stamp;
 };
 struct WorkerMetricsNotice {
   std::string worker_id;
   WorkerMetrics metrics;
+  AggregateStamp stamp;
 };
 struct WorkerLabsNotice {
   std::string worker_id;
   std::vector<Lab> labs;
   std::uint64_t synchronized_at_ms;
+  AggregateStamp stamp;
 };
 struct WorkerTerminatedNotice {
   std::string worker_id;
   std::string reason;
   std::uint64_t terminated_at_ms;
+  AggregateStamp stamp;
 };
 
 using WorkerNotice = std::variant<WorkerCreatedNotice, WorkerStatusNotice, WorkerMetricsNotice,

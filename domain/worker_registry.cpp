@@ -95,9 +95,10 @@ std::optional<std::pair<std::size_t, EventRejection>> WorkerRegistry::check_batc
 
 namespace {
 
-void touch(Worker& w, std::uint64_t at_ms) {
+AggregateStamp touch(Worker& w, std::uint64_t at_ms) {
   w.updated_at_ms = std::max(w.updated_at_ms, at_ms);
   ++w.version;
+  return {w.version, w.updated_at_ms};
 }
 
 }  // namespace
@@ -125,14 +126,12 @@ std::optional<WorkerNotice> WorkerRegistry::apply(const DomainEvent& event) {
     const auto previous = w.status;
     w.status = e->status;
     if (e->status == WorkerStatus::terminated) w.terminated_at_ms = e->updated_at_ms;
-    touch(w, e->updated_at_ms);
-    return WorkerStatusNotice{w.worker_id, w.status, previous, e->updated_at_ms};
+    return WorkerStatusNotice{w.worker_id, w.status, previous, touch(w, e->updated_at_ms)};
   }
   if (const auto* e = std::get_if<WorkerTelemetryUpdated>(&event)) {
     if (w.metrics && e->metrics.collected_at_ms <= w.metrics->collected_at_ms) return std::nullopt;
     w.metrics = e->metrics;
-    touch(w, e->metrics.collected_at_ms);
-    return WorkerMetricsNotice{w.worker_id, e->metrics};
+    return WorkerMetricsNotice{w.worker_id, e->metrics, touch(w, e->metrics.collected_at_ms)};
   }
   if (const auto* e = std::get_if<WorkerLabsUpdated>(&event)) {
     if (w.labs_synchronized_at_ms != 0 && e->synchronized_at_ms <= w.labs_synchronized_at_ms) {
@@ -140,14 +139,14 @@ std::optional<WorkerNotice> WorkerRegistry::apply(const DomainEvent& event) {
     }
     w.labs = e->labs;
     w.labs_synchronized_at_ms = e->synchronized_at_ms;
-    touch(w, e->synchronized_at_ms);
-    return WorkerLabsNotice{w.worker_id, w.labs, e->synchronized_at_ms};
+    const auto stamp = touch(w, e->synchronized_at_ms);
+    return WorkerLabsNotice{w.worker_id, w.labs, e->synchronized_at_ms, stamp};
   }
   const auto& e = std::get<WorkerTerminated>(event);
   w.status = WorkerStatus::terminated;
   w.terminated_at_ms = e.terminated_at_ms;
-  touch(w, e.terminated_at_ms);
-  return WorkerTerminatedNotice{w.worker_id, e.reason, e.terminated_at_ms};
+  return WorkerTerminatedNotice{w.worker_id, e.reason, e.terminated_at_ms,
+                                touch(w, e.terminated_at_ms)};
 }
 
 }  // namespace relay::domain

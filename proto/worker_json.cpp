@@ -37,6 +37,14 @@ void metrics_fields(JsonObjectWriter& w, const domain::WorkerMetrics& m) {
 
 }  // namespace
 
+namespace {
+// The aggregate after the event: updated_at (the later of its times so far) and version.
+void stamp_fields(JsonObjectWriter& w, const domain::AggregateStamp& stamp) {
+  w.string("updated_at", format_rfc3339_ms(stamp.updated_at_ms))
+      .unsigned_number("version", stamp.version);
+}
+}  // namespace
+
 domain::Notification encode_worker_notice(const domain::WorkerNotice& notice) {
   domain::Notification n;
   n.type = domain::sse_type_of(notice);
@@ -52,28 +60,33 @@ domain::Notification encode_worker_notice(const domain::WorkerNotice& notice) {
               .string("region", e.worker.region)
               .string("instance_type", e.worker.instance_type)
               .string("status", domain::to_string(e.worker.status))
-              .string("created_at", format_rfc3339_ms(e.worker.created_at_ms));
+              .string("created_at", format_rfc3339_ms(e.worker.created_at_ms))
+              .string("updated_at", format_rfc3339_ms(e.worker.updated_at_ms))
+              .unsigned_number("version", e.worker.version);
         } else if constexpr (std::is_same_v<T, domain::WorkerStatusNotice>) {
           n.worker_id = e.worker_id;
           w.string("worker_id", e.worker_id)
               .string("status", domain::to_string(e.status))
-              .string("previous_status", domain::to_string(e.previous_status))
-              .string("updated_at", format_rfc3339_ms(e.updated_at_ms));
+              .string("previous_status", domain::to_string(e.previous_status));
+          stamp_fields(w, e.stamp);
         } else if constexpr (std::is_same_v<T, domain::WorkerMetricsNotice>) {
           n.worker_id = e.worker_id;
           n.conflation_key = e.worker_id;  // a behind subscriber needs only the newest sample
           w.string("worker_id", e.worker_id);
           metrics_fields(w, e.metrics);
+          stamp_fields(w, e.stamp);
         } else if constexpr (std::is_same_v<T, domain::WorkerLabsNotice>) {
           n.worker_id = e.worker_id;
           w.string("worker_id", e.worker_id)
               .raw("labs", labs_json(e.labs))
               .string("synchronized_at", format_rfc3339_ms(e.synchronized_at_ms));
+          stamp_fields(w, e.stamp);
         } else {
           n.worker_id = e.worker_id;
           w.string("worker_id", e.worker_id)
               .string("reason", e.reason)
               .string("terminated_at", format_rfc3339_ms(e.terminated_at_ms));
+          stamp_fields(w, e.stamp);
         }
       },
       notice);

@@ -1,10 +1,12 @@
-// The live workers dashboard at /. State is the REST snapshot (GET /api/workers) folded
-// forward by SSE events exactly as the relay folds domain events (each broadcast bumps a
-// worker's version by one), so the table can be compared with the snapshot at any time.
+// The live workers dashboard at /. State is the REST snapshot (GET /api/workers) moved
+// forward by SSE events. The relay's fold is the only fold: every worker payload carries the
+// aggregate's version and updated_at after the event, and the page applies them, so after a
+// replay with conflated metrics the table still equals the snapshot.
 // Rendering happens once per batch of events (sse-client delivers a batch per frame).
 import { SseClient } from '/sse-client.js';
 
 const $ = (id) => document.getElementById(id);
+const time = (iso) => (iso ? Date.parse(iso) : 0);
 const tbody = $('workers').querySelector('tbody');
 const workers = new Map(); // worker_id -> W (the read model's shape)
 const dirty = new Set();
@@ -12,8 +14,6 @@ let renderQueued = false;
 let drawerWorker = null;
 let drawerOpener = null; // focus goes back here when the drawer closes
 
-const time = (iso) => (iso ? Date.parse(iso) : 0);
-const laterOf = (a, b) => (time(b) > time(a) ? b : a);
 
 // ---- the model ---------------------------------------------------------------------------
 
@@ -33,9 +33,10 @@ function replaceAll(list) {
   scheduleRender();
 }
 
-function touch(w, at) {
-  w.updated_at = laterOf(w.updated_at, at);
-  w.version += 1;
+// The aggregate after the event, as the relay folded it.
+function stamp(w, d) {
+  w.updated_at = d.updated_at;
+  w.version = d.version;
   dirty.add(w.worker_id);
 }
 
@@ -43,28 +44,28 @@ const fold = {
   'worker.created'(d) {
     workers.set(d.worker_id, { worker_id: d.worker_id, name: d.name, region: d.region,
       instance_type: d.instance_type, status: d.status, created_at: d.created_at,
-      updated_at: d.created_at, metrics: null, labs: [], version: 1, fresh: true });
+      updated_at: d.updated_at, metrics: null, labs: [], version: d.version, fresh: true });
     dirty.add(d.worker_id);
     toast(`Worker ${d.name || d.worker_id} created in ${d.region}`);
   },
   'worker.status.updated'(d, w) {
     w.status = d.status;
     if (d.status === 'terminated') w.terminated_at = d.updated_at;
-    touch(w, d.updated_at);
+    stamp(w, d);
     if (['running', 'stopped', 'terminated'].includes(d.status)) toast(`${w.name || w.worker_id}: ${d.previous_status} → ${d.status}`);
   },
   'worker.metrics.updated'(d, w) {
     w.metrics = { cpu_percent: d.cpu_percent, memory_percent: d.memory_percent, labs_count: d.labs_count, collected_at: d.collected_at };
-    touch(w, d.collected_at);
+    stamp(w, d);
   },
   'worker.labs.updated'(d, w) {
     w.labs = d.labs;
-    touch(w, d.synchronized_at);
+    stamp(w, d);
   },
   'worker.terminated'(d, w) {
     w.status = 'terminated';
     w.terminated_at = d.terminated_at;
-    touch(w, d.terminated_at);
+    stamp(w, d);
     toast(`${w.name || w.worker_id} terminated${d.reason ? `: ${d.reason}` : ''}`);
   },
 };
@@ -147,7 +148,8 @@ function render() {
     badge.dataset.status = w.status;
     setMeter(cell(tr, 'cpu').firstChild, w.metrics?.cpu_percent);
     setMeter(cell(tr, 'memory').firstChild, w.metrics?.memory_percent);
-    const labs = w.labs?.length ?? 0;
+    // Telemetry reports how many labs run; the synced list may be older (or not yet there).
+    const labs = w.metrics ? w.metrics.labs_count : (w.labs?.length ?? 0);
     const button = cell(tr, 'labs').querySelector('button');
     button.textContent = `${labs} lab${labs === 1 ? '' : 's'}`;
     button.setAttribute('aria-label', `${labs} labs on ${w.name || w.worker_id}: show details`);

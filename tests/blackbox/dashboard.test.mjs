@@ -51,6 +51,8 @@ function tableState(page) {
   })).sort((a, b) => a.worker_id.localeCompare(b.worker_id)));
 }
 
+const labsText = (n) => `${n} lab${n === 1 ? '' : 's'}`;
+
 async function restState(relay) {
   const { workers } = await (await fetch(`${relay.base}/api/workers`)).json();
   return workers.map((w) => ({
@@ -59,7 +61,7 @@ async function restState(relay) {
     version: w.version,
     cpu: w.metrics ? String(w.metrics.cpu_percent) : null,
     memory: w.metrics ? String(w.metrics.memory_percent) : null,
-    labs: `${w.labs.length} lab${w.labs.length === 1 ? '' : 's'}`,
+    labs: labsText(w.metrics ? w.metrics.labs_count : w.labs.length),
   })).sort((a, b) => a.worker_id.localeCompare(b.worker_id));
 }
 
@@ -86,6 +88,9 @@ test('the page connects and every event type changes the right DOM node; screens
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // A load logs nothing to the console (a missing favicon is a 404 error there).
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
   try {
     await page.goto(`${relay.base}/`);
     await waitBadge(page, 'connected');
@@ -103,7 +108,9 @@ test('the page connects and every event type changes the right DOM node; screens
     await page.waitForFunction(() => document.querySelector('tr[data-worker-id="w-1"] [data-field="status"]').textContent === 'running');
     assert.equal(await row(page, 'w-2').locator('[data-field="status"]').textContent(), 'pending'); // only w-1 moved
 
-    await ingest(relay, [metrics('w-1', 42.5, 61, 3)]);
+    // Telemetry's labs_count is what the labs column shows, before any labs sync.
+    await ingest(relay, [{ ...metrics('w-1', 42.5, 61, 3), data: { ...metrics('w-1', 42.5, 61, 3).data, labs_count: 2 } }]);
+    await page.waitForFunction(() => document.querySelector('tr[data-worker-id="w-1"] [data-field="labs"] button').textContent === '2 labs');
     await page.waitForFunction(() => document.querySelector('tr[data-worker-id="w-1"] [data-field="cpu"] [role="meter"]').getAttribute('aria-valuenow') === '42.5');
     assert.equal(await row(page, 'w-1').locator('[data-field="memory"] .value').textContent(), '61%');
     assert.equal(await row(page, 'w-2').locator('[data-field="cpu"] .value').textContent(), '–');
@@ -151,6 +158,38 @@ test('the page connects and every event type changes the right DOM node; screens
     assert.deepEqual(overflow, []);
     await page.screenshot({ path: path.join(artifacts, 'dashboard-phone.png'), fullPage: true });
     assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    relay.kill();
+  }
+});
+
+test('a hidden tab resumes with conflated telemetry: versions equal REST (the page never re-folds)', async () => {
+  const relay = await RelayProcess.start();
+  const page = await browser.newPage();
+  const setHidden = (hidden) => page.evaluate((h) => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+  try {
+    await page.goto(`${relay.base}/?hidden_pause_ms=100`);
+    await waitBadge(page, 'connected');
+    await ingest(relay, [created('h-1', 'Hidden', 0), status('h-1', 'running', 1), metrics('h-1', 1, 1, 2)]);
+    await tableEqualsRest(page, relay, 'before hiding');
+    await setHidden(true);
+    await waitBadge(page, 'disconnected');
+    // Missed while paused: six samples of one worker, which a resuming (behind) subscriber
+    // gets conflated to the newest, and a labs sync.
+    for (let i = 0; i < 6; i++) await ingest(relay, [metrics('h-1', 10 + i, 20 + i, 3 + i)]);
+    await ingest(relay, [labs('h-1', [{ lab_id: 'x', title: 'X', state: 'STARTED', node_count: 1 }], 10)]);
+    const conflatedBefore = (await (await fetch(`${relay.base}/api/events/stats`)).json()).conflated;
+    await setHidden(false);
+    await waitBadge(page, 'connected');
+    await tableEqualsRest(page, relay, 'after the resume');
+    const { conflated } = await (await fetch(`${relay.base}/api/events/stats`)).json();
+    assert.ok(conflated >= conflatedBefore + 5, `the replay conflated ${conflated - conflatedBefore} samples`);
+    assert.equal((await tableState(page))[0].version, 10); // 3 before, 6 samples, 1 labs sync
   } finally {
     await page.close();
     relay.kill();

@@ -24,44 +24,47 @@ test('20 workers: exact SSE sequence, and the read model equals the final aggreg
 
     const ids = Array.from({ length: WORKERS }, (_, i) => `w-${String(i + 1).padStart(2, '0')}`);
     const expected = []; // [type, data] in the order subscribers must see them
+    // Every worker payload ends with the aggregate's updated_at and version after the event.
+    const stamp = (w) => ({ updated_at: w.updated_at, version: w.version });
     const model = new Map();
     const rounds = [];
     rounds.push(ids.map((id, i) => {
       const data = { worker_id: id, name: `Worker ${i + 1}`, region: i % 2 ? 'us-east-1' : 'eu-west-1',
         instance_type: 'm5.2xlarge', status: 'pending', created_at: t(0) };
-      expected.push(['worker.created', { ...data, created_at: t(0) }]);
       model.set(id, { ...data, updated_at: t(0), metrics: null, labs: [], version: 1 });
+      expected.push(['worker.created', { ...data, created_at: t(0), ...stamp(model.get(id)) }]);
       return ce('CMLWorkerCreatedDomainEvent', data);
     }));
     for (const [status, ec2, s] of [['provisioning', 'provisioning', 1], ['running', 'running', 2]]) {
       rounds.push(ids.map((id) => {
         const w = model.get(id);
-        expected.push(['worker.status.updated', { worker_id: id, status, previous_status: w.status, updated_at: t(s) }]);
+        const previous = w.status;
         Object.assign(w, { status, updated_at: t(s), version: w.version + 1 });
+        expected.push(['worker.status.updated', { worker_id: id, status, previous_status: previous, ...stamp(w) }]);
         return ce('CMLWorkerStatusUpdatedDomainEvent', { worker_id: id, status: ec2, updated_at: t(s) });
       }));
     }
     for (const s of [10, 11, 12]) {
       rounds.push(ids.map((id, i) => {
         const metrics = { cpu_percent: (i * 7 + s) % 100, memory_percent: 33.5, labs_count: i % 3, collected_at: t(s) };
-        expected.push(['worker.metrics.updated', { worker_id: id, ...metrics }]);
         const w = model.get(id);
         Object.assign(w, { metrics, updated_at: t(s), version: w.version + 1 });
+        expected.push(['worker.metrics.updated', { worker_id: id, ...metrics, ...stamp(w) }]);
         return ce('worker.telemetry.updated', { worker_id: id, ...metrics });
       }));
     }
     rounds.push(ids.map((id, i) => {
       const labs = Array.from({ length: i % 3 }, (_, k) => ({ lab_id: `${id}-l${k}`, title: `Lab ${k}`, state: 'STARTED', node_count: k + 2 }));
-      expected.push(['worker.labs.updated', { worker_id: id, labs, synchronized_at: t(20) }]);
       const w = model.get(id);
       Object.assign(w, { labs, updated_at: t(20), version: w.version + 1 });
+      expected.push(['worker.labs.updated', { worker_id: id, labs, synchronized_at: t(20), ...stamp(w) }]);
       return ce('CMLWorkerLabsUpdatedDomainEvent', { worker_id: id, labs, synchronized_at: t(20) });
     }));
     // Five terminate; a stale sample and a repeated status are accepted and change nothing.
     const last = ids.slice(0, 5).map((id) => {
-      expected.push(['worker.terminated', { worker_id: id, reason: 'scale-in', terminated_at: t(30) }]);
       const w = model.get(id);
       Object.assign(w, { status: 'terminated', terminated_at: t(30), updated_at: t(30), version: w.version + 1 });
+      expected.push(['worker.terminated', { worker_id: id, reason: 'scale-in', terminated_at: t(30), ...stamp(w) }]);
       return ce('CMLWorkerTerminatedDomainEvent', { worker_id: id, reason: 'scale-in', terminated_at: t(30) });
     });
     last.push(ce('worker.telemetry.updated', { worker_id: ids[9], cpu_percent: 1, memory_percent: 1, labs_count: 0, collected_at: t(5) }));

@@ -53,7 +53,8 @@ TEST_CASE("status updates carry previous_status; the same status changes nothing
   const auto& s = std::get<WorkerStatusNotice>(*notice);
   CHECK(s.status == WorkerStatus::running);
   CHECK(s.previous_status == WorkerStatus::pending);
-  CHECK(s.updated_at_ms == 2000);
+  CHECK(s.stamp.updated_at_ms == 2000);
+  CHECK(s.stamp.version == 2);
   CHECK(r.find("w-1")->version == 2);
   CHECK_FALSE(r.check(WorkerStatusUpdated{"w-1", WorkerStatus::running, 3000}));
   CHECK_FALSE(r.apply(WorkerStatusUpdated{"w-1", WorkerStatus::running, 3000}));
