@@ -28,9 +28,11 @@ void MemoryEventLog::remember(std::string key, domain::EventId id) {
 AppendResult MemoryEventLog::append_now(std::vector<service::LogRecord> records) {
   AppendResult result;
   result.ids.reserve(records.size());
-  // Keys of this batch, so a repeat inside it answers with the id of its first copy.
+  // Keys of this batch, so a repeat inside it answers with the id of its first copy. They
+  // point into `fresh`, which is reserved up front so that its strings never move.
   std::unordered_map<std::string_view, domain::EventId> in_batch;
   std::vector<StoredEvent> fresh;
+  fresh.reserve(records.size());
   for (auto& record : records) {
     const auto& key = record.dedupe_key;
     if (!key.empty()) {

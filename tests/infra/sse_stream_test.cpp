@@ -4,6 +4,9 @@
 #include <set>
 #include <thread>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
 #include <doctest/doctest.h>
 
 #include "../support/test_clients.hpp"
@@ -46,7 +49,7 @@ TEST_CASE("the stream opens with the contract headers, retry and connected") {
   CHECK(has(sub.head(), "X-Accel-Buffering: no"));
   auto connected = sub.next();
   REQUIRE(connected);
-  CHECK(connected->retry == 3000);
+  CHECK(sub.retry_ms() == 3000);
   CHECK(connected->event == "connected");
   CHECK(connected->id.empty());
   CHECK(has(connected->data, R"("client_id":")"));
@@ -307,4 +310,53 @@ TEST_CASE("a taken port is a start-up error naming it") {
     CHECK(has(e.what(), "cannot listen on 127.0.0.1:" + std::to_string(server.port())));
     CHECK(has(e.what(), "in use"));
   }
+}
+
+TEST_CASE("a peer that stops reading and never closes is evicted as write_timeout") {
+  TestServer server(config_with([](auto& c) {
+    c.relay.write_timeout = std::chrono::milliseconds(300);
+    c.relay.max_pending_bytes = 64UL * 1024 * 1024;  // the byte budget is not what trips
+    c.relay.history = 20000;
+  }));
+  const auto port = server.port();
+  SseReader stuck(port, "/api/events/stream", {}, 4096);  // reads nothing after the head
+  SseReader fine(port, "/api/events/stream");
+  fine.until("connected");
+  const std::string pad(2000, 'p');
+  // Fill the kernel buffers until the relay's write to `stuck` cannot complete.
+  for (int n = 0; n < 3000 && !has(stats(port), R"("write_timeout":1)"); ++n) {
+    published_id(publish(port, R"({"type":"demo.fill","data":")" + pad + "\"}"));
+  }
+  bool evicted = false;
+  for (int i = 0; i < 50 && !evicted; ++i) {
+    evicted = has(stats(port), R"("write_timeout":1)");
+    if (!evicted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(evicted);
+  CHECK(has(stats(port), R"("clients":1)"));
+  // The other subscriber is unaffected and live.
+  const auto id = publish_n(port, 1);
+  std::optional<SseEvent> ev;
+  while ((ev = fine.next()) && ev->id != id) {
+  }
+  CHECK(ev.has_value());
+}
+
+TEST_CASE("a stream request while the relay drains gets 503 draining with Retry-After") {
+  relay::service::Logger quiet(stderr, relay::service::LogLevel::error);
+  asio::io_context io;
+  relay::infra::AppConfig cfg;
+  relay::infra::SystemClock clock;
+  relay::infra::Application app(io, cfg, clock, quiet);
+  asio::co_spawn(io, app.relay().stop(), asio::detached);
+  io.poll();
+  REQUIRE(app.relay().stopping());
+  relay::infra::Request req{http::verb::get, "/api/events/stream", 11};
+  auto opened = relay::infra::open_stream(req, app.relay(), cfg.http);
+  REQUIRE(std::holds_alternative<relay::infra::Response>(opened));
+  const auto& res = std::get<relay::infra::Response>(opened);
+  CHECK(res.result_int() == 503);
+  CHECK(res[http::field::retry_after] == "1");
+  CHECK(has(res.body(), "urn:sse-relay:problem:draining"));
+  CHECK(app.relay().stats().rejected_subscriptions == 1);
 }

@@ -105,8 +105,8 @@ TEST_CASE("tracing on: domain.handle under the accepted context, sse.broadcast e
   fx.subscribe(b);
   const std::string accepted = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
   const auto id = fx.fold(created("w-1"), "e1", accepted);
-  REQUIRE(spans.ended.size() == 1);  // the broadcast stays open until a sweep carried it
-  const auto& handle = spans.ended[0];
+  REQUIRE(spans.ended.size() == 1);    // the broadcast stays open until a sweep carried it
+  const auto handle = spans.ended[0];  // a copy: later spans grow the vector
   CHECK(handle.name == "domain.handle CMLWorkerCreatedDomainEvent");
   CHECK(proto::to_hex(handle.context.trace_id) == "0af7651916cd43dd8448eb211c80319c");
   CHECK(proto::to_hex(handle.parent_span_id) == "b7ad6b7169203331");

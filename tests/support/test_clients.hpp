@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +18,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+
+#include "sse_frame_parser.hpp"
 
 namespace relay::test {
 
@@ -66,11 +69,11 @@ inline HttpResult publish(std::uint16_t port, const std::string& body,
 }
 
 /// One parsed SSE event.
+/// One event as a test sees it (owned copies of the parser's views).
 struct SseEvent {
   std::string id;  ///< Empty when the frame had no id: line.
   std::string event;
   std::string data;
-  std::optional<int> retry;
 };
 
 /// A raw-socket SSE subscriber.
@@ -88,14 +91,15 @@ class SseReader {
     req += "\r\n";
     asio::write(socket_, asio::buffer(req));
     set_timeout(std::chrono::milliseconds(5000));
-    // Status line and headers.
-    while (buffer_.find("\r\n\r\n") == std::string::npos) {
+    // Status line and headers; what came after them is the start of the stream.
+    while (raw_.find("\r\n\r\n") == std::string::npos) {
       if (!fill()) throw std::runtime_error("no response head");
     }
-    const auto end = buffer_.find("\r\n\r\n");
-    head_ = buffer_.substr(0, end);
-    buffer_.erase(0, end + 4);
+    const auto end = raw_.find("\r\n\r\n");
+    head_ = raw_.substr(0, end);
+    raw_.erase(0, end + 4);
     status_ = std::stoi(head_.substr(9, 3));
+    if (status_ == 200) parser_.feed(std::exchange(raw_, {}));
   }
 
   [[nodiscard]] int status() const { return status_; }
@@ -105,43 +109,23 @@ class SseReader {
   [[nodiscard]] std::string rest() {
     while (fill()) {
     }
-    return buffer_;
+    return raw_;
   }
 
   void set_timeout(std::chrono::milliseconds t) { timeout_ = t; }
 
-  /// The next event (frames with only retry: are folded into the following one), or
-  /// nullopt on timeout or end of stream.
+  /// The last `retry:` the stream sent, if any.
+  [[nodiscard]] std::optional<std::uint64_t> retry_ms() const { return parser_.retry_ms(); }
+
+  /// The next event, or nullopt on timeout or end of stream. Parsed by the load tool's
+  /// parser (tests/bench/sse_bench), the one SSE parser of our tests.
   std::optional<SseEvent> next() {
-    SseEvent ev;
-    int data_lines = 0;
-    for (;;) {
-      auto nl = buffer_.find('\n');
-      if (nl == std::string::npos) {
-        if (!fill()) return std::nullopt;
-        continue;
-      }
-      std::string line = buffer_.substr(0, nl);
-      buffer_.erase(0, nl + 1);
-      if (line.empty()) {
-        if (data_lines > 0 || !ev.event.empty()) return ev;
-        continue;  // a frame with only retry: or a comment
-      }
-      auto colon = line.find(':');
-      std::string field = line.substr(0, colon);
-      std::string value = colon == std::string::npos ? "" : line.substr(colon + 1);
-      if (!value.empty() && value[0] == ' ') value.erase(0, 1);
-      if (field == "id")
-        ev.id = value;
-      else if (field == "event")
-        ev.event = value;
-      else if (field == "retry")
-        ev.retry = std::stoi(value);
-      else if (field == "data") {
-        if (data_lines++ > 0) ev.data += '\n';
-        ev.data += value;
-      }
+    while (events_.empty()) {
+      if (!fill()) return std::nullopt;
     }
+    auto ev = std::move(events_.front());
+    events_.pop_front();
+    return ev;
   }
 
   /// Events until one of `type` arrives (inclusive), or nullopt on timeout.
@@ -171,13 +155,22 @@ class SseReader {
       closed_ = true;
       return false;
     }
-    buffer_.append(chunk, static_cast<std::size_t>(n));
+    if (status_ == 200) {
+      parser_.feed({chunk, static_cast<std::size_t>(n)});
+    } else {
+      raw_.append(chunk, static_cast<std::size_t>(n));
+    }
     return true;
   }
 
   asio::io_context io_;
   tcp::socket socket_;
-  std::string buffer_;
+  std::string raw_;  ///< The head, then the body of a refusal (a stream goes to the parser).
+  std::deque<SseEvent> events_;
+  bench::SseFrameParser parser_{[this](const bench::SseEvent& e) {
+    events_.push_back({e.has_id ? std::string(e.last_event_id) : std::string(), std::string(e.type),
+                       std::string(e.data)});
+  }};
   std::string head_;
   int status_ = 0;
   bool closed_ = false;

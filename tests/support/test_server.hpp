@@ -18,11 +18,14 @@ namespace relay::test {
 
 class TestServer {
  public:
-  explicit TestServer(infra::AppConfig config = default_config()) : config_(std::move(config)) {
+  /// `clock`: the clock the application reads (the system's when null).
+  explicit TestServer(infra::AppConfig config = default_config(),
+                      const service::Clock* clock = nullptr)
+      : config_(std::move(config)) {
     config_.http.host = "127.0.0.1";
     sink_ = std::fopen("/dev/null", "w");
     logger_ = std::make_unique<service::Logger>(sink_, service::LogLevel::error);
-    app_ = std::make_unique<infra::Application>(io_, config_, clock_, *logger_);
+    app_ = std::make_unique<infra::Application>(io_, config_, clock ? *clock : clock_, *logger_);
     host_ = std::make_unique<service::ServiceHost>(io_, *logger_, app_->services());
     std::promise<void> started;
     auto ready = started.get_future();

@@ -73,7 +73,10 @@ void SseFrameParser::process_line(std::string_view line) {
   } else if (field == "event") {
     type_.assign(value);
   } else if (field == "id") {
-    if (value.find('\0') == std::string_view::npos) last_event_id_.assign(value);
+    if (value.find('\0') == std::string_view::npos) {
+      last_event_id_.assign(value);
+      frame_has_id_ = true;
+    }
   } else if (field == "retry") {
     std::uint64_t ms = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
@@ -84,14 +87,16 @@ void SseFrameParser::process_line(std::string_view line) {
 void SseFrameParser::dispatch() {
   if (data_.empty()) {
     type_.clear();
+    frame_has_id_ = false;
     return;
   }
   data_.pop_back();  // the '\n' after the last data line
   const SseEvent event{type_.empty() ? std::string_view("message") : std::string_view(type_), data_,
-                       last_event_id_};
+                       last_event_id_, frame_has_id_};
   on_event_(event);
   data_.clear();
   type_.clear();
+  frame_has_id_ = false;
 }
 
 std::optional<std::uint64_t> find_sequence_number(std::string_view data) {

@@ -16,6 +16,7 @@ struct SseEvent {
   std::string_view type;  ///< "message" when the stream named none.
   std::string_view data;  ///< data: lines joined with '\n'.
   std::string_view last_event_id;
+  bool has_id = false;  ///< This frame set the id itself (an `id:` line), not an earlier one.
 };
 
 class SseFrameParser {
@@ -39,6 +40,7 @@ class SseFrameParser {
   std::string type_;
   std::string data_;
   std::string last_event_id_;
+  bool frame_has_id_ = false;
   std::uint64_t comments_ = 0;
   std::optional<std::uint64_t> retry_ms_;
 };
