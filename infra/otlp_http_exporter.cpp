@@ -1,7 +1,6 @@
 #include "infra/otlp_http_exporter.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "infra/export_retry.hpp"
 #include "proto/otlp_trace_encoder.hpp"
 #include "proto/otlp_trace_response.hpp"
 
@@ -23,23 +23,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
-
-namespace {
-
-bool retryable_status(unsigned status) {
-  // The OTLP specification's list: throttled or the collector (or a proxy) unavailable.
-  return status == 429 || status == 502 || status == 503 || status == 504;
-}
-
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value) {
-  unsigned seconds = 0;
-  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec != std::errc{} || end != value.data() + value.size())
-    return std::nullopt;  // HTTP-date: ignore
-  return std::chrono::seconds(std::min(seconds, 60U));
-}
-
-}  // namespace
 
 OtlpHttpExporter::OtlpHttpExporter(asio::any_io_executor executor, OtlpExporterConfig config,
                                    proto::TelemetrySource source)
@@ -63,15 +46,12 @@ asio::awaitable<service::ExportResult> OtlpHttpExporter::export_batch(
     }
     last_error = std::move(result.error);
     if (!result.retryable || aborted_ || attempt >= config_.max_attempts) break;
-    // Full jitter, so replicas that failed together do not retry together.
-    auto wait = std::chrono::milliseconds(
-        std::uniform_int_distribution<std::int64_t>(backoff.count() / 2, backoff.count())(random_));
-    if (result.retry_after) wait = std::max(wait, *result.retry_after);
+    const auto wait = retry_wait(backoff, result.retry_after, random_);
     if (steady::now() + wait >= deadline) break;
     backoff_.expires_after(wait);
     co_await backoff_.async_wait(asio::as_tuple(asio::use_awaitable));
     if (aborted_) break;
-    backoff = std::min(backoff * 2, config_.max_backoff);
+    backoff = next_backoff(backoff, config_.max_backoff);
   }
   co_return service::ExportResult{false, std::move(last_error)};
 }

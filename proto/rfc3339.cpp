@@ -1,43 +1,13 @@
 #include "proto/rfc3339.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include <fmt/format.h>
 
 namespace relay::proto {
 
 namespace {
-
-struct CivilDate {
-  std::int64_t year;
-  unsigned month;
-  unsigned day;
-};
-
-// Howard Hinnant's days-from-civil inverse: exact for the proleptic Gregorian calendar,
-// with no dependency on the process time zone or a libc call.
-CivilDate civil_from_days(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {y + (m <= 2 ? 1 : 0), m, d};
-}
-
-// The inverse: days since 1970-01-01 of a proleptic Gregorian date.
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 
 // Reads exactly `n` digits at `pos`.
 bool digits(std::string_view t, std::size_t pos, std::size_t n, unsigned& out) {
@@ -60,12 +30,10 @@ std::optional<std::uint64_t> parse_rfc3339_ms(std::string_view t) {
       !digits(t, 17, 2, second)) {
     return std::nullopt;
   }
-  static constexpr unsigned month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if (month < 1 || month > 12 || day < 1 || day > month_days[month - 1] ||
-      (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 || second > 60) {
-    return std::nullopt;
-  }
+  // The proleptic Gregorian calendar of <chrono>: no time zone, no libc call.
+  const std::chrono::year_month_day date{std::chrono::year{static_cast<int>(year)},
+                                         std::chrono::month{month}, std::chrono::day{day}};
+  if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
   std::size_t pos = 19;
   unsigned millis = 0;
   if (pos < t.size() && t[pos] == '.') {
@@ -92,9 +60,10 @@ std::optional<std::uint64_t> parse_rfc3339_ms(std::string_view t) {
   }
   if (pos != t.size()) return std::nullopt;
   // A leap second (:60) counts as :59, as Unix time has no place for it.
-  const std::int64_t seconds = days_from_civil(year, month, day) * 86400 +
-                               std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 +
-                               std::int64_t{std::min(second, 59u)} - offset_s;
+  const std::int64_t seconds =
+      std::int64_t{std::chrono::sys_days{date}.time_since_epoch().count()} * 86400 +
+      std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + std::int64_t{std::min(second, 59u)} -
+      offset_s;
   if (seconds < 0) return std::nullopt;
   return static_cast<std::uint64_t>(seconds) * 1000 + millis;
 }
@@ -102,10 +71,11 @@ std::optional<std::uint64_t> parse_rfc3339_ms(std::string_view t) {
 std::string format_rfc3339_ms(std::uint64_t unix_ms) {
   const auto total_seconds = static_cast<std::int64_t>(unix_ms / 1000);
   const auto millis = static_cast<unsigned>(unix_ms % 1000);
-  const std::int64_t days = total_seconds / 86400;
+  const std::chrono::sys_days days{std::chrono::days{total_seconds / 86400}};
   const auto second_of_day = static_cast<unsigned>(total_seconds % 86400);
-  const auto date = civil_from_days(days);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", date.year, date.month, date.day,
+  const std::chrono::year_month_day date{days};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
                      second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60, millis);
 }
 

@@ -4,8 +4,6 @@
 
 #include <doctest/doctest.h>
 
-#include "infra/stream_query.hpp"
-
 using namespace relay::infra;
 
 namespace {
@@ -69,14 +67,4 @@ TEST_CASE("--help lists every option with its variable and default") {
     CAPTURE(needle);
     CHECK(r.message.find(needle) != std::string::npos);
   }
-}
-
-TEST_CASE("stream query: repeatable, comma lists, percent-decoding, since") {
-  auto q = std::get<StreamQuery>(parse_stream_query(
-      "/api/events/stream?types=a.*,b&types=c&worker=w%2D1&worker=w-2&since=5-0&_=123"));
-  CHECK(q.types == std::vector<std::string>{"a.*,b", "c"});
-  CHECK(q.workers == std::vector<std::string>{"w-1", "w-2"});
-  CHECK(q.since == "5-0");
-  CHECK(std::get<StreamQuery>(parse_stream_query("/api/events/stream")).types.empty());
-  CHECK(std::holds_alternative<std::string>(parse_stream_query("/api/events/stream?a=%zz")));
 }

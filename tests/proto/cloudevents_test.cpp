@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include "proto/rfc3339.hpp"
 #include "proto/worker_json.hpp"
 
 using namespace relay::proto;
@@ -23,20 +22,6 @@ IngestError error_of(const std::string& body, BodyShape shape = BodyShape::eithe
   return std::get<IngestError>(r);
 }
 }  // namespace
-
-TEST_CASE("RFC 3339 parsing: zones, fractions, and refusals") {
-  CHECK(parse_rfc3339_ms("1970-01-01T00:00:00Z") == 0);
-  CHECK(parse_rfc3339_ms("2026-11-23T22:14:46.313Z") == 1795472086313);
-  CHECK(parse_rfc3339_ms("2026-11-23T23:14:46.3139+01:00") == 1795472086313);
-  CHECK(parse_rfc3339_ms("2000-02-29t00:00:00.123z") == 951782400123);
-  CHECK(parse_rfc3339_ms("2016-12-31T23:59:60Z") == parse_rfc3339_ms("2016-12-31T23:59:59Z"));
-  for (const char* bad : {"", "2026-11-23", "2026-11-23T22:14:46", "2026-13-01T00:00:00Z",
-                          "2025-02-29T00:00:00Z", "2026-11-23T24:00:00Z", "2026-11-23T22:14:46.Z",
-                          "1969-12-31T23:59:59Z", "2026-11-23T22:14:46Z "}) {
-    CAPTURE(bad);
-    CHECK_FALSE(parse_rfc3339_ms(bad));
-  }
-}
 
 TEST_CASE("every domain event type, long and short, parses into its event") {
   auto one = std::get<ParsedEvents>(
@@ -129,4 +114,3 @@ TEST_CASE("one bad item in a batch of 50 fails the batch, naming its index and p
   CHECK(e.index == 37);
   CHECK(e.pointer == "/37/data/name");
 }
-

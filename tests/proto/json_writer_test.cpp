@@ -2,8 +2,6 @@
 
 #include <doctest/doctest.h>
 
-#include "proto/rfc3339.hpp"
-
 using namespace relay::proto;
 
 TEST_CASE("strings are escaped for JSON") {
@@ -26,11 +24,4 @@ TEST_CASE("objects are written field by field, empty optional strings as null") 
       .raw("f", "[1]")
       .close();
   CHECK(out == R"({"a":"x","b":-2,"c":3,"d":true,"e":null,"f":[1]})");
-}
-
-TEST_CASE("RFC 3339 timestamps in UTC with milliseconds") {
-  CHECK(format_rfc3339_ms(0) == "1970-01-01T00:00:00.000Z");
-  CHECK(format_rfc3339_ms(951782400123) == "2000-02-29T00:00:00.123Z");
-  CHECK(format_rfc3339_ms(1795472086313) == "2026-11-23T22:14:46.313Z");
-  CHECK(format_rfc3339_ms(4102444799999) == "2099-12-31T23:59:59.999Z");
 }

@@ -2,7 +2,8 @@
 // suite decodes the same bytes with the official OpenTelemetry generated code).
 #include "proto/otlp_trace_encoder.hpp"
 
-#include <cstring>
+#include "proto/protobuf_reader.hpp"
+
 #include <map>
 #include <vector>
 
@@ -19,34 +20,22 @@ struct Field {
   std::string bytes;        // length-delimited
 };
 
-std::uint64_t read_varint(std::string_view& in) {
-  std::uint64_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    REQUIRE(!in.empty());
-    const auto b = static_cast<unsigned char>(in.front());
-    in.remove_prefix(1);
-    v |= static_cast<std::uint64_t>(b & 0x7fU) << shift;
-    if ((b & 0x80U) == 0) return v;
-  }
-}
-
+// Read back with the same reader the exporter uses on answers (proto/protobuf_reader).
 std::vector<Field> fields(std::string_view in) {
   std::vector<Field> out;
-  while (!in.empty()) {
-    const auto tag = read_varint(in);
-    Field f{static_cast<std::uint32_t>(tag >> 3U), static_cast<std::uint32_t>(tag & 7U), 0, {}};
+  ProtobufReader r(in);
+  while (!r.done()) {
+    Field f{0, 0, 0, {}};
+    REQUIRE(r.tag(f.number, f.wire));
     if (f.wire == 0) {
-      f.value = read_varint(in);
+      REQUIRE(r.varint(f.value));
     } else if (f.wire == 1) {
-      REQUIRE(in.size() >= 8);
-      std::memcpy(&f.value, in.data(), 8);  // little-endian host
-      in.remove_prefix(8);
+      REQUIRE(r.fixed64(f.value));
     } else {
       REQUIRE(f.wire == 2);
-      const auto n = read_varint(in);
-      REQUIRE(in.size() >= n);
-      f.bytes = std::string(in.substr(0, n));
-      in.remove_prefix(n);
+      std::string_view payload;
+      REQUIRE(r.bytes(payload));
+      f.bytes = std::string(payload);
     }
     out.push_back(std::move(f));
   }
