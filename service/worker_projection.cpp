@@ -63,7 +63,10 @@ std::optional<domain::Notification> WorkerProjection::fold(const StoredEvent& ev
     return std::nullopt;
   }
   auto notice = registry_.apply(item.event);
-  ++folded_[std::string(domain::event_type_name(item.event))];
+  // Every type is in the map from the start: a lookup, no key allocated per event.
+  if (auto it = folded_.find(domain::event_type_name(item.event)); it != folded_.end()) {
+    ++it->second;
+  }
   if (!notice) {
     span.set("relay.outcome", "silent");
     return std::nullopt;
