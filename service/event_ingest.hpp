@@ -34,7 +34,7 @@ struct IngestContext {
 
 class EventIngest {
  public:
-  /// `accepting`: false while the relay drains (ingest answers `draining`).
+  /// `draining`: true while the relay stops (ingest then answers `draining`).
   EventIngest(EventLog& log, const WorkerProjection& projection, const bool& draining);
 
   /// Stores the whole batch or nothing. Returns the log id of every item in request order;

@@ -100,9 +100,6 @@ bool Fanout::after_write(Subscription& sub, const WriteFigures& figures) {
 
 void Fanout::appended(LogPosition position, Span span) {
   broadcasts_.appended(position, SteadyClock::now(), std::move(span));
-  // Also for a silent entry: the sweep moves parked cursors past it (no bytes are written),
-  // so a run of silent events longer than the log cannot leave a quiet subscriber looking
-  // "lagging", and it checks writers the append may have trimmed past.
   request_sweep();
 }
 

@@ -44,9 +44,14 @@ class Fanout {
   /// A pending write of `sub` completed successfully.
   void write_done(Subscription& sub);
 
-  /// The frame log grew by the entry at `position` (a frame, or silent): schedule a sweep.
-  /// `span` is its broadcast span, ended by the sweep that carries it.
+  /// The frame log grew by the frame at `position`: schedule a sweep. `span` is its
+  /// broadcast span, ended (and its latency observed) by the sweep that carries it.
   void appended(LogPosition position, Span span);
+
+  /// The log grew by a silent entry (a position, no frame): a sweep moves parked cursors
+  /// past it, so a run of silent events longer than the log cannot leave a quiet subscriber
+  /// looking "lagging"; it is not a broadcast and has no latency.
+  void appended_silent() { request_sweep(); }
 
   /// Stop: every subscriber flushes what it has not been written and gets the shutdown
   /// frame; no sweep or tick runs after the last one left.

@@ -103,9 +103,9 @@ void WorkerProjection::broadcast(const StoredEvent& event, const domain::Notific
 
 void WorkerProjection::silent(const StoredEvent& event) {
   static const auto no_frame = std::make_shared<const std::string>();
-  const auto position = frames_.append(event.id, {}, {}, {}, no_frame);
+  frames_.append(event.id, {}, {}, {}, no_frame);
   ++stats_.events_silent;
-  fanout_.appended(position, Span{});
+  fanout_.appended_silent();
 }
 
 }  // namespace relay::service

@@ -48,7 +48,8 @@ class WorkerProjection final : public EventTailer {
   }
 
  private:
-  /// The notification of a domain event, or nullopt for a silent one; spans under `parent`.
+  /// The notification of a domain event, or nullopt for a silent (or refused) one; records
+  /// the outcome on the `domain.handle` span.
   std::optional<domain::Notification> fold(const StoredEvent& event, const proto::IngestItem& item,
                                            Span& handle_span);
   void broadcast(const StoredEvent& event, const domain::Notification& n, const SpanParent& parent);

@@ -51,7 +51,9 @@ TEST_CASE("every log event holds a position; silent and refused ones have no fra
   CHECK(frames[4].empty());  // stale sample
   CHECK(frames[5].find("event: worker.terminated\n") != std::string::npos);
   CHECK(frames[6].empty());  // refused: the worker is terminated
+  fx.io.run_for(std::chrono::milliseconds(20));
   const auto& s = fx.relay->stats();
+  CHECK(s.broadcast_latency.count == 4);  // broadcasts only: silent entries have no latency
   CHECK(s.events_broadcast == 4);
   CHECK(s.events_silent == 3);
   CHECK(s.fold_rejected == 1);
