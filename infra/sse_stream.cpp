@@ -108,9 +108,8 @@ SseStream::WriteStatus SseStream::write(service::OutgoingBatch& batch) {
     return WriteStatus::complete;
   }
   // The socket is full: the rest goes out asynchronously, holding the frames until then.
-  auto rest = unsent_suffix(buffers, sent);
   in_flight_ = std::move(batch.frames);
-  asio::async_write(socket_, std::move(rest),
+  asio::async_write(socket_, unsent_suffix(buffers, sent),
                     [self = shared_from_this()](const boost::system::error_code& wec, std::size_t) {
                       self->on_written(wec);
                     });

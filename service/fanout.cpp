@@ -11,8 +11,8 @@ namespace relay::service {
 namespace asio = boost::asio;
 using SteadyClock = std::chrono::steady_clock;
 
-Fanout::Fanout(asio::any_io_executor executor, const RelayConfig& config, const FrameLog& log,
-               RelayFrames& frames, RelayStats& stats, Logger& logger)
+Fanout::Fanout(const asio::any_io_executor& executor, const RelayConfig& config,
+               const FrameLog& log, RelayFrames& frames, RelayStats& stats, Logger& logger)
     : config_(config),
       log_(log),
       frames_(frames),

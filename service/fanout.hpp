@@ -27,8 +27,8 @@ namespace relay::service {
 
 class Fanout {
  public:
-  Fanout(boost::asio::any_io_executor executor, const RelayConfig& config, const FrameLog& log,
-         RelayFrames& frames, RelayStats& stats, Logger& logger);
+  Fanout(const boost::asio::any_io_executor& executor, const RelayConfig& config,
+         const FrameLog& log, RelayFrames& frames, RelayStats& stats, Logger& logger);
   ~Fanout();
   Fanout(const Fanout&) = delete;
   Fanout& operator=(const Fanout&) = delete;

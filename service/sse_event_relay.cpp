@@ -17,7 +17,7 @@ SseEventRelay::SseEventRelay(asio::any_io_executor executor, RelayConfig config,
       log_(config_.history),
       frames_(clock_, {config_.retry, config_.heartbeat, config_.reconnect_jitter},
               config_.instance_id),
-      fanout_(std::move(executor), config_, log_, frames_, stats_, logger_) {}
+      fanout_(executor, config_, log_, frames_, stats_, logger_) {}
 
 void SseEventRelay::start() {
   logger_.info("relay started",
