@@ -19,6 +19,7 @@ Fanout::Fanout(const asio::any_io_executor& executor, const RelayConfig& config,
       stats_(stats),
       logger_(logger),
       broadcasts_(stats.broadcast_latency),
+      pacer_(config.flush_interval),
       limits_{config.max_pending_bytes, config.write_timeout},
       sweep_timer_(executor),
       tick_timer_(executor),
@@ -199,15 +200,7 @@ void Fanout::request_sweep() {
   }
   if (sweep_scheduled_) return;
   sweep_scheduled_ = true;
-  // A sweep that carried a single new entry means events come slower than sweeps run (a
-  // quiet spell, or a closed loop waiting on each delivery): go at once. Under load, no
-  // sooner than flush_interval after the last one began, so the events of that time reach
-  // each subscriber in one write. With many subscribers a sweep takes longer than that and
-  // the next follows it directly: each subscriber is written once per sweep, whatever the
-  // sweep carries, so the cost is per subscriber, not per event.
-  const auto now = SteadyClock::now();
-  const auto due = entries_in_last_sweep_ <= 1 ? now : last_sweep_start_ + config_.flush_interval;
-  sweep_timer_.expires_at(std::max(now, due));
+  sweep_timer_.expires_at(pacer_.next_due(SteadyClock::now()));
   sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled by stop or the destructor: `this` may be gone
     sweep_scheduled_ = false;
@@ -220,9 +213,7 @@ void Fanout::start_sweep() {
   sweep_again_ = false;
   sweep_next_ = 0;
   const auto now = SteadyClock::now();
-  last_sweep_start_ = now;
-  entries_in_last_sweep_ = log_.end_position() - log_end_at_last_sweep_;
-  log_end_at_last_sweep_ = log_.end_position();
+  pacer_.start(now, log_.end_position());
   sweep_base_ = {stats_.deliveries,
                  stats_.bytes_written,
                  stats_.conflated,
@@ -265,9 +256,9 @@ void Fanout::continue_sweep() {
                              stats_.evictions_total() - sweep_base_.evicted,
                              sweep_base_.subscribers,
                              sweep_woken_};
-  broadcasts_.carried(log_end_at_last_sweep_, figures, SteadyClock::now());
+  broadcasts_.carried(pacer_.carried_end(), figures, SteadyClock::now());
   compact_ring();
-  if (sweep_again_ || log_.end_position() > log_end_at_last_sweep_) request_sweep();
+  if (sweep_again_ || log_.end_position() > pacer_.carried_end()) request_sweep();
 }
 
 void Fanout::compact_ring() {
@@ -287,14 +278,7 @@ void Fanout::compact_ring() {
 void Fanout::schedule_tick() {
   if (ticking_ || closed_ || size() == 0) return;
   ticking_ = true;
-  // A quarter of the heartbeat (and of the write timeout), at most a second: heartbeats go
-  // out, and stuck writers go, at most that late.
-  auto period = std::clamp(config_.heartbeat / 4, std::chrono::milliseconds(5),
-                           std::chrono::milliseconds(1000));
-  if (config_.write_timeout.count() > 0) {
-    period = std::min(period, std::max(config_.write_timeout / 4, std::chrono::milliseconds(5)));
-  }
-  tick_timer_.expires_after(period);
+  tick_timer_.expires_after(SweepPacer::tick_period(config_.heartbeat, config_.write_timeout));
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled by stop or the destructor: `this` may be gone
     ticking_ = false;

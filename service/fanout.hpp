@@ -22,6 +22,7 @@
 #include "service/shared_range.hpp"
 #include "service/subscriber_sink.hpp"
 #include "service/subscription.hpp"
+#include "service/sweep_pacer.hpp"
 
 namespace relay::service {
 
@@ -98,6 +99,7 @@ class Fanout {
   RelayStats& stats_;
   Logger& logger_;
   BroadcastTracker broadcasts_;
+  SweepPacer pacer_;
   SharedRangeCache shared_;
   EvictionLimits limits_;
   bool draining_ = false;
@@ -116,10 +118,7 @@ class Fanout {
   bool sweep_active_ = false;
   bool sweep_again_ = false;  ///< Something may be pending behind the running sweep.
   std::size_t sweep_next_ = 0;
-  time_point last_sweep_start_{};
-  LogPosition log_end_at_last_sweep_ = 0;
-  LogPosition entries_in_last_sweep_ = 0;  ///< New log entries the last sweep carried.
-  SweepFigures sweep_base_;                ///< The stats as the running sweep began.
+  SweepFigures sweep_base_;  ///< The stats as the running sweep began.
   std::uint64_t sweep_woken_ = 0;
   boost::asio::steady_timer tick_timer_;  ///< Heartbeats and writer checks.
   bool ticking_ = false;
