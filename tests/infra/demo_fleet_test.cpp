@@ -32,7 +32,8 @@ TEST_CASE(
   }
   CHECK(has(workers, "worker-006"));
   // The injected clock's time, not the wall clock's.
-  CHECK(has(workers, R"("created_at":"2027-01-15T08:00:00.000Z")"));
+  CHECK(json_at(workers, "/workers/0/created_at") == R"("2027-01-15T08:00:00.000Z")");
+  CHECK(json_at(workers, "/workers/5/created_at") == R"("2027-01-15T08:00:00.000Z")");
   const auto metrics = http_request(server.port(), http::verb::get, "/metrics").body;
   CHECK(has(metrics, R"(sse_relay_ingest_requests_total{code="202",route="/api/domain-events"})"));
   CHECK(has(metrics, R"(sse_relay_events_ingested_total{type="CMLWorkerCreatedDomainEvent"} 6)"));

@@ -19,6 +19,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include <simdjson.h>
+
 #include "sse_frame_parser.hpp"
 
 namespace relay::test {
@@ -69,6 +71,18 @@ inline HttpResult publish(std::uint16_t port, const std::string& body,
 }
 
 /// One parsed SSE event.
+/// The value at `pointer` (RFC 6901) of a JSON text, rendered as minified JSON (strings
+/// keep their quotes); "<missing>" when the text does not parse or has no such value.
+/// Tests assert on values found by parsing, not on substrings of the text.
+inline std::string json_at(std::string_view json, std::string_view pointer) {
+  simdjson::dom::parser parser;
+  auto doc = parser.parse(json.data(), json.size());
+  if (doc.error()) return "<missing>";
+  auto value = doc.value().at_pointer(pointer);
+  if (value.error()) return "<missing>";
+  return simdjson::minify(value.value());
+}
+
 /// One event as a test sees it (owned copies of the parser's views).
 struct SseEvent {
   std::string id;  ///< Empty when the frame had no id: line.
