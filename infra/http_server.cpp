@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "infra/http_responses.hpp"
+#include "infra/request_framing.hpp"
 #include "infra/sse_stream.hpp"
 
 namespace relay::infra {
@@ -93,23 +94,38 @@ namespace {
 // Reads one request. A client that sent "Expect: 100-continue" (curl does for bodies over
 // 1 KiB) is told to go on once the header passed its checks; otherwise it would wait a
 // second before sending the body. A Content-Length over the limit fails at the header.
-asio::awaitable<beast::error_code> read_request(beast::tcp_stream& stream,
-                                                beast::flat_buffer& buffer,
-                                                http::request_parser<http::string_body>& parser) {
+struct ReadOutcome {
+  beast::error_code ec;
+  std::string refusal;  ///< Set: the head cannot frame a body safely; answer 400 and close.
+};
+
+asio::awaitable<ReadOutcome> read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                          http::request_parser<http::string_body>& parser) {
   auto [ec, n] =
       co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-  if (ec) co_return ec;
+  if (ec) co_return ReadOutcome{ec, {}};
+  // Before any body byte is read: a body framed by a coding we do not decode would be read
+  // as the next request (smuggling). Every Transfer-Encoding line counts.
+  std::string codings;
+  const auto [first, last] = parser.get().equal_range(http::field::transfer_encoding);
+  for (auto line = first; line != last; ++line) {
+    if (!codings.empty()) codings += ',';
+    codings += line->value();
+  }
+  if (auto problem = transfer_encoding_problem(codings, parser.get().version() % 10)) {
+    co_return ReadOutcome{{}, std::move(*problem)};
+  }
   if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
     http::response<http::empty_body> go_on{http::status::continue_, 11};
     auto [wec, wn] = co_await http::async_write(stream, go_on, asio::as_tuple(asio::use_awaitable));
-    if (wec) co_return wec;
+    if (wec) co_return ReadOutcome{wec, {}};
   }
   if (!parser.is_done()) {
     auto [bec, bn] =
         co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-    co_return bec;
+    co_return ReadOutcome{bec, {}};
   }
-  co_return beast::error_code{};
+  co_return ReadOutcome{};
 }
 
 }  // namespace
@@ -149,8 +165,17 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     parser.body_limit(config_.max_body_bytes);
     stream.expires_after(config_.request_timeout);
     awaiting_request_.insert(raw_socket);
-    auto ec = co_await read_request(stream, buffer, parser);
+    auto [ec, refusal] = co_await read_request(stream, buffer, parser);
     awaiting_request_.erase(raw_socket);
+    if (!refusal.empty()) {
+      Request head;
+      head.version(11);
+      // Built before the co_await: GCC 12 mishandles temporaries inside a co_await expression.
+      auto res =
+          problem_response(head, {400, ptype::bad_request, "Bad Request", std::move(refusal), ""});
+      co_await refuse(stream, std::move(res));
+      co_return;
+    }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
         ec == asio::error::eof || ec == asio::error::bad_descriptor) {

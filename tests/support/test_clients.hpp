@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,33 @@ inline std::string json_at(std::string_view json, std::string_view pointer) {
   auto value = doc.value().at_pointer(pointer);
   if (value.error()) return "<missing>";
   return simdjson::minify(value.value());
+}
+
+/// Sends `bytes` on a fresh connection and returns everything the server sends until it
+/// closes (or `wait` passes without a byte): for requests no client library would send.
+inline std::string raw_exchange(std::uint16_t port, const std::string& bytes,
+                                std::chrono::milliseconds wait = std::chrono::milliseconds(3000)) {
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  asio::write(socket, asio::buffer(bytes));
+  std::string out;
+  for (;;) {
+    pollfd pfd{socket.native_handle(), POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(wait.count())) <= 0) break;
+    char chunk[4096];
+    const auto n = ::recv(socket.native_handle(), chunk, sizeof chunk, 0);
+    if (n <= 0) break;
+    out.append(chunk, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+/// How many responses a raw exchange holds: status lines ("HTTP/1.x NNN ").
+inline std::size_t response_count(const std::string& raw) {
+  static const std::regex status_line("HTTP/1\\.[01] [0-9]{3} ");
+  return static_cast<std::size_t>(
+      std::distance(std::sregex_iterator(raw.begin(), raw.end(), status_line), {}));
 }
 
 /// One event as a test sees it (owned copies of the parser's views).

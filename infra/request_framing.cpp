@@ -1,0 +1,48 @@
+#include "infra/request_framing.hpp"
+
+#include <boost/beast/core/string.hpp>
+
+#include <fmt/format.h>
+
+namespace relay::infra {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::optional<std::string> transfer_encoding_problem(std::string_view values, unsigned minor) {
+  if (trim(values).empty() && values.empty()) return std::nullopt;
+  if (minor == 0) {
+    // HTTP/1.0 has no transfer codings: a 1.1 proxy may have framed this body otherwise.
+    return std::string("Transfer-Encoding is not allowed on HTTP/1.0");
+  }
+  // The codings in order; the relay decodes only chunked, and only alone.
+  std::size_t codings = 0;
+  std::string_view last;
+  for (std::string_view rest = values; !rest.empty();) {
+    const auto comma = rest.find(',');
+    const auto coding = trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (coding.empty()) continue;
+    ++codings;
+    last = coding;
+  }
+  if (codings == 0) return std::string("Transfer-Encoding is empty");
+  if (!boost::beast::iequals(last, "chunked")) {
+    return fmt::format("Transfer-Encoding '{}' does not end in chunked: the body length is unknown",
+                       std::string(values.substr(0, 100)));
+  }
+  if (codings > 1) {
+    return fmt::format("Transfer-Encoding '{}': only chunked alone is supported",
+                       std::string(values.substr(0, 100)));
+  }
+  return std::nullopt;
+}
+
+}  // namespace relay::infra
