@@ -8,6 +8,11 @@
 namespace relay::infra {
 
 std::variant<StreamQuery, std::string> parse_stream_query(std::string_view target) {
+  // Filters live as long as the stream: a long query is refused rather than kept.
+  if (target.size() > max_stream_target_bytes) {
+    return fmt::format("the stream URL is {} bytes; at most {} are accepted", target.size(),
+                       max_stream_target_bytes);
+  }
   auto parsed = boost::urls::parse_origin_form(target);
   if (!parsed)
     return fmt::format("request target is not a valid URL: {}", parsed.error().message());

@@ -1,6 +1,7 @@
 #pragma once
 // The query of GET /api/events/stream: ?types=, ?worker= (both repeatable and
 // comma-separated) and ?since=<id>.
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -8,6 +9,9 @@
 #include <vector>
 
 namespace relay::infra {
+
+/// Longest request target of a stream (path and query), in bytes.
+inline constexpr std::size_t max_stream_target_bytes = 4096;
 
 struct StreamQuery {
   std::vector<std::string> types;

@@ -10,12 +10,15 @@ namespace relay::service {
 
 namespace {
 
-// Splits "a,b,,c" into its non-empty parts.
-void split_commas(std::string_view text, std::vector<std::string>& out) {
-  while (!text.empty()) {
+// Splits "a,b,,c" into its non-empty parts, each kept once; stops once `out` holds more
+// than `limit` (the caller refuses that), so a long list costs no more than the cap.
+void split_commas(std::string_view text, std::vector<std::string>& out, std::size_t limit) {
+  while (!text.empty() && out.size() <= limit) {
     const auto comma = text.find(',');
     auto part = text.substr(0, comma);
-    if (!part.empty()) out.emplace_back(part);
+    if (!part.empty() && std::find(out.begin(), out.end(), part) == out.end()) {
+      out.emplace_back(part);
+    }
     if (comma == std::string_view::npos) break;
     text.remove_prefix(comma + 1);
   }
@@ -27,7 +30,14 @@ std::variant<SubscriptionFilter, std::string> SubscriptionFilter::parse(
     const std::vector<std::string>& type_values, const std::vector<std::string>& worker_values) {
   SubscriptionFilter filter;
   std::vector<std::string> types;
-  for (const auto& v : type_values) split_commas(v, types);
+  // The entries are scanned for duplicates as they come, so the scan stops at the cap.
+  for (const auto& v : type_values) {
+    split_commas(v, types, max_entries);
+    if (types.size() > max_entries) break;
+  }
+  if (types.size() > max_entries) {
+    return fmt::format("types: at most {} distinct types or patterns", max_entries);
+  }
   for (auto& t : types) {
     if (t == "*") {
       // "*" alone means everything: same as no type filter at all.
@@ -50,7 +60,12 @@ std::variant<SubscriptionFilter, std::string> SubscriptionFilter::parse(
     }
     filter.exact_.push_back(std::move(t));
   }
-  for (const auto& v : worker_values) split_commas(v, filter.workers_);
+  for (const auto& v : worker_values) {
+    split_commas(v, filter.workers_, max_entries);
+    if (filter.workers_.size() > max_entries) {
+      return fmt::format("worker: at most {} distinct worker ids or keys", max_entries);
+    }
+  }
   for (const auto& w : filter.workers_) {
     if (w.size() > 256 || w.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
       return fmt::format("worker: '{}' is not a valid worker id", w.substr(0, 64));

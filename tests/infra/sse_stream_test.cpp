@@ -362,3 +362,19 @@ TEST_CASE("a stream request while the relay drains gets 503 draining with Retry-
   CHECK(json_at(res.body(), "/type") == R"("urn:sse-relay:problem:draining")");
   CHECK(app.relay().stats().rejected_subscriptions == 1);
 }
+
+TEST_CASE("filter amplification: a long or repetitive stream query is refused or costs one entry") {
+  TestServer server;
+  std::string repeated;
+  for (int i = 0; i < 7000; ++i) repeated += "a,";
+  SseReader huge(server.port(), "/api/events/stream?worker=" + repeated);
+  CHECK(huge.status() == 400);
+  CHECK(json_at(huge.rest(), "/detail").find("at most 4096") != std::string::npos);
+  std::string distinct;
+  for (int i = 0; i < 65; ++i) distinct += "w" + std::to_string(i) + ",";
+  SseReader many(server.port(), "/api/events/stream?worker=" + distinct);
+  CHECK(many.status() == 400);
+  CHECK(json_at(many.rest(), "/detail").find("at most 64") != std::string::npos);
+  SseReader same(server.port(), "/api/events/stream?worker=" + repeated.substr(0, 2000));
+  CHECK(same.status() == 200);
+}

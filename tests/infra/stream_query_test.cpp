@@ -13,3 +13,13 @@ TEST_CASE("stream query: repeatable, comma lists, percent-decoding, since") {
   CHECK(std::get<StreamQuery>(parse_stream_query("/api/events/stream")).types.empty());
   CHECK(std::holds_alternative<std::string>(parse_stream_query("/api/events/stream?a=%zz")));
 }
+
+TEST_CASE("stream query: a target longer than the cap is refused, saying so") {
+  const std::string target =
+      "/api/events/stream?worker=" + std::string(max_stream_target_bytes, 'w');
+  auto r = parse_stream_query(target);
+  REQUIRE(std::holds_alternative<std::string>(r));
+  CHECK(std::get<std::string>(r).find("at most 4096") != std::string::npos);
+  CHECK(std::holds_alternative<StreamQuery>(
+      parse_stream_query("/api/events/stream?worker=" + std::string(4000, 'w'))));
+}

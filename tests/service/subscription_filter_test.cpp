@@ -37,3 +37,24 @@ TEST_CASE("filters: worker ids are repeatable and comma lists; bad ids are refus
       std::holds_alternative<std::string>(SubscriptionFilter::parse({}, {std::string(300, 'w')})));
   CHECK(std::holds_alternative<std::string>(SubscriptionFilter::parse({}, {"a\nb"})));
 }
+
+TEST_CASE(
+    "filters: repeated entries are kept once; more than the cap of distinct ones is refused") {
+  std::string many_same;
+  for (int i = 0; i < 7000; ++i) many_same += "a,";
+  auto same = SubscriptionFilter::parse({"x", "x,x"}, {many_same});
+  REQUIRE(std::holds_alternative<SubscriptionFilter>(same));
+  CHECK(std::get<SubscriptionFilter>(same).entries() == 2);  // x and a
+  std::string distinct;
+  for (std::size_t i = 0; i <= SubscriptionFilter::max_entries; ++i) {
+    distinct += "w" + std::to_string(i) + ",";
+  }
+  auto refused = SubscriptionFilter::parse({}, {distinct});
+  REQUIRE(std::holds_alternative<std::string>(refused));
+  CHECK(std::get<std::string>(refused).starts_with("worker: at most 64"));
+  std::vector<std::string> types;
+  for (std::size_t i = 0; i <= SubscriptionFilter::max_entries; ++i) {
+    types.push_back("t" + std::to_string(i));
+  }
+  CHECK(std::get<std::string>(SubscriptionFilter::parse(types, {})).starts_with("types: at most"));
+}
