@@ -26,7 +26,7 @@ Application::Application(boost::asio::io_context& io, AppConfig config, const se
       relay_(io.get_executor(), config_.relay, clock, logger, tracing_.tracer()),
       // The idempotency window spans the retained history: a retry of anything a client
       // can still replay answers with its original id.
-      log_(clock, config_.relay.history, config_.relay.history),
+      log_(clock, config_.relay.history, config_.relay.history, config_.relay.history_bytes),
       projection_(relay_.frame_log(), relay_.fanout(), relay_.stats(), tracing_.tracer(), logger),
       ingest_(log_, projection_, relay_.stopping()),
       routes_(config_.http, relay_, ingest_, projection_, log_, tracing_.tracer(), logger,

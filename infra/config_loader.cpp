@@ -73,6 +73,9 @@ std::vector<Option> options() {
        integer(0, day_ms, [](AppConfig& c, auto v) { c.relay.retry = ms(v); })},
       {"--history", "RELAY_HISTORY", "10000", "frames retained for Last-Event-ID replay",
        integer(1, 10'000'000, [](AppConfig& c, auto v) { c.relay.history = v; })},
+      {"--history-bytes", "RELAY_HISTORY_BYTES", "67108864",
+       "bytes of history retained at most (trimmed by whichever bound comes first)",
+       integer(64 * 1024, 1ULL << 40, [](AppConfig& c, auto v) { c.relay.history_bytes = v; })},
       {"--max-clients", "RELAY_MAX_CLIENTS", "10000", "concurrent subscribers; more get 503",
        integer(1, 1'000'000, [](AppConfig& c, auto v) { c.relay.max_clients = v; })},
       {"--max-pending-bytes", "RELAY_MAX_PENDING_BYTES", "1048576",
@@ -203,6 +206,12 @@ std::variant<AppConfig, ConfigExit> load_config(const std::vector<std::string>& 
     return ConfigExit{2, fmt::format("RELAY_MAX_PENDING_BYTES ({}) must be at least twice "
                                      "RELAY_MAX_BODY_BYTES ({}), or one event could evict everyone",
                                      config.relay.max_pending_bytes, config.http.max_body_bytes)};
+  }
+  if (config.relay.history_bytes < 4 * config.http.max_body_bytes) {
+    return ConfigExit{2, fmt::format("RELAY_HISTORY_BYTES ({}) must be at least four times "
+                                     "RELAY_MAX_BODY_BYTES ({}), or a few events would trim all "
+                                     "history",
+                                     config.relay.history_bytes, config.http.max_body_bytes)};
   }
   auto tracing = load_tracing_config(env);
   if (auto* error = std::get_if<std::string>(&tracing)) return ConfigExit{2, *error};

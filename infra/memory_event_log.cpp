@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <type_traits>
 
 namespace relay::infra {
 
@@ -9,9 +10,44 @@ namespace asio = boost::asio;
 using service::AppendResult;
 using service::StoredEvent;
 
+namespace {
+
+// What one retained event costs, near enough to bound the history by bytes: its strings
+// (the payload dominates) plus the fixed size of the entry.
+std::uint64_t approx_bytes(const StoredEvent& e) {
+  std::uint64_t n = sizeof(StoredEvent) + e.record.dedupe_key.size() + e.record.traceparent.size() +
+                    e.record.tracestate.size();
+  if (const auto* p = std::get_if<proto::PublishRequest>(&e.record.body)) {
+    return n + p->type.size() + p->data_json.size() + p->key.size();
+  }
+  const auto& item = std::get<proto::IngestItem>(e.record.body);
+  n += item.source.size() + item.id.size() + item.subject.size();
+  std::visit(
+      [&](const auto& ev) {
+        using T = std::decay_t<decltype(ev)>;
+        n += ev.worker_id.size();
+        if constexpr (std::is_same_v<T, domain::WorkerCreated>) {
+          n += ev.name.size() + ev.region.size() + ev.instance_type.size();
+        } else if constexpr (std::is_same_v<T, domain::WorkerLabsUpdated>) {
+          for (const auto& lab : ev.labs) {
+            n += sizeof(lab) + lab.lab_id.size() + lab.title.size() + lab.state.size();
+          }
+        } else if constexpr (std::is_same_v<T, domain::WorkerTerminated>) {
+          n += ev.reason.size();
+        }
+      },
+      item.event);
+  return n;
+}
+
+}  // namespace
+
 MemoryEventLog::MemoryEventLog(const service::Clock& clock, std::size_t history,
-                               std::size_t dedupe_window)
-    : clock_(clock), history_(history), dedupe_window_(dedupe_window) {
+                               std::size_t dedupe_window, std::uint64_t history_bytes)
+    : clock_(clock),
+      history_(history),
+      dedupe_window_(dedupe_window),
+      history_bytes_(history_bytes) {
   if (history_ == 0) throw std::invalid_argument("event log history must be at least 1");
 }
 
@@ -55,8 +91,13 @@ AppendResult MemoryEventLog::append_now(std::vector<service::LogRecord> records)
   result.stored = fresh.size();
   for (auto& event : fresh) {
     remember(event.record.dedupe_key, event.id);
-    if (events_.size() == history_) events_.pop_front();
+    retained_bytes_ += approx_bytes(event);
     events_.push_back(std::move(event));
+    // Whichever bound is hit first; the newest event always stays.
+    while (events_.size() > 1 && (events_.size() > history_ || retained_bytes_ > history_bytes_)) {
+      retained_bytes_ -= approx_bytes(events_.front());
+      events_.pop_front();
+    }
     if (tailer_ != nullptr) tailer_->on_event(events_.back());
   }
   return result;

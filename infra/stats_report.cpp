@@ -22,6 +22,7 @@ std::string stats_json(const service::SseEventRelay& relay, const service::Event
   l.unsigned_number("size", log.size())
       .unsigned_number("capacity", log.capacity())
       .unsigned_number("retained_bytes", log.retained_bytes())
+      .unsigned_number("max_bytes", log.max_bytes())
       .string_or_null("oldest_id", log.empty() ? std::string{} : log.oldest().id.to_string())
       .string_or_null("newest_id", log.empty() ? std::string{} : log.newest().id.to_string())
       .close();

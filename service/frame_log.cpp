@@ -5,7 +5,8 @@
 
 namespace relay::service {
 
-FrameLog::FrameLog(std::size_t capacity) : capacity_(capacity) {
+FrameLog::FrameLog(std::size_t capacity, std::uint64_t max_bytes)
+    : capacity_(capacity), max_bytes_(max_bytes) {
   if (capacity_ == 0) throw std::invalid_argument("frame log capacity must be at least 1");
 }
 
@@ -21,6 +22,11 @@ LogPosition FrameLog::append(domain::EventId id, std::string type, std::string c
   total_bytes_ += frame->size();
   entries_.push_back(FrameEntry{id, std::move(type), std::move(conflation_key),
                                 std::move(worker_id), std::move(frame), total_bytes_});
+  // A few large events must not hold the memory that many small ones would: trim by bytes too.
+  while (entries_.size() > 1 && retained_bytes() > max_bytes_) {
+    entries_.pop_front();
+    ++first_position_;
+  }
   return end_position() - 1;
 }
 

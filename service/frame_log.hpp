@@ -24,12 +24,15 @@ struct FrameEntry {
   std::uint64_t bytes_through = 0;  ///< Sum of frame sizes up to and including this entry.
 };
 
-/// A ring of the newest `capacity` entries with positions and cumulative byte offsets.
+/// A ring of the newest entries, at most `capacity` of them and at most `max_bytes` of
+/// frames (trimmed by whichever bound is hit first; the newest entry always stays), with
+/// positions and cumulative byte offsets.
 class FrameLog {
  public:
-  explicit FrameLog(std::size_t capacity);
+  explicit FrameLog(std::size_t capacity, std::uint64_t max_bytes = UINT64_MAX);
 
-  /// Appends (dropping the oldest entry when full) and returns the new entry's position.
+  /// Appends (dropping the oldest entries past either bound) and returns the new entry's
+  /// position.
   LogPosition append(domain::EventId id, std::string type, std::string conflation_key,
                      std::string worker_id, std::shared_ptr<const std::string> frame);
 
@@ -38,6 +41,7 @@ class FrameLog {
   [[nodiscard]] bool empty() const { return entries_.empty(); }
   [[nodiscard]] std::size_t size() const { return entries_.size(); }
   [[nodiscard]] std::size_t capacity() const { return capacity_; }
+  [[nodiscard]] std::uint64_t max_bytes() const { return max_bytes_; }
   /// True once any entry has been dropped: an id older than the oldest is then "too old".
   [[nodiscard]] bool has_trimmed() const { return first_position_ > 0; }
 
@@ -59,6 +63,7 @@ class FrameLog {
 
  private:
   std::size_t capacity_;
+  std::uint64_t max_bytes_;
   std::deque<FrameEntry> entries_;
   LogPosition first_position_ = 0;
   std::uint64_t total_bytes_ = 0;

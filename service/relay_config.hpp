@@ -11,6 +11,9 @@ namespace relay::service {
 struct RelayConfig {
   /// RELAY_HISTORY: frames retained for Last-Event-ID replay.
   std::size_t history = 10000;
+  /// RELAY_HISTORY_BYTES: bytes of frames retained at most (the oldest go first, whichever of
+  /// this and RELAY_HISTORY is reached first).
+  std::uint64_t history_bytes = 64ULL * 1024 * 1024;
   /// RELAY_MAX_CLIENTS: concurrent subscribers; more get 503.
   std::size_t max_clients = 10000;
   /// RELAY_MAX_PENDING_BYTES: bytes a subscriber may be behind while its socket does not drain.

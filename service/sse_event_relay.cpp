@@ -14,7 +14,7 @@ SseEventRelay::SseEventRelay(asio::any_io_executor executor, RelayConfig config,
       clock_(clock),
       logger_(logger),
       tracer_(tracer),
-      log_(config_.history),
+      log_(config_.history, config_.history_bytes),
       frames_(clock_, {config_.retry, config_.heartbeat, config_.reconnect_jitter},
               config_.instance_id),
       fanout_(executor, config_, log_, frames_, stats_, logger_) {}

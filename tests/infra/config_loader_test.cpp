@@ -55,6 +55,8 @@ TEST_CASE("bad values are one-line errors with exit code 2 naming the option") {
   CHECK(bad({"--bus", "kafka://x"}, {}).starts_with("--bus:"));
   CHECK(bad({"--log-level", "loud"}, {}).starts_with("--log-level:"));
   CHECK(bad({"--max-pending-bytes", "8192"}, {}).find("at least twice") != std::string::npos);
+  CHECK(bad({"--history-bytes", "65536"}, {}).find("RELAY_HISTORY_BYTES") != std::string::npos);
+  CHECK(bad({}, {{"RELAY_HISTORY_BYTES", "12"}}).starts_with("RELAY_HISTORY_BYTES:"));
 }
 
 TEST_CASE("--help lists every option with its variable and default") {

@@ -92,3 +92,16 @@ TEST_CASE("tail delivers what is retained after the given id, then every append,
   CHECK(run(log.read({0, 0}, 2)).size() == 2);
   CHECK(log.health().ready);
 }
+
+TEST_CASE("the retained history is bounded by bytes as well as by count") {
+  StepClock clock;
+  MemoryEventLog log(clock, 1000, 1000, 200'000);
+  for (int i = 0; i < 40; ++i) {
+    log.append_now({{proto::PublishRequest{"t", std::string(64 * 1024, 'x'), ""}, "", "", ""}});
+  }
+  CHECK(log.size() <= 3);  // 64 KiB events: three fit in 200,000 bytes
+  CHECK(log.size() >= 2);
+  CHECK(log.retained_bytes() <= 200'000);
+  auto last = run(log.read({0, 0}, 100));
+  CHECK(last.size() == log.size());
+}

@@ -378,3 +378,24 @@ TEST_CASE("filter amplification: a long or repetitive stream query is refused or
   SseReader same(server.port(), "/api/events/stream?worker=" + repeated.substr(0, 2000));
   CHECK(same.status() == 200);
 }
+
+TEST_CASE("history is bounded by bytes: large events trim the oldest, replay resyncs past them") {
+  TestServer server(config_with([](auto& c) {
+    c.relay.history = 10000;
+    c.relay.history_bytes = 256 * 1024;
+  }));
+  const auto port = server.port();
+  const std::string pad(20000, 'p');
+  std::string first;
+  for (int n = 0; n < 40; ++n) {
+    auto id = published_id(publish(port, R"({"type":"demo.big","data":")" + pad + "\"}"));
+    if (n == 0) first = id;
+  }
+  const auto s = stats(port);
+  CHECK(std::stoull(json_at(s, "/log/retained_bytes")) <= 256 * 1024);
+  CHECK(std::stoull(json_at(s, "/log/size")) < 40);
+  SseReader late(port, "/api/events/stream", {{"Last-Event-ID", first}});
+  auto events = late.until("system.sse.resync");
+  REQUIRE_FALSE(events.empty());
+  CHECK(json_at(events.back().data, "/reason") == R"("too_old")");
+}

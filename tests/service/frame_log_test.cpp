@@ -51,3 +51,18 @@ TEST_CASE("ids must increase") {
   CHECK_THROWS_AS(log.append(EventId{2, 0}, "t", "", "", bytes(1)), std::logic_error);
   CHECK_THROWS_AS(FrameLog(0), std::invalid_argument);
 }
+
+TEST_CASE("the log is trimmed by bytes as well as by count, keeping the newest entry") {
+  FrameLog log(100, 1000);
+  fill(log, 1, 5, 300);  // 1,500 bytes offered: the oldest go until at most 1,000 remain
+  CHECK(log.size() == 3);
+  CHECK(log.retained_bytes() == 900);
+  CHECK(log.begin_position() == 2);
+  CHECK(log.has_trimmed());
+  log.append(EventId{100, 0}, "t", "", "", bytes(5000));  // larger than the cap alone
+  CHECK(log.size() == 1);
+  CHECK(log.newest().id == EventId{100, 0});
+  FrameLog by_count(2, 1'000'000);
+  fill(by_count, 1, 3, 10);
+  CHECK(by_count.size() == 2);  // the count bound still holds
+}
