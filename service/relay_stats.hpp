@@ -6,6 +6,7 @@
 #include <iterator>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "service/eviction_policy.hpp"
 
@@ -48,8 +49,24 @@ struct RelayStats {
   std::uint64_t resyncs = 0;
   std::uint64_t rejected_subscriptions = 0;  ///< 503 for max clients or draining.
   std::array<std::uint64_t, std::size(all_eviction_reasons)> evictions{};  ///< By EvictionReason.
+  /// By SSE type, at most `max_counted_types` names; later new types count under
+  /// `other_types` (a name no event type can have), so hostile traffic with ever new types
+  /// cannot grow the stats, /metrics or their rendering without bound.
   std::map<std::string, TypeStats, std::less<>> per_type;
   LatencyHistogram broadcast_latency;
+
+  static constexpr std::size_t max_counted_types = 256;
+  static constexpr std::string_view other_types = "(other)";
+
+  /// Counts one frame of `type` fanned out.
+  void count_type(std::string_view type) {
+    auto it = per_type.find(type);
+    if (it == per_type.end()) {
+      const bool room = per_type.size() < max_counted_types;
+      it = per_type.emplace(std::string(room ? type : other_types), TypeStats{}).first;
+    }
+    ++it->second.published;
+  }
 
   [[nodiscard]] std::uint64_t evictions_for(EvictionReason r) const {
     return evictions[static_cast<std::size_t>(r)];

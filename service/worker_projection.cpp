@@ -97,7 +97,7 @@ void WorkerProjection::broadcast(const StoredEvent& event, const domain::Notific
   const auto position =
       frames_.append(event.id, n.type, std::move(key), n.worker_id, std::move(frame));
   ++stats_.events_broadcast;
-  ++stats_.per_type[n.type].published;
+  stats_.count_type(n.type);
   fanout_.appended(position, std::move(span));
 }
 
