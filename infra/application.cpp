@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "infra/fd_limit.hpp"
+
 #include <fmt/format.h>
 
 namespace relay::infra {
@@ -16,11 +18,26 @@ AppConfig with_instance_id(AppConfig config) {
   return config;
 }
 
+// Raises the descriptor limit and fits the subscriber limit under it, saying so when it had
+// to be lowered: better 503s than a relay that cannot accept a connection.
+AppConfig fitted_to_descriptors(AppConfig config, service::Logger& logger) {
+  const auto fds = raise_fd_limit();
+  const auto fit = clients_that_fit(config.relay.max_clients, fds.now);
+  if (fit < config.relay.max_clients) {
+    logger.warn("subscriber limit lowered to fit the descriptor limit",
+                {{"max_clients", static_cast<std::uint64_t>(fit)},
+                 {"configured", static_cast<std::uint64_t>(config.relay.max_clients)},
+                 {"nofile", fds.now}});
+    config.relay.max_clients = fit;
+  }
+  return config;
+}
+
 }  // namespace
 
 Application::Application(boost::asio::io_context& io, AppConfig config, const service::Clock& clock,
                          service::Logger& logger)
-    : config_(with_instance_id(std::move(config))),
+    : config_(fitted_to_descriptors(with_instance_id(std::move(config)), logger)),
       tracing_(io.get_executor(), config_.tracing, clock, logger, RELAY_VERSION,
                config_.relay.instance_id),
       relay_(io.get_executor(), config_.relay, clock, logger, tracing_.tracer()),

@@ -75,11 +75,16 @@ asio::awaitable<void> HttpServer::accept_loop() {
     auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (stopping_ || ec == asio::error::operation_aborted) break;
-      // Out of descriptors (or a transient error): back off rather than spin.
-      logger_.warn("accept failed", {{"error", ec.message()}});
+      // Out of descriptors (or a transient error): back off rather than spin, and say so
+      // once per spell, not once per retry.
+      if (failed_accepts_++ == 0) logger_.warn("accept failed", {{"error", ec.message()}});
       backoff.expires_after(std::chrono::milliseconds(50));
       co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
+    }
+    if (failed_accepts_ > 0) {
+      logger_.info("accepting again", {{"failed_accepts", failed_accepts_}});
+      failed_accepts_ = 0;
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);

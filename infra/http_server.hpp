@@ -46,6 +46,7 @@ class HttpServer final : public service::HostedService {
   boost::asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
   bool stopping_ = false;
+  std::uint64_t failed_accepts_ = 0;  ///< In the current spell of failing accepts.
   /// Connections currently waiting for a request: the ones a stop may close at once.
   std::unordered_set<boost::asio::ip::tcp::socket*> awaiting_request_;
 };

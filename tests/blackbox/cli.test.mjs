@@ -50,3 +50,35 @@ test('SIGINT stops an idle relay cleanly with exit 0', async () => {
   assert.equal(code, 0);
   for (const line of relay.stdout.trim().split('\n')) JSON.parse(line); // JSON lines only
 });
+
+test('a low descriptor limit: the subscriber limit is fitted under it, the rest get 503, health answers', async () => {
+  const relay = await RelayProcess.start({}, [], undefined, ['prlimit', '--nofile=200:200', '--']);
+  const sockets = [];
+  try {
+    const lowered = relay.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      .find((l) => l.msg === 'subscriber limit lowered to fit the descriptor limit');
+    assert.ok(lowered, relay.stdout);
+    assert.equal(lowered.nofile, 200);
+    assert.equal(lowered.max_clients, 136); // 200 less the 64 kept for everything else
+    const net = await import('node:net');
+    const statuses = [];
+    for (let i = 0; i < 150; i++) {
+      const s = net.connect(relay.port, '127.0.0.1');
+      sockets.push(s);
+      statuses.push(new Promise((resolve) => {
+        let head = '';
+        s.on('data', (d) => { head += d; if (head.includes('\r\n')) resolve(head.slice(9, 12)); });
+        s.on('error', () => resolve('error'));
+        s.on('close', () => resolve(head.slice(9, 12) || 'closed'));
+      }));
+      s.write('GET /api/events/stream HTTP/1.1\r\nHost: x\r\n\r\n');
+    }
+    const got = await Promise.all(statuses);
+    assert.equal(got.filter((c) => c === '200').length, 136, got.join(' '));
+    assert.equal(got.filter((c) => c === '503').length, 14, got.join(' '));
+    assert.equal((await fetch(`${relay.base}/healthz`)).status, 200);
+  } finally {
+    for (const s of sockets) s.destroy();
+    relay.kill();
+  }
+});

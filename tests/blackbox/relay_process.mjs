@@ -20,10 +20,12 @@ export async function freePort() {
 }
 
 export class RelayProcess {
-  /** `port`: reuse one (a restart on the same address), else a free one. */
-  static async start(env = {}, args = [], port = undefined) {
+  /** `port`: reuse one (a restart on the same address), else a free one. `launcher`: a
+   *  command the binary runs under (e.g. `['prlimit', '--nofile=200', '--']`). */
+  static async start(env = {}, args = [], port = undefined, launcher = []) {
     port ??= await freePort();
-    const child = spawn(relayBinary, ['--host', '127.0.0.1', '--port', String(port), ...args], {
+    const [command, ...argv] = [...launcher, relayBinary, '--host', '127.0.0.1', '--port', String(port), ...args];
+    const child = spawn(command, argv, {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
