@@ -45,7 +45,7 @@ class ApiRoutes {
         tracer_(tracer),
         logger_(logger),
         workers_(ingest, projection),
-        metrics_(relay, ingest, projection, tracer, spans, version) {}
+        metrics_(relay, ingest, projection, tracer, logger, spans, version) {}
 
   /// Answers one request. CORS headers are added here for every route.
   boost::asio::awaitable<Response> handle(const Request& req);

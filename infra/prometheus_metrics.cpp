@@ -52,12 +52,13 @@ class Families {
 
 RelayMetrics::RelayMetrics(const service::SseEventRelay& relay, const service::EventIngest& ingest,
                            const service::WorkerProjection& projection,
-                           const service::Tracer& tracer, const service::BatchSpanProcessor* spans,
-                           std::string_view version)
+                           const service::Tracer& tracer, const service::Logger& logger,
+                           const service::BatchSpanProcessor* spans, std::string_view version)
     : relay_(relay),
       ingest_(ingest),
       projection_(projection),
       tracer_(tracer),
+      logger_(logger),
       spans_(spans),
       registry_(std::make_shared<prometheus::Registry>()),
       ingest_requests_(prometheus::BuildCounter()
@@ -159,6 +160,9 @@ std::string RelayMetrics::render() const {
           "Unix time of the newest event (0 when the log is empty).",
           log.empty() ? 0.0 : static_cast<double>(log.newest().id.ms) / 1000.0);
   f.gauge("sse_relay_draining", "1 while the relay is stopping.", relay_.stopping() ? 1 : 0);
+  f.counter("sse_relay_log_lines_dropped_total",
+            "Log lines dropped because stdout did not drain and the log buffer was full.",
+            static_cast<double>(logger_.dropped()));
 
   const auto& tracer = tracer_;
   const auto spans = spans_ ? spans_->stats() : service::SpanExportStats{};

@@ -13,6 +13,7 @@
 
 #include "service/batch_span_processor.hpp"
 #include "service/event_ingest.hpp"
+#include "service/logger.hpp"
 #include "service/sse_event_relay.hpp"
 #include "service/tracer.hpp"
 #include "service/worker_projection.hpp"
@@ -24,7 +25,8 @@ class RelayMetrics {
   /// `spans` may be null (tracing off): the span metrics then stay at zero.
   RelayMetrics(const service::SseEventRelay& relay, const service::EventIngest& ingest,
                const service::WorkerProjection& projection, const service::Tracer& tracer,
-               const service::BatchSpanProcessor* spans, std::string_view version);
+               const service::Logger& logger, const service::BatchSpanProcessor* spans,
+               std::string_view version);
 
   /// One ingest request answered (POST /api/domain-events or /api/events).
   void count_ingest_request(std::string_view route, unsigned status);
@@ -37,6 +39,7 @@ class RelayMetrics {
   const service::EventIngest& ingest_;
   const service::WorkerProjection& projection_;
   const service::Tracer& tracer_;
+  const service::Logger& logger_;
   const service::BatchSpanProcessor* spans_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& ingest_requests_;

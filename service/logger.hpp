@@ -1,5 +1,7 @@
 #pragma once
 // Structured logs: one JSON object per line (time, level, msg, trace_id, fields) on stdout.
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -29,11 +31,20 @@ struct LogField {
   std::variant<std::string_view, std::int64_t, std::uint64_t> value;
 };
 
-/// Writes JSON lines to a stdio stream. Safe to call from any thread (the sink is locked).
+/// Writes JSON lines to a stdio stream's descriptor. Safe to call from any thread (the sink
+/// is locked). Never blocks the event loop on a slow reader: a line goes out only while the
+/// descriptor can take it without waiting; otherwise it waits in a bounded buffer, and lines
+/// that do not fit are dropped and counted. Each string value is cut to `max_value_bytes`.
 class Logger {
  public:
-  explicit Logger(std::FILE* sink = stdout, LogLevel level = LogLevel::info)
-      : sink_(sink), level_(level) {}
+  static constexpr std::size_t max_value_bytes = 1024;
+  static constexpr std::size_t max_pending_bytes = 1024UL * 1024;
+
+  explicit Logger(std::FILE* sink = stdout, LogLevel level = LogLevel::info);
+  /// Gives the buffered lines up to a second to leave.
+  ~Logger();
+  Logger(const Logger&) = delete;
+  Logger& operator=(const Logger&) = delete;
 
   /// `trace_id`: the trace of the span this line is logged in (hex); omitted when empty.
   void log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {},
@@ -53,10 +64,21 @@ class Logger {
 
   [[nodiscard]] bool enabled(LogLevel level) const { return level >= level_; }
 
+  /// Lines dropped because the sink did not drain and the buffer was full.
+  [[nodiscard]] std::uint64_t dropped() const;
+
+  /// Writes what is buffered, waiting at most `wait` for the sink (stop, tests).
+  void flush(std::chrono::milliseconds wait);
+
  private:
-  std::FILE* sink_;
+  /// Writes buffered bytes while the descriptor takes them without blocking.
+  void drain_locked();
+
+  int fd_;
   LogLevel level_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
+  std::string pending_;
+  std::uint64_t dropped_ = 0;
 };
 
 /// Logs, once and with its cause, the exception a coroutine ended with (the completion

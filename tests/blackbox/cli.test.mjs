@@ -82,3 +82,41 @@ test('a low descriptor limit: the subscriber limit is fitted under it, the rest 
     relay.kill();
   }
 });
+
+// A relay that blocks on its log would hang this test: its own timeout turns that into a failure.
+test('stdout a pipe nobody drains: the relay keeps serving, drops log lines, and stops on SIGTERM', { timeout: 60_000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { freePort } = await import('./relay_process.mjs');
+  const port = await freePort();
+  // stdout is piped and never read: once the pipe is full, every log write would block.
+  const child = spawn(relayBinary, ['--host', '127.0.0.1', '--port', String(port)],
+    { stdio: ['ignore', 'pipe', 'ignore'] });
+  child.stdout.pause();
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100; i++) {
+      try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* starting */ }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Each refused publish logs a line of ~1.2 KB (the 415 detail names the content type;
+    // logged values are capped at 1 KB): 3.6 MB in all, past the pipe and the log buffer.
+    const junk = `text/${'x'.repeat(1500)}`;
+    for (let i = 0; i < 3000; i++) {
+      const res = await fetch(`${base}/api/events`, { method: 'POST',
+        headers: { 'content-type': junk }, body: '{}', signal: AbortSignal.timeout(5000) });
+      assert.equal(res.status, 415);
+    }
+    const started = Date.now();
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.ok(Date.now() - started < 1000, 'healthz answered at once');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const dropped = Number(metrics.match(/^sse_relay_log_lines_dropped_total (\d+)/m)?.[1]);
+    assert.ok(dropped > 0, `dropped ${dropped}`);
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('hung'), 10_000))]);
+    assert.equal(code, 0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
