@@ -48,7 +48,8 @@ Application::Application(boost::asio::io_context& io, AppConfig config, const se
       ingest_(log_, projection_, relay_.stopping()),
       routes_(config_.http, relay_, ingest_, projection_, log_, tracing_.tracer(), logger,
               tracing_.processor(), RELAY_VERSION),
-      http_(io.get_executor(), config_.http, relay_, routes_, logger) {
+      http_(io.get_executor(), config_.http, relay_, routes_, logger,
+            config_.relay.shutdown_grace) {
   log_.tail(domain::EventId{0, 0}, projection_);
   if (config_.demo) demo_.emplace(io.get_executor(), config_.http, routes_, clock, logger);
 }

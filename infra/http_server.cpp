@@ -30,13 +30,16 @@ using tcp = asio::ip::tcp;
 namespace ptype = proto::problem_type;
 
 HttpServer::HttpServer(asio::any_io_executor executor, const HttpConfig& config,
-                       service::SseEventRelay& relay, ApiRoutes& routes, service::Logger& logger)
+                       service::SseEventRelay& relay, ApiRoutes& routes, service::Logger& logger,
+                       std::chrono::milliseconds shutdown_grace)
     : executor_(std::move(executor)),
       config_(config),
       relay_(relay),
       logger_(logger),
       routes_(routes),
-      acceptor_(executor_) {}
+      acceptor_(executor_),
+      shutdown_grace_(shutdown_grace),
+      grace_timer_(executor_) {}
 
 void HttpServer::start() {
   beast::error_code ec;
@@ -66,6 +69,20 @@ asio::awaitable<void> HttpServer::stop() {
   acceptor_.close(ignored);
   for (auto* socket : awaiting_request_) socket->close(ignored);
   awaiting_request_.clear();
+  if (!connections_.empty()) {
+    // Not awaited: the relay drains its streams meanwhile. The timer is cancelled when the
+    // last response is written, so it holds the exit no longer than needed.
+    grace_timer_.expires_after(shutdown_grace_);
+    grace_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (!connections_.empty()) {
+        logger_.warn("responses cut off at the shutdown grace",
+                     {{"connections", static_cast<std::uint64_t>(connections_.size())}});
+      }
+      beast::error_code ignored_close;
+      for (auto* socket : connections_) socket->close(ignored_close);
+    });
+  }
   co_return;
 }
 
@@ -158,11 +175,16 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
   beast::flat_buffer buffer;
   beast::error_code ignored;
   auto* raw_socket = &stream.socket();
-  struct AwaitGuard {
+  struct ConnectionGuard {
     HttpServer& server;
     tcp::socket* socket;
-    ~AwaitGuard() { server.awaiting_request_.erase(socket); }
+    ~ConnectionGuard() {
+      server.awaiting_request_.erase(socket);
+      server.connections_.erase(socket);
+      if (server.stopping_ && server.connections_.empty()) server.grace_timer_.cancel();
+    }
   } guard{*this, raw_socket};
+  connections_.insert(raw_socket);
 
   while (!stopping_) {
     http::request_parser<http::string_body> parser;

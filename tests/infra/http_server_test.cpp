@@ -1,5 +1,7 @@
 #include "infra/http_server.hpp"
 
+#include <thread>
+
 #include <doctest/doctest.h>
 
 #include "../support/test_clients.hpp"
@@ -44,4 +46,45 @@ TEST_CASE("a chunked body is read as one request and the connection stays usable
       std::chrono::milliseconds(500));
   CHECK(raw.starts_with("HTTP/1.1 202 "));
   CHECK(response_count(raw) == 2);  // the publish, then the stats asked for after it
+}
+
+TEST_CASE("stop cuts off a response a client never reads at the shutdown grace") {
+  auto config = TestServer::default_config();
+  config.relay.shutdown_grace = std::chrono::milliseconds(500);
+  config.http.request_timeout = std::chrono::milliseconds(8000);
+  config.http.max_body_bytes = 1 << 20;
+  config.relay.max_pending_bytes = 4 << 20;
+  config.relay.history = 20000;
+  TestServer server(config);
+  // 12,000 workers: a read model of ~6 MB, more than the socket buffers hold (the kernel
+  // grows a loopback send buffer up to 4 MB).
+  const std::string name(200, 'n');
+  for (int batch = 0; batch < 12; ++batch) {
+    std::string body = "[";
+    for (int i = 0; i < 1000; ++i) {
+      const auto id = std::to_string(batch * 1000 + i);
+      if (i > 0) body += ',';
+      body +=
+          R"({"specversion":"1.0","id":"c-)" + id +
+          R"(","source":"/t","type":"worker.created","data":{"worker_id":"w-)" + id +
+          R"(","name":")" + name + id +
+          R"(","region":"eu-west-1","instance_type":"m5.xlarge","status":"pending","created_at":"2026-11-23T10:00:00Z"}})";
+    }
+    body += "]";
+    REQUIRE(http_request(server.port(), http::verb::post, "/api/domain-events", body,
+                         "application/cloudevents-batch+json")
+                .status == 202);
+  }
+  asio::io_context io;
+  tcp::socket reader(io);
+  reader.open(tcp::v4());
+  reader.set_option(asio::socket_base::receive_buffer_size(4096));
+  reader.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+  const std::string get = "GET /api/workers HTTP/1.1\r\nHost: x\r\n\r\n";
+  asio::write(reader, asio::buffer(get));  // and never read the answer
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(server.stop() == 0);
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK(took < std::chrono::milliseconds(2500));  // the grace, not the 8 s request timeout
 }
