@@ -133,6 +133,12 @@ std::optional<Response> ApiRoutes::read(const Request& req, std::string_view pat
           make_response(req, http::status::ok, asset->content_type, std::string(asset->body));
       // Revalidate on every load, so a relay upgrade is never met by a stale client.
       res.set(http::field::cache_control, "no-cache");
+      if (asset->content_type.starts_with("text/html")) {
+        // The dashboard loads only its own scripts, styles and streams, and is never framed.
+        res.set("Content-Security-Policy",
+                "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+                "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+      }
       return res;
     }
   }

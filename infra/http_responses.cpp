@@ -13,6 +13,8 @@ Response make_response(const Request& req, http::status status, std::string_view
   res.set(http::field::server, "sse-relay");
   res.set(http::field::content_type, content_type);
   res.set(http::field::cache_control, "no-store");
+  // Served bytes are what their Content-Type says, never sniffed into something else.
+  res.set("X-Content-Type-Options", "nosniff");
   res.body() = std::move(body);
   res.keep_alive(req.keep_alive());
   res.prepare_payload();

@@ -118,7 +118,8 @@ namespace {
 // second before sending the body. A Content-Length over the limit fails at the header.
 struct ReadOutcome {
   beast::error_code ec;
-  std::string refusal;  ///< Set: the head cannot frame a body safely; answer 400 and close.
+  std::string refusal;  ///< Set: the head is refused; answer `status` and close.
+  int status = 400;
 };
 
 asio::awaitable<ReadOutcome> read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
@@ -126,6 +127,10 @@ asio::awaitable<ReadOutcome> read_request(beast::tcp_stream& stream, beast::flat
   auto [ec, n] =
       co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
   if (ec) co_return ReadOutcome{ec, {}};
+  if (parser.get().target().size() > max_request_line_bytes) {
+    co_return ReadOutcome{
+        {}, fmt::format("the request line is longer than {} bytes", max_request_line_bytes), 414};
+  }
   // Before any body byte is read: a body framed by a coding we do not decode would be read
   // as the next request (smuggling). Every Transfer-Encoding line counts.
   std::string codings;
@@ -135,6 +140,11 @@ asio::awaitable<ReadOutcome> read_request(beast::tcp_stream& stream, beast::flat
     codings += line->value();
   }
   if (auto problem = transfer_encoding_problem(codings, parser.get().version() % 10)) {
+    co_return ReadOutcome{{}, std::move(*problem)};
+  }
+  const auto [host_first, host_last] = parser.get().equal_range(http::field::host);
+  const auto hosts = static_cast<std::size_t>(std::distance(host_first, host_last));
+  if (auto problem = host_problem(hosts, parser.get().version() % 10)) {
     co_return ReadOutcome{{}, std::move(*problem)};
   }
   if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
@@ -188,18 +198,21 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
 
   while (!stopping_) {
     http::request_parser<http::string_body> parser;
-    parser.header_limit(16 * 1024);
+    parser.header_limit(max_header_bytes);
     parser.body_limit(config_.max_body_bytes);
     stream.expires_after(config_.request_timeout);
     awaiting_request_.insert(raw_socket);
-    auto [ec, refusal] = co_await read_request(stream, buffer, parser);
+    auto [ec, refusal, refusal_status] = co_await read_request(stream, buffer, parser);
     awaiting_request_.erase(raw_socket);
     if (!refusal.empty()) {
       Request head;
       head.version(11);
       // Built before the co_await: GCC 12 mishandles temporaries inside a co_await expression.
-      auto res =
-          problem_response(head, {400, ptype::bad_request, "Bad Request", std::move(refusal), ""});
+      auto res = problem_response(
+          head,
+          refusal_status == 414
+              ? proto::Problem{414, ptype::uri_too_long, "URI Too Long", std::move(refusal), ""}
+              : proto::Problem{400, ptype::bad_request, "Bad Request", std::move(refusal), ""});
       co_await refuse(stream, std::move(res));
       co_return;
     }
@@ -211,15 +224,26 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     if (ec) {
       Request head;
       head.version(11);
-      auto res = ec == http::error::body_limit
-                     ? problem_response(head, {413, ptype::payload_too_large, "Payload Too Large",
-                                               fmt::format("request bodies are limited to {} bytes "
-                                                           "(RELAY_MAX_BODY_BYTES)",
-                                                           config_.max_body_bytes),
-                                               ""})
-                     : problem_response(
-                           head, {400, ptype::bad_request, "Bad Request",
-                                  fmt::format("malformed HTTP request: {}", ec.message()), ""});
+      Response res;
+      if (ec == http::error::body_limit) {
+        res = problem_response(head, {413, ptype::payload_too_large, "Payload Too Large",
+                                      fmt::format("request bodies are limited to {} bytes "
+                                                  "(RELAY_MAX_BODY_BYTES)",
+                                                  config_.max_body_bytes),
+                                      ""});
+      } else if (ec == http::error::header_limit) {
+        const auto& received = buffer.cdata();
+        const auto too_big = oversized_head(
+            std::string_view(static_cast<const char*>(received.data()), received.size()));
+        res = problem_response(
+            head,
+            {too_big.status, too_big.status == 414 ? ptype::uri_too_long : ptype::header_too_large,
+             too_big.status == 414 ? "URI Too Long" : "Request Header Fields Too Large",
+             too_big.detail, ""});
+      } else {
+        res = problem_response(head, {400, ptype::bad_request, "Bad Request",
+                                      fmt::format("malformed HTTP request: {}", ec.message()), ""});
+      }
       co_await refuse(stream, std::move(res));
       co_return;
     }

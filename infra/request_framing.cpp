@@ -45,4 +45,25 @@ std::optional<std::string> transfer_encoding_problem(std::string_view values, un
   return std::nullopt;
 }
 
+std::optional<std::string> host_problem(std::size_t host_lines, unsigned minor) {
+  if (host_lines > 1) return fmt::format("{} Host headers; a request has one", host_lines);
+  if (host_lines == 0 && minor >= 1) return std::string("HTTP/1.1 requires a Host header");
+  return std::nullopt;
+}
+
+OversizedHead oversized_head(std::string_view received) {
+  // The parser may have consumed what it read already: only bytes that still start with a
+  // method ("GET /...") are the request line.
+  const auto space = received.find(' ');
+  const bool request_line = space != std::string_view::npos && space > 0 && space <= 16 &&
+                            received.substr(0, space).find_first_not_of(
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == std::string_view::npos;
+  const auto line_end = received.find("\r\n");
+  const auto line = line_end == std::string_view::npos ? received.size() : line_end;
+  if (request_line && line > max_request_line_bytes) {
+    return {414, fmt::format("the request line is longer than {} bytes", max_request_line_bytes)};
+  }
+  return {431, fmt::format("the request head is larger than {} bytes", max_header_bytes)};
+}
+
 }  // namespace relay::infra

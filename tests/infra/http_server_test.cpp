@@ -88,3 +88,36 @@ TEST_CASE("stop cuts off a response a client never reads at the shutdown grace")
   const auto took = std::chrono::steady_clock::now() - started;
   CHECK(took < std::chrono::milliseconds(2500));  // the grace, not the 8 s request timeout
 }
+
+TEST_CASE(
+    "conformance: an oversized request line is 414, an oversized head 431, Host must be one") {
+  TestServer server;
+  const auto port = server.port();
+  const auto long_url = raw_exchange(
+      port, "GET /api/workers?x=" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(long_url.starts_with("HTTP/1.1 414 "));
+  CHECK(long_url.find("urn:sse-relay:problem:uri-too-long") != std::string::npos);
+  const auto big_head = raw_exchange(
+      port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(17000, 'p') + "\r\n\r\n");
+  CHECK(big_head.starts_with("HTTP/1.1 431 "));
+  CHECK(big_head.find("urn:sse-relay:problem:header-too-large") != std::string::npos);
+  const auto no_host = raw_exchange(port, "GET /healthz HTTP/1.1\r\n\r\n");
+  CHECK(no_host.starts_with("HTTP/1.1 400 "));
+  CHECK(no_host.find("requires a Host") != std::string::npos);
+  const auto two_hosts = raw_exchange(port, "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+  CHECK(two_hosts.starts_with("HTTP/1.1 400 "));
+  const auto old_client = raw_exchange(port, "GET /healthz HTTP/1.0\r\n\r\n");
+  CHECK(old_client.starts_with("HTTP/1.0 200 "));  // HTTP/1.0 may omit Host
+}
+
+TEST_CASE("responses say nosniff; the dashboard page carries a Content-Security-Policy") {
+  TestServer server;
+  auto page = http_request(server.port(), http::verb::get, "/");
+  CHECK(page.headers["X-Content-Type-Options"] == "nosniff");
+  CHECK(page.headers["Content-Security-Policy"].find("script-src 'self'") != std::string::npos);
+  CHECK(page.headers["Content-Security-Policy"].find("frame-ancestors 'none'") !=
+        std::string::npos);
+  auto api = http_request(server.port(), http::verb::get, "/api/workers");
+  CHECK(api.headers["X-Content-Type-Options"] == "nosniff");
+  CHECK(api.headers.count("Content-Security-Policy") == 0);
+}
