@@ -88,10 +88,12 @@ asio::awaitable<Response> ApiRoutes::dispatch(const Request& req) {
   }
   if (auto res = read(req, path)) co_return std::move(*res);
   if (auto allow = allowed_methods(path); !allow.empty()) {
-    auto res = problem_response(
-        req,
-        {405, ptype::method_not_allowed, "Method Not Allowed",
-         fmt::format("{} does not accept {}", path, std::string_view(req.method_string())), ""});
+    auto res =
+        problem_response(req, {405, ptype::method_not_allowed, "Method Not Allowed",
+                               // A method is a short token; a long one is not echoed back whole.
+                               fmt::format("{} does not accept {}", path,
+                                           std::string_view(req.method_string()).substr(0, 32)),
+                               ""});
     res.set(http::field::allow, allow);
     co_return res;
   }

@@ -92,7 +92,10 @@ Response WorkerRoutes::read(const Request& req, std::string_view worker_id) {
     res.set(http::field::etag, etag);
     return res;
   };
-  if (auto inm = req[http::field::if_none_match]; !inm.empty() && (inm == etag || inm == "*")) {
+  // `*` matches only a representation that exists: an unknown worker stays a 404.
+  const bool exists = worker_id.empty() || projection_.registry().find(worker_id) != nullptr;
+  if (auto inm = req[http::field::if_none_match];
+      exists && !inm.empty() && (inm == etag || inm == "*")) {
     return finish(make_response(req, http::status::not_modified, "application/json", ""));
   }
   std::string body;

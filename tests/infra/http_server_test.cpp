@@ -121,3 +121,12 @@ TEST_CASE("responses say nosniff; the dashboard page carries a Content-Security-
   CHECK(api.headers["X-Content-Type-Options"] == "nosniff");
   CHECK(api.headers.count("Content-Security-Policy") == 0);
 }
+
+TEST_CASE("a 5 KB method is not echoed back whole") {
+  TestServer server;
+  const auto raw =
+      raw_exchange(server.port(), std::string(5000, 'M') + " /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                   std::chrono::milliseconds(500));
+  CHECK(raw.size() < 1500);
+  CHECK((raw.starts_with("HTTP/1.1 405 ") || raw.starts_with("HTTP/1.1 400 ")));
+}

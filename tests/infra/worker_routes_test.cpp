@@ -274,3 +274,15 @@ TEST_CASE("a producer's traceparent travels into the envelope; an invalid one is
   CHECK(json_at(two->data, "/traceparent") == "null");
   CHECK(json_at(three->data, "/traceparent") == "\"" + tp + "\"");
 }
+
+TEST_CASE("If-None-Match: * on an unknown worker is 404, on a known one 304") {
+  TestServer server;
+  const auto port = server.port();
+  auto unknown =
+      http_request(port, http::verb::get, "/api/workers/w-404", "", "", {{"If-None-Match", "*"}});
+  CHECK(unknown.status == 404);
+  REQUIRE(post(port, "[" + created("w-1", "a") + "]").status == 202);
+  auto known =
+      http_request(port, http::verb::get, "/api/workers/w-1", "", "", {{"If-None-Match", "*"}});
+  CHECK(known.status == 304);
+}
