@@ -114,16 +114,19 @@ asio::awaitable<void> HttpServer::accept_loop() {
 namespace {
 
 // Reads one request. A client that sent "Expect: 100-continue" (curl does for bodies over
-// 1 KiB) is told to go on once the header passed its checks; otherwise it would wait a
-// second before sending the body. A Content-Length over the limit fails at the header.
+// 1 KiB) is told to go on once the header passed its checks, the publish token among them;
+// otherwise it would wait a second before sending the body. A Content-Length over the limit
+// fails at the header.
 struct ReadOutcome {
   beast::error_code ec;
   std::string refusal;  ///< Set: the head is refused; answer `status` and close.
   int status = 400;
+  bool body_declined = false;  ///< Expect: 100-continue, and the head alone is refused.
 };
 
 asio::awaitable<ReadOutcome> read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                          http::request_parser<http::string_body>& parser) {
+                                          http::request_parser<http::string_body>& parser,
+                                          const ApiRoutes& routes) {
   auto [ec, n] =
       co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
   if (ec) co_return ReadOutcome{ec, {}};
@@ -148,6 +151,10 @@ asio::awaitable<ReadOutcome> read_request(beast::tcp_stream& stream, beast::flat
     co_return ReadOutcome{{}, std::move(*problem)};
   }
   if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+    // A producer with a wrong token is answered now, before it sends a body for nothing.
+    if (parser.get().method() == http::verb::post && routes.check_publish_token(parser.get())) {
+      co_return ReadOutcome{{}, {}, 400, true};
+    }
     http::response<http::empty_body> go_on{http::status::continue_, 11};
     auto [wec, wn] = co_await http::async_write(stream, go_on, asio::as_tuple(asio::use_awaitable));
     if (wec) co_return ReadOutcome{wec, {}};
@@ -202,8 +209,17 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     parser.body_limit(config_.max_body_bytes);
     stream.expires_after(config_.request_timeout);
     awaiting_request_.insert(raw_socket);
-    auto [ec, refusal, refusal_status] = co_await read_request(stream, buffer, parser);
+    auto [ec, refusal, refusal_status, body_declined] =
+        co_await read_request(stream, buffer, parser, routes_);
     awaiting_request_.erase(raw_socket);
+    if (body_declined) {
+      // The routes answer the head (401, counted and traced like any refused ingest); the
+      // body was never read, so the connection cannot carry another request.
+      Request head = parser.release();
+      auto res = co_await routes_.handle(head);
+      co_await refuse(stream, std::move(res));
+      co_return;
+    }
     if (!refusal.empty()) {
       Request head;
       head.version(11);

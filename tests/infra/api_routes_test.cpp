@@ -167,3 +167,24 @@ TEST_CASE("Expect: 100-continue is answered before the body is sent") {
   http::read(socket, buffer, res);
   CHECK(res.result_int() == 202);
 }
+
+TEST_CASE("Expect: 100-continue with a wrong token gets 401 at once, never 100 Continue") {
+  auto config = TestServer::default_config();
+  config.http.publish_token = "s3cret";
+  TestServer server(config);
+  const auto head = [](const std::string& token) {
+    return "POST /api/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           "Authorization: Bearer " +
+           token + "\r\nExpect: 100-continue\r\nContent-Length: 2000\r\n\r\n";
+  };
+  // No body is sent: the answer must come from the head alone.
+  const auto wrong = raw_exchange(server.port(), head("guess"), std::chrono::milliseconds(1000));
+  CHECK(wrong.starts_with("HTTP/1.1 401 "));
+  CHECK(wrong.find("100 Continue") == std::string::npos);
+  CHECK(json_at(stats(server.port()), "/events_published") == "0");
+  const auto right = raw_exchange(server.port(), head("s3cret"), std::chrono::milliseconds(300));
+  CHECK(right.starts_with("HTTP/1.1 100 Continue\r\n"));
+  const auto metrics = http_request(server.port(), http::verb::get, "/metrics").body;
+  CHECK(metrics.find(R"(sse_relay_ingest_requests_total{code="401",route="/api/events"} 1)") !=
+        std::string::npos);
+}
