@@ -47,10 +47,12 @@ bool same_secret(std::string_view given, std::string_view expected) {
 // Methods allowed on each known path, for 405 answers.
 std::string_view allowed_methods(std::string_view path) {
   if (path == route::publish || path == route::domain_events) return "POST, OPTIONS";
-  if (path == route::workers || path.starts_with(route::worker_prefix)) return "GET, OPTIONS";
+  if (path == route::workers || path.starts_with(route::worker_prefix)) {
+    return "GET, HEAD, OPTIONS";
+  }
   if (path == route::stream || path == route::stats || path == route::metrics ||
       path == route::healthz || path == route::readyz || find_web_asset(path) != nullptr) {
-    return "GET, OPTIONS";
+    return "GET, HEAD, OPTIONS";
   }
   return {};
 }
@@ -77,6 +79,12 @@ std::optional<Response> ApiRoutes::check_publish_token(const Request& req) const
 asio::awaitable<Response> ApiRoutes::handle(const Request& req) {
   Response res = co_await dispatch(req);
   apply_cors(req, config_.cors_origins, res);
+  if (req.method() == http::verb::head) {
+    // The head GET would send, Content-Length included, and no body (RFC 9110 9.3.2).
+    const auto length = res.body().size();
+    res.body().clear();
+    res.content_length(length);
+  }
   co_return res;
 }
 
@@ -116,7 +124,13 @@ std::optional<Response> ApiRoutes::read(const Request& req, std::string_view pat
     return res;
   }
 
-  if (method == http::verb::get) {
+  if (method == http::verb::head && path == route::stream) {
+    // What a stream would answer, without opening one.
+    auto res = make_response(req, http::status::ok, "text/event-stream", "");
+    res.set(http::field::cache_control, "no-cache");
+    return res;
+  }
+  if (method == http::verb::get || method == http::verb::head) {
     if (path == route::healthz) return json_response(req, http::status::ok, R"({"status":"ok"})");
     if (path == route::readyz) return readiness(req);
     if (path == route::stats) {

@@ -130,3 +130,26 @@ TEST_CASE("a 5 KB method is not echoed back whole") {
   CHECK(raw.size() < 1500);
   CHECK((raw.starts_with("HTTP/1.1 405 ") || raw.starts_with("HTTP/1.1 400 ")));
 }
+
+TEST_CASE("HEAD works where GET does: the same head, Content-Length included, no body") {
+  TestServer server;
+  const auto port = server.port();
+  const auto raw = raw_exchange(port,
+                                "HEAD /api/workers HTTP/1.1\r\nHost: x\r\n\r\n"
+                                "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                                std::chrono::milliseconds(500));
+  CHECK(raw.starts_with("HTTP/1.1 200 "));
+  CHECK(response_count(raw) == 2);  // the HEAD had no body, so the next response follows it
+  const auto first_end = raw.find("\r\n\r\n");
+  CHECK(raw.substr(first_end + 4).starts_with("HTTP/1.1 200 "));
+  CHECK(raw.substr(0, first_end).find("Content-Length: 36") != std::string::npos);
+  CHECK(raw.ends_with(R"({"status":"ok"})"));
+  const auto stream = raw_exchange(port, "HEAD /api/events/stream HTTP/1.1\r\nHost: x\r\n\r\n",
+                                   std::chrono::milliseconds(300));
+  CHECK(stream.starts_with("HTTP/1.1 200 "));
+  CHECK(stream.find("Content-Type: text/event-stream") != std::string::npos);
+  const auto page =
+      raw_exchange(port, "HEAD / HTTP/1.1\r\nHost: x\r\n\r\n", std::chrono::milliseconds(300));
+  CHECK(page.starts_with("HTTP/1.1 200 "));
+  CHECK(page.ends_with("\r\n\r\n"));
+}
