@@ -1,5 +1,7 @@
 #include "infra/http_responses.hpp"
 
+#include <algorithm>
+
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
@@ -40,11 +42,18 @@ std::string allowed_origin(const Request& req, const std::vector<std::string>& c
   return {};
 }
 
+bool varies_by_origin(const std::vector<std::string>& cors_origins) {
+  return !cors_origins.empty() &&
+         std::find(cors_origins.begin(), cors_origins.end(), "*") == cors_origins.end();
+}
+
 void apply_cors(const Request& req, const std::vector<std::string>& cors_origins, Response& res) {
+  // Every answer depends on the Origin once an allowlist is set, also one that carries no
+  // CORS header: a cache must not hand it to a page of another origin.
+  if (varies_by_origin(cors_origins)) res.set(http::field::vary, "Origin");
   auto origin = allowed_origin(req, cors_origins);
   if (origin.empty()) return;
   res.set(http::field::access_control_allow_origin, origin);
-  if (origin != "*") res.set(http::field::vary, "Origin");
 }
 
 bool has_media_type(const Request& req, std::string_view type) {

@@ -22,7 +22,11 @@ Response problem_response(const Request& req, const proto::Problem& problem);
 /// The Origin to echo in Access-Control-Allow-Origin, or empty when not allowed.
 std::string allowed_origin(const Request& req, const std::vector<std::string>& cors_origins);
 
-/// Adds CORS headers to `res` when the request's Origin is allowed.
+/// True when answers depend on the request's Origin: an allowlist without `*`.
+bool varies_by_origin(const std::vector<std::string>& cors_origins);
+
+/// Adds CORS headers to `res` when the request's Origin is allowed, and `Vary: Origin`
+/// whenever answers depend on it.
 void apply_cors(const Request& req, const std::vector<std::string>& cors_origins, Response& res);
 
 /// True when the Content-Type's media type (parameters ignored, case-insensitive) is `type`.

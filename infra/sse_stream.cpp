@@ -35,15 +35,17 @@ std::string stream_head(const Request& req, const HttpConfig& config) {
       "Connection: close\r\n";
   if (auto origin = allowed_origin(req, config.cors_origins); !origin.empty()) {
     head += fmt::format("Access-Control-Allow-Origin: {}\r\n", origin);
-    if (origin != "*") head += "Vary: Origin\r\n";
   }
+  if (varies_by_origin(config.cors_origins)) head += "Vary: Origin\r\n";
   head += "\r\n";
   return head;
 }
 
-Response invalid_query(const Request& req, const std::string& detail) {
-  return problem_response(req,
-                          {400, proto::problem_type::invalid_query, "Invalid Query", detail, ""});
+Response invalid_query(const Request& req, const HttpConfig& config, const std::string& detail) {
+  auto res =
+      problem_response(req, {400, proto::problem_type::invalid_query, "Invalid Query", detail, ""});
+  apply_cors(req, config.cors_origins, res);  // a page of an allowed origin may read why
+  return res;
 }
 
 }  // namespace
@@ -51,10 +53,10 @@ Response invalid_query(const Request& req, const std::string& detail) {
 std::variant<OpenedStream, Response> open_stream(const Request& req, service::SseEventRelay& relay,
                                                  const HttpConfig& config) {
   auto query = parse_stream_query(req.target());
-  if (auto* error = std::get_if<std::string>(&query)) return invalid_query(req, *error);
+  if (auto* error = std::get_if<std::string>(&query)) return invalid_query(req, config, *error);
   auto& q = std::get<StreamQuery>(query);
   auto filter = service::SubscriptionFilter::parse(q.types, q.workers);
-  if (auto* error = std::get_if<std::string>(&filter)) return invalid_query(req, *error);
+  if (auto* error = std::get_if<std::string>(&filter)) return invalid_query(req, config, *error);
   // The header is what EventSource sends on reconnect, so it is newer than a ?since= that
   // stays in the URL from the first connect.
   std::optional<std::string> last_event_id;
@@ -66,7 +68,9 @@ std::variant<OpenedStream, Response> open_stream(const Request& req, service::Ss
   auto subscribed = relay.subscribe(
       {std::move(std::get<service::SubscriptionFilter>(filter)), std::move(last_event_id)});
   if (const auto* refused = std::get_if<relay::error>(&subscribed)) {
-    return refusal_response(req, *refused, "");
+    auto res = refusal_response(req, *refused, "");
+    apply_cors(req, config.cors_origins, res);
+    return res;
   }
   return OpenedStream{std::move(std::get<std::unique_ptr<service::Subscription>>(subscribed)),
                       stream_head(req, config)};

@@ -38,6 +38,16 @@ TEST_CASE("CORS: only listed origins (or *) are echoed; Vary: Origin unless *") 
   auto other = json_response(with({}), http::status::ok, "{}");
   apply_cors(with({{http::field::origin, "https://evil.example"}}), listed, other);
   CHECK(other[http::field::access_control_allow_origin].empty());
+  CHECK(other[http::field::vary] == "Origin");  // the answer still depends on the Origin
+  auto no_origin = json_response(with({}), http::status::ok, "{}");
+  apply_cors(with({}), listed, no_origin);
+  CHECK(no_origin[http::field::vary] == "Origin");
+  auto wildcard = json_response(with({}), http::status::ok, "{}");
+  apply_cors(with({{http::field::origin, "https://x"}}), {"*"}, wildcard);
+  CHECK(wildcard[http::field::vary].empty());
+  auto no_cors = json_response(with({}), http::status::ok, "{}");
+  apply_cors(with({{http::field::origin, "https://x"}}), {}, no_cors);
+  CHECK(no_cors[http::field::vary].empty());
   CHECK(allowed_origin(with({{http::field::origin, "https://x"}}), {"*"}) == "*");
   CHECK(allowed_origin(with({}), {"*"}).empty());  // no Origin: not a CORS request
   CHECK(allowed_origin(with({{http::field::origin, "https://x"}}), {}).empty());

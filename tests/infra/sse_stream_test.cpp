@@ -401,3 +401,25 @@ TEST_CASE("history is bounded by bytes: large events trim the oldest, replay res
   REQUIRE_FALSE(events.empty());
   CHECK(json_at(events.back().data, "/reason") == R"("too_old")");
 }
+
+TEST_CASE("a stream's 400 and 503 refusals carry CORS headers for an allowed origin") {
+  TestServer server(config_with([](auto& c) {
+    c.http.cors_origins = {"https://dash.example"};
+    c.relay.max_clients = 1;
+  }));
+  const std::map<std::string, std::string> origin{{"Origin", "https://dash.example"}};
+  SseReader bad(server.port(), "/api/events/stream?types=wor*ker", origin);
+  CHECK(bad.status() == 400);
+  CHECK(has(bad.head(), "Access-Control-Allow-Origin: https://dash.example"));
+  CHECK(has(bad.head(), "Vary: Origin"));
+  SseReader first(server.port(), "/api/events/stream", origin);
+  CHECK(first.status() == 200);
+  CHECK(has(first.head(), "Vary: Origin"));
+  SseReader full(server.port(), "/api/events/stream", origin);
+  CHECK(full.status() == 503);
+  CHECK(has(full.head(), "Access-Control-Allow-Origin: https://dash.example"));
+  SseReader stranger(server.port(), "/api/events/stream?types=wor*ker",
+                     {{"Origin", "https://evil.example"}});
+  CHECK_FALSE(has(stranger.head(), "Access-Control-Allow-Origin"));
+  CHECK(has(stranger.head(), "Vary: Origin"));
+}
