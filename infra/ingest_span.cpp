@@ -1,5 +1,7 @@
 #include "infra/ingest_span.hpp"
 
+#include "infra/config_values.hpp"
+
 #include <boost/beast/http/field.hpp>
 
 #include <fmt/format.h>
@@ -37,10 +39,11 @@ service::Span start_ingest_span(service::Tracer& tracer, const Request& req, std
   if (!host.empty() && host.back() != ']') {
     span.set("server.address", host.substr(0, colon));
     if (colon != std::string_view::npos) {
-      std::int64_t port = 0;
-      for (char c : host.substr(colon + 1))
-        port = c >= '0' && c <= '9' ? port * 10 + (c - '0') : -1;
-      if (port > 0 && port < 65536) span.set("server.port", port);
+      // Digits only, no overflow: a hostile Host (a long or signed "port") sets nothing.
+      if (const auto port = parse_uint(host.substr(colon + 1));
+          port && *port > 0 && *port < 65536) {
+        span.set("server.port", static_cast<std::int64_t>(*port));
+      }
     }
   }
   if (const std::string_view agent = req[http::field::user_agent]; !agent.empty())
