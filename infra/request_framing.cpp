@@ -1,23 +1,15 @@
 #include "infra/request_framing.hpp"
 
+#include "infra/trim.hpp"
+
 #include <boost/beast/core/string.hpp>
 
 #include <fmt/format.h>
 
 namespace relay::infra {
 
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
-
 std::optional<std::string> transfer_encoding_problem(std::string_view values, unsigned minor) {
-  if (trim(values).empty() && values.empty()) return std::nullopt;
+  if (values.empty()) return std::nullopt;  // no Transfer-Encoding at all
   if (minor == 0) {
     // HTTP/1.0 has no transfer codings: a 1.1 proxy may have framed this body otherwise.
     return std::string("Transfer-Encoding is not allowed on HTTP/1.0");
@@ -27,7 +19,7 @@ std::optional<std::string> transfer_encoding_problem(std::string_view values, un
   std::string_view last;
   for (std::string_view rest = values; !rest.empty();) {
     const auto comma = rest.find(',');
-    const auto coding = trim(rest.substr(0, comma));
+    const auto coding = trim_blanks(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     if (coding.empty()) continue;
     ++codings;

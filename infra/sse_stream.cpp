@@ -41,22 +41,25 @@ std::string stream_head(const Request& req, const HttpConfig& config) {
   return head;
 }
 
-Response invalid_query(const Request& req, const HttpConfig& config, const std::string& detail) {
-  auto res =
-      problem_response(req, {400, proto::problem_type::invalid_query, "Invalid Query", detail, ""});
-  apply_cors(req, config.cors_origins, res);  // a page of an allowed origin may read why
-  return res;
+Response invalid_query(const Request& req, const std::string& detail) {
+  return problem_response(req,
+                          {400, proto::problem_type::invalid_query, "Invalid Query", detail, ""});
 }
 
 }  // namespace
 
 std::variant<OpenedStream, Response> open_stream(const Request& req, service::SseEventRelay& relay,
                                                  const HttpConfig& config) {
+  // Every refusal carries the CORS headers, so a page of an allowed origin may read why.
+  auto refused = [&](Response res) {
+    apply_cors(req, config.cors_origins, res);
+    return res;
+  };
   auto query = parse_stream_query(req.target());
-  if (auto* error = std::get_if<std::string>(&query)) return invalid_query(req, config, *error);
+  if (auto* error = std::get_if<std::string>(&query)) return refused(invalid_query(req, *error));
   auto& q = std::get<StreamQuery>(query);
   auto filter = service::SubscriptionFilter::parse(q.types, q.workers);
-  if (auto* error = std::get_if<std::string>(&filter)) return invalid_query(req, config, *error);
+  if (auto* error = std::get_if<std::string>(&filter)) return refused(invalid_query(req, *error));
   // The header is what EventSource sends on reconnect, so it is newer than a ?since= that
   // stays in the URL from the first connect.
   std::optional<std::string> last_event_id;
@@ -67,10 +70,8 @@ std::variant<OpenedStream, Response> open_stream(const Request& req, service::Ss
   }
   auto subscribed = relay.subscribe(
       {std::move(std::get<service::SubscriptionFilter>(filter)), std::move(last_event_id)});
-  if (const auto* refused = std::get_if<relay::error>(&subscribed)) {
-    auto res = refusal_response(req, *refused, "");
-    apply_cors(req, config.cors_origins, res);
-    return res;
+  if (const auto* reason = std::get_if<relay::error>(&subscribed)) {
+    return refused(refusal_response(req, *reason, ""));
   }
   return OpenedStream{std::move(std::get<std::unique_ptr<service::Subscription>>(subscribed)),
                       stream_head(req, config)};

@@ -1,5 +1,7 @@
 #include "infra/tracing_config.hpp"
 
+#include "infra/trim.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -19,26 +21,21 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // "k1=v1,k2=v2" with percent-encoded values (W3C Baggage syntax, used by *_HEADERS and
 // OTEL_RESOURCE_ATTRIBUTES).
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_pairs(std::string_view text) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!text.empty()) {
     const auto comma = text.find(',');
-    const auto item = trim(text.substr(0, comma));
+    const auto item = trim_blanks(text.substr(0, comma));
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
     if (item.empty()) continue;
     const auto eq = item.find('=');
-    if (eq == std::string_view::npos || trim(item.substr(0, eq)).empty()) return std::nullopt;
-    auto value = boost::urls::make_pct_string_view(trim(item.substr(eq + 1)));
+    if (eq == std::string_view::npos || trim_blanks(item.substr(0, eq)).empty())
+      return std::nullopt;
+    auto value = boost::urls::make_pct_string_view(trim_blanks(item.substr(eq + 1)));
     if (!value) return std::nullopt;
-    out.emplace_back(std::string(trim(item.substr(0, eq))), value->decode());
+    out.emplace_back(std::string(trim_blanks(item.substr(0, eq))), value->decode());
   }
   return out;
 }

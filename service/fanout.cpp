@@ -44,9 +44,11 @@ void Fanout::join(std::unique_ptr<Subscription> sub, SubscriberSink& sink) {
 void Fanout::leave(Subscription& sub) { remove(sub, /*close_sink=*/false, false); }
 
 void Fanout::serve(Subscription& sub) {
+  // One clock reading for the whole call: every write in it happens at this moment.
+  const auto now = SteadyClock::now();
+  auto ctx = context();
   for (;;) {
-    auto ctx = context();
-    auto next = sub.next(ctx, SteadyClock::now());
+    auto next = sub.next(ctx, now);
     switch (next.kind) {
       case Subscription::Next::Kind::park:
         return;
@@ -68,7 +70,7 @@ void Fanout::serve(Subscription& sub) {
         begin_write(sub, figures);
         return;
       case SubscriberSink::WriteStatus::complete:
-        if (!after_write(sub, figures)) return;
+        if (!after_write(sub, figures, now)) return;
         break;  // a capped replay, or flushing at stop: the next batch at once
     }
   }
@@ -78,13 +80,13 @@ void Fanout::write_done(Subscription& sub) {
   const auto figures =
       sub.writer_index == no_slot ? WriteFigures{} : writer_figures_[sub.writer_index];
   end_write(sub);
-  if (after_write(sub, figures)) serve(sub);
+  if (after_write(sub, figures, SteadyClock::now())) serve(sub);
 }
 
-bool Fanout::after_write(Subscription& sub, const WriteFigures& figures) {
+bool Fanout::after_write(Subscription& sub, const WriteFigures& figures, time_point now) {
   stats_.deliveries += figures.event_frames;
   stats_.bytes_written += figures.bytes;
-  switch (sub.written(draining_, SteadyClock::now())) {
+  switch (sub.written(draining_, now)) {
     case Subscription::AfterWrite::finished:
       remove(sub, /*close_sink=*/true, /*graceful=*/true);
       return false;

@@ -77,7 +77,7 @@ class Fanout {
   /// Writes to `sub` until it parks, writes asynchronously, finishes or goes.
   void serve(Subscription& sub);
   /// Acts on a completed write; true when `sub` should be served again at once.
-  bool after_write(Subscription& sub, const WriteFigures& figures);
+  bool after_write(Subscription& sub, const WriteFigures& figures, time_point now);
   void evict(Subscription& sub, EvictionReason reason);
   /// Forgets `sub`; closes its sink unless the transport itself left.
   void remove(Subscription& sub, bool close_sink, bool graceful);

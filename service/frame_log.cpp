@@ -15,15 +15,12 @@ LogPosition FrameLog::append(domain::EventId id, std::string type, std::string c
   if (!entries_.empty() && !(entries_.back().id < id)) {
     throw std::logic_error("frame log ids must be strictly increasing");
   }
-  if (entries_.size() == capacity_) {
-    entries_.pop_front();
-    ++first_position_;
-  }
   total_bytes_ += frame->size();
   entries_.push_back(FrameEntry{id, std::move(type), std::move(conflation_key),
                                 std::move(worker_id), std::move(frame), total_bytes_});
-  // A few large events must not hold the memory that many small ones would: trim by bytes too.
-  while (entries_.size() > 1 && retained_bytes() > max_bytes_) {
+  // Trimmed by count and by bytes, whichever bound is hit: a few large events must not hold
+  // the memory that many small ones would.
+  while (entries_.size() > 1 && (entries_.size() > capacity_ || retained_bytes() > max_bytes_)) {
     entries_.pop_front();
     ++first_position_;
   }

@@ -4,15 +4,13 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/relay_fixture.hpp"
 #include "../support/test_clients.hpp"
 #include "../support/test_server.hpp"
 
 using namespace relay::test;
 
 namespace {
-struct FixedClock final : relay::service::Clock {
-  [[nodiscard]] std::uint64_t now_unix_ms() const override { return 1'800'000'000'000; }
-};
 bool has(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
 }

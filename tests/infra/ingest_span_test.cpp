@@ -4,29 +4,21 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/relay_fixture.hpp"
+
 using namespace relay;
 namespace http = boost::beast::http;
 
 namespace {
-struct FixedClock final : service::Clock {
-  [[nodiscard]] std::uint64_t now_unix_ms() const override { return 1'800'000'000'000; }
-};
-struct Recorder final : service::SpanSink {
-  std::vector<proto::SpanData> ended;
-  void on_end(proto::SpanData&& span) override { ended.push_back(std::move(span)); }
-};
-
 // The attributes of the ingest span of a request with this Host.
 std::map<std::string, proto::AttributeValue> attributes_for(const std::string& host) {
-  FixedClock clock;
-  Recorder sink;
+  test::FixedClock clock;
+  test::SpanRecorder sink;
   service::Tracer tracer(clock, service::Sampler{}, &sink);
   infra::Request req{http::verb::post, "/api/events", 11};
   req.set(http::field::host, host);
   infra::start_ingest_span(tracer, req, "/api/events", {}).end();
-  std::map<std::string, proto::AttributeValue> out;
-  for (const auto& a : sink.ended.at(0).attributes) out[a.key] = a.value;
-  return out;
+  return sink.attributes(0);
 }
 }  // namespace
 

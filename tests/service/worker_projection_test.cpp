@@ -10,6 +10,7 @@ using namespace relay;
 using namespace relay::service;
 using relay::test::RecordingSink;
 using relay::test::RelayFixture;
+using relay::test::SpanRecorder;
 
 namespace {
 
@@ -84,18 +85,6 @@ TEST_CASE("a frame's envelope: id and time from the log id, the context it was a
   CHECK(std::string_view(doc["traceparent"].get_string().value()) == accepted);
   CHECK(std::string_view(doc["data"]["worker_id"].get_string().value()) == "w-9");
 }
-
-namespace {
-struct SpanRecorder final : SpanSink {
-  std::vector<proto::SpanData> ended;
-  void on_end(proto::SpanData&& span) override { ended.push_back(std::move(span)); }
-  [[nodiscard]] std::map<std::string, proto::AttributeValue> attributes(std::size_t i) const {
-    std::map<std::string, proto::AttributeValue> out;
-    for (const auto& a : ended.at(i).attributes) out[a.key] = a.value;
-    return out;
-  }
-};
-}  // namespace
 
 TEST_CASE("tracing on: domain.handle under the accepted context, sse.broadcast ended by a sweep") {
   RelayFixture fx;

@@ -26,6 +26,17 @@ struct FixedClock final : service::Clock {
   [[nodiscard]] std::uint64_t now_unix_ms() const override { return ms; }
 };
 
+/// Keeps every span that ended, with its attributes by key.
+struct SpanRecorder final : service::SpanSink {
+  std::vector<proto::SpanData> ended;
+  void on_end(proto::SpanData&& span) override { ended.push_back(std::move(span)); }
+  [[nodiscard]] std::map<std::string, proto::AttributeValue> attributes(std::size_t i) const {
+    std::map<std::string, proto::AttributeValue> out;
+    for (const auto& a : ended.at(i).attributes) out[a.key] = a.value;
+    return out;
+  }
+};
+
 /// Everything a sink was handed, concatenated.
 inline std::string text_of(const service::OutgoingBatch& b) {
   std::string out;
