@@ -76,8 +76,8 @@ std::optional<Response> ApiRoutes::check_publish_token(const Request& req) const
   return res;
 }
 
-asio::awaitable<Response> ApiRoutes::handle(const Request& req) {
-  Response res = co_await dispatch(req);
+asio::awaitable<Response> ApiRoutes::handle(const Request& req, std::string_view client) {
+  Response res = co_await dispatch(req, client);
   apply_cors(req, config_.cors_origins, res);
   if (req.method() == http::verb::head) {
     // The head GET would send, Content-Length included, and no body (RFC 9110 9.3.2).
@@ -88,11 +88,12 @@ asio::awaitable<Response> ApiRoutes::handle(const Request& req) {
   co_return res;
 }
 
-asio::awaitable<Response> ApiRoutes::dispatch(const Request& req) {
+asio::awaitable<Response> ApiRoutes::dispatch(const Request& req, std::string_view client) {
   const auto path = target_path(req.target());
   const auto method = req.method();
   if (method == http::verb::post && (path == route::publish || path == route::domain_events)) {
-    co_return co_await ingest(req, path == route::publish ? route::publish : route::domain_events);
+    co_return co_await ingest(req, path == route::publish ? route::publish : route::domain_events,
+                              client);
   }
   if (auto res = read(req, path)) co_return std::move(*res);
   if (auto allow = allowed_methods(path); !allow.empty()) {
@@ -176,7 +177,37 @@ Response ApiRoutes::readiness(const Request& req) const {
   return json_response(req, http::status::ok, R"({"status":"ready"})");
 }
 
-asio::awaitable<Response> ApiRoutes::ingest(const Request& req, std::string_view route) {
+std::optional<Response> ApiRoutes::admit(const Request& req, std::string_view client,
+                                         std::size_t events) {
+  if (!publish_rate_.enabled() || client.empty()) return std::nullopt;
+  // One producer is one token: its replicas share a bucket wherever they connect from. The
+  // token is kept as a hash, so the table stays small whatever a header holds.
+  const std::string_view auth = req[http::field::authorization];
+  const auto producer = auth.empty()
+                            ? fmt::format("address {}", client)
+                            : fmt::format("token {:016x}", std::hash<std::string_view>{}(auth));
+  const auto verdict = publish_rate_.take(producer, events, std::chrono::steady_clock::now());
+  if (verdict.allowed) return std::nullopt;
+  if (verdict.over_burst) {
+    return problem_response(
+        req, {429, ptype::rate_limited, "Too Many Requests",
+              fmt::format("{} events in one request exceed RELAY_PUBLISH_BURST ({}); send "
+                          "smaller batches",
+                          events, publish_rate_.burst()),
+              ""});
+  }
+  auto res = problem_response(
+      req, {429, ptype::rate_limited, "Too Many Requests",
+            fmt::format("this producer is over its publish rate (RELAY_PUBLISH_RATE, {} events/s "
+                        "with bursts of {}); nothing was stored, retry after {} s",
+                        config_.publish_rate, publish_rate_.burst(), verdict.retry_after.count()),
+            ""});
+  res.set(http::field::retry_after, std::to_string(verdict.retry_after.count()));
+  return res;
+}
+
+asio::awaitable<Response> ApiRoutes::ingest(const Request& req, std::string_view route,
+                                            std::string_view client) {
   const auto producer = producer_context(req);
   auto span = start_ingest_span(tracer_, req, route, producer);
   // Tracing on: the fold continues the ingest span; off: the producer's context is carried
@@ -192,9 +223,12 @@ asio::awaitable<Response> ApiRoutes::ingest(const Request& req, std::string_view
   if (auto denied = check_publish_token(req)) {
     res = std::move(*denied);
   } else if (route == route::publish) {
-    res = co_await publish(req, std::move(context));
+    res = co_await publish(req, std::move(context), client);
   } else {
-    res = co_await workers_.ingest(req, std::move(context));
+    auto admit_events = [this, &req, client](std::size_t events) {
+      return admit(req, client, events);
+    };
+    res = co_await workers_.ingest(req, std::move(context), admit_events);
   }
   const auto status = res.result_int();
   metrics_.count_ingest_request(route, status);
@@ -210,7 +244,8 @@ asio::awaitable<Response> ApiRoutes::ingest(const Request& req, std::string_view
   co_return res;
 }
 
-asio::awaitable<Response> ApiRoutes::publish(const Request& req, service::IngestContext context) {
+asio::awaitable<Response> ApiRoutes::publish(const Request& req, service::IngestContext context,
+                                             std::string_view client) {
   if (!has_media_type(req, "application/json")) {
     co_return problem_response(req,
                                {415, ptype::unsupported_media_type, "Unsupported Media Type",
@@ -230,6 +265,7 @@ asio::awaitable<Response> ApiRoutes::publish(const Request& req, service::Ingest
     co_return problem_response(
         req, {400, ptype::invalid_field, "Invalid Field", detail, error->pointer});
   }
+  if (auto refused = admit(req, client, 1)) co_return std::move(*refused);
   auto outcome = co_await ingest_.publish(std::move(std::get<proto::PublishRequest>(parsed)),
                                           std::move(context));
   if (const auto* refused = std::get_if<service::IngestRejection>(&outcome)) {

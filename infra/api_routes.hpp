@@ -10,6 +10,7 @@
 #include "service/event_ingest.hpp"
 #include "service/event_log.hpp"
 #include "service/logger.hpp"
+#include "service/publish_rate.hpp"
 #include "service/sse_event_relay.hpp"
 #include "service/worker_projection.hpp"
 
@@ -44,26 +45,32 @@ class ApiRoutes {
         log_(log),
         tracer_(tracer),
         logger_(logger),
+        publish_rate_(config.publish_rate, config.publish_burst),
         workers_(ingest, projection),
         metrics_(relay, ingest, projection, tracer, logger, spans, version) {}
 
-  /// Answers one request. CORS headers are added here for every route.
-  boost::asio::awaitable<Response> handle(const Request& req);
+  /// Answers one request from `client` (its address; empty for the relay's own demo
+  /// producer, which no publish rate applies to). CORS headers are added here for every route.
+  boost::asio::awaitable<Response> handle(const Request& req, std::string_view client = {});
 
   /// 401 problem unless the request carries the configured Bearer token (or none is set).
   /// The comparison takes the same time wherever the first difference is.
   [[nodiscard]] std::optional<Response> check_publish_token(const Request& req) const;
 
  private:
-  boost::asio::awaitable<Response> dispatch(const Request& req);
+  boost::asio::awaitable<Response> dispatch(const Request& req, std::string_view client);
+  /// 429 when the producer (its bearer token, else `client`) is over RELAY_PUBLISH_RATE.
+  std::optional<Response> admit(const Request& req, std::string_view client, std::size_t events);
   /// GET and OPTIONS routes, which answer at once; nullopt for other requests.
   std::optional<Response> read(const Request& req, std::string_view path);
   /// /readyz: 503 while draining or while the event log is not ready.
   [[nodiscard]] Response readiness(const Request& req) const;
   /// POST /api/domain-events and /api/events inside their SERVER span; logs the answer.
-  boost::asio::awaitable<Response> ingest(const Request& req, std::string_view route);
+  boost::asio::awaitable<Response> ingest(const Request& req, std::string_view route,
+                                          std::string_view client);
   /// `context`: what the fold continues (the ingest span, or the producer's context).
-  boost::asio::awaitable<Response> publish(const Request& req, service::IngestContext context);
+  boost::asio::awaitable<Response> publish(const Request& req, service::IngestContext context,
+                                           std::string_view client);
 
   const HttpConfig& config_;
   service::SseEventRelay& relay_;
@@ -71,6 +78,7 @@ class ApiRoutes {
   const service::EventLog& log_;
   service::Tracer& tracer_;
   service::Logger& logger_;
+  service::PublishRate publish_rate_;
   WorkerRoutes workers_;
   RelayMetrics metrics_;
 };

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "infra/client_address.hpp"
+#include "infra/request_framing.hpp"
 #include "infra/tracing_config.hpp"
 #include "service/logger.hpp"
 #include "service/relay_config.hpp"
@@ -16,8 +18,21 @@ struct HttpConfig {
   std::string host = "0.0.0.0";              ///< RELAY_HOST
   std::uint16_t port = 8080;                 ///< RELAY_PORT
   std::size_t max_body_bytes = 64UL * 1024;  ///< RELAY_MAX_BODY_BYTES: larger bodies get 413.
-  std::chrono::milliseconds request_timeout{
-      30000};                             ///< RELAY_REQUEST_TIMEOUT_MS: to read a request.
+  /// RELAY_REQUEST_TIMEOUT_MS: from a request's first byte to its last (head and body).
+  std::chrono::milliseconds request_timeout{30000};
+  /// RELAY_IDLE_TIMEOUT_MS: how long a kept-alive connection may wait for its next request.
+  std::chrono::milliseconds idle_timeout{60000};
+  /// RELAY_MAX_HEADER_BYTES: largest request head; larger is 431.
+  std::size_t max_header_bytes = default_max_header_bytes;
+  /// RELAY_MAX_CLIENTS_PER_IP: streams one client address may hold; 0 = no limit (the
+  /// default: behind a balancer every client has the balancer's address).
+  std::size_t max_clients_per_ip = 0;
+  /// RELAY_PUBLISH_RATE: events per second per producer (token, else address); 0 = no limit.
+  double publish_rate = 0;
+  /// RELAY_PUBLISH_BURST: events a producer may send at once; 0 = one second's worth.
+  double publish_burst = 0;
+  /// RELAY_TRUSTED_PROXIES: peers whose X-Forwarded-For / Forwarded name the client.
+  TrustedProxies trusted_proxies;
   std::string publish_token;              ///< RELAY_PUBLISH_TOKEN: Bearer token for POSTs.
   std::vector<std::string> cors_origins;  ///< RELAY_CORS_ORIGINS: allowed Origins, or "*".
 };

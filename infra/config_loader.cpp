@@ -88,8 +88,34 @@ std::vector<Option> options() {
        "largest accepted request body (413 above)",
        integer(1024, 64ULL << 20, [](AppConfig& c, auto v) { c.http.max_body_bytes = v; })},
       {"--request-timeout-ms", "RELAY_REQUEST_TIMEOUT_MS", "30000",
-       "time to read one request (not applied to streams)",
+       "time from a request's first byte to its last, head and body (slow senders are cut)",
        integer(100, day_ms, [](AppConfig& c, auto v) { c.http.request_timeout = ms(v); })},
+      {"--idle-timeout-ms", "RELAY_IDLE_TIMEOUT_MS", "60000",
+       "time a kept-alive connection may wait for its next request",
+       integer(100, day_ms, [](AppConfig& c, auto v) { c.http.idle_timeout = ms(v); })},
+      {"--max-header-bytes", "RELAY_MAX_HEADER_BYTES", "16384",
+       "largest request head (431 above); the request line alone is at most 8192 (414)",
+       integer(1024, 1024 * 1024, [](AppConfig& c, auto v) { c.http.max_header_bytes = v; })},
+      {"--max-clients-per-ip", "RELAY_MAX_CLIENTS_PER_IP", "0",
+       "streams one client address may hold, more get 503 (0: no limit; behind a balancer "
+       "set RELAY_TRUSTED_PROXIES first)",
+       integer(0, 1'000'000, [](AppConfig& c, auto v) { c.http.max_clients_per_ip = v; })},
+      {"--publish-rate", "RELAY_PUBLISH_RATE", "0",
+       "events per second per producer token (or address without one), more get 429 (0: off)",
+       integer(0, 10'000'000,
+               [](AppConfig& c, auto v) { c.http.publish_rate = static_cast<double>(v); })},
+      {"--publish-burst", "RELAY_PUBLISH_BURST", "0",
+       "events a producer may publish at once above its rate (0: one second's worth)",
+       integer(0, 100'000'000,
+               [](AppConfig& c, auto v) { c.http.publish_burst = static_cast<double>(v); })},
+      {"--trusted-proxies", "RELAY_TRUSTED_PROXIES", "",
+       "comma-separated addresses or CIDR networks whose X-Forwarded-For/Forwarded is believed",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         auto parsed = TrustedProxies::parse(split_list(v));
+         if (auto* error = std::get_if<std::string>(&parsed)) return *error;
+         c.http.trusted_proxies = std::move(std::get<TrustedProxies>(parsed));
+         return std::nullopt;
+       }},
       {"--shutdown-grace-ms", "RELAY_SHUTDOWN_GRACE_MS", "10000",
        "how long a stop lets streams flush before closing them",
        integer(0, day_ms, [](AppConfig& c, auto v) { c.relay.shutdown_grace = ms(v); })},

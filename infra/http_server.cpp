@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "infra/client_address.hpp"
 #include "infra/http_responses.hpp"
 #include "infra/request_framing.hpp"
 #include "infra/sse_stream.hpp"
@@ -39,7 +40,8 @@ HttpServer::HttpServer(asio::any_io_executor executor, const HttpConfig& config,
       routes_(routes),
       acceptor_(executor_),
       shutdown_grace_(shutdown_grace),
-      grace_timer_(executor_) {}
+      grace_timer_(executor_),
+      stream_quota_(config.max_clients_per_ip) {}
 
 void HttpServer::start() {
   beast::error_code ec;
@@ -203,12 +205,25 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
   } guard{*this, raw_socket};
   connections_.insert(raw_socket);
 
+  // Behind no trusted proxy the client is the peer, the same for every request.
+  beast::error_code peer_ec;
+  const auto peer = stream.socket().remote_endpoint(peer_ec).address();
+  const auto peer_text = unmapped(peer).to_string();
   while (!stopping_) {
     http::request_parser<http::string_body> parser;
-    parser.header_limit(max_header_bytes);
+    parser.header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
     parser.body_limit(config_.max_body_bytes);
-    stream.expires_after(config_.request_timeout);
     awaiting_request_.insert(raw_socket);
+    if (buffer.size() == 0) {
+      // Between requests the idle timeout applies; from the first byte on, the request
+      // timeout covers head and body together, so neither a slow head nor a slow body lasts.
+      stream.expires_after(config_.idle_timeout);
+      auto [iec, got] = co_await stream.async_read_some(buffer.prepare(4096),
+                                                        asio::as_tuple(asio::use_awaitable));
+      if (iec) break;
+      buffer.commit(got);
+    }
+    stream.expires_after(config_.request_timeout);
     auto [ec, refusal, refusal_status, body_declined] =
         co_await read_request(stream, buffer, parser, routes_);
     awaiting_request_.erase(raw_socket);
@@ -216,7 +231,7 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
       // The routes answer the head (401, counted and traced like any refused ingest); the
       // body was never read, so the connection cannot carry another request.
       Request head = parser.release();
-      auto res = co_await routes_.handle(head);
+      auto res = co_await routes_.handle(head, peer_text);
       co_await refuse(stream, std::move(res));
       co_return;
     }
@@ -250,7 +265,8 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
       } else if (ec == http::error::header_limit) {
         const auto& received = buffer.cdata();
         const auto too_big = oversized_head(
-            std::string_view(static_cast<const char*>(received.data()), received.size()));
+            std::string_view(static_cast<const char*>(received.data()), received.size()),
+            config_.max_header_bytes);
         res = problem_response(
             head,
             {too_big.status, too_big.status == 414 ? ptype::uri_too_long : ptype::header_too_large,
@@ -264,8 +280,11 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
       co_return;
     }
     Request req = parser.release();
+    const auto client = config_.trusted_proxies.empty()
+                            ? peer_text
+                            : client_address(peer, req, config_.trusted_proxies);
     if (req.method() == http::verb::get && target_path(req.target()) == route::stream) {
-      auto opened = open_stream(req, relay_, config_);
+      auto opened = open_stream(req, relay_, config_, stream_quota_, client);
       if (auto* refused = std::get_if<Response>(&opened)) {
         refused->keep_alive(false);
         co_await http::async_write(stream, *refused, asio::as_tuple(asio::use_awaitable));
@@ -278,7 +297,7 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
                        relay_.fanout(), logger_);
       co_return;
     }
-    Response res = co_await routes_.handle(req);
+    Response res = co_await routes_.handle(req, client);
     if (stopping_) res.keep_alive(false);
     const bool keep_alive = res.keep_alive();
     auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include "infra/address_quota.hpp"
 #include "infra/api_routes.hpp"
 #include "infra/app_config.hpp"
 #include "service/hosted_service.hpp"
@@ -35,6 +36,8 @@ class HttpServer final : public service::HostedService {
   /// system.sse.shutdown.
   boost::asio::awaitable<void> stop() override;
 
+  /// Client addresses holding streams now (0 without RELAY_MAX_CLIENTS_PER_IP).
+  [[nodiscard]] std::size_t stream_addresses() const { return stream_quota_.addresses(); }
   /// The bound port (useful with port 0).
   [[nodiscard]] std::uint16_t port() const { return port_; }
 
@@ -59,6 +62,7 @@ class HttpServer final : public service::HostedService {
   std::unordered_set<boost::asio::ip::tcp::socket*> connections_;
   std::chrono::milliseconds shutdown_grace_;
   boost::asio::steady_timer grace_timer_;  ///< Cancelled when the last connection ends.
+  AddressQuota stream_quota_;              ///< RELAY_MAX_CLIENTS_PER_IP
 };
 
 }  // namespace relay::infra

@@ -43,7 +43,7 @@ std::optional<std::string> host_problem(std::size_t host_lines, unsigned minor) 
   return std::nullopt;
 }
 
-OversizedHead oversized_head(std::string_view received) {
+OversizedHead oversized_head(std::string_view received, std::size_t header_limit) {
   // The parser may have consumed what it read already: only bytes that still start with a
   // method ("GET /...") are the request line.
   const auto space = received.find(' ');
@@ -55,7 +55,8 @@ OversizedHead oversized_head(std::string_view received) {
   if (request_line && line > max_request_line_bytes) {
     return {414, fmt::format("the request line is longer than {} bytes", max_request_line_bytes)};
   }
-  return {431, fmt::format("the request head is larger than {} bytes", max_header_bytes)};
+  return {431, fmt::format("the request head is larger than {} bytes (RELAY_MAX_HEADER_BYTES)",
+                           header_limit)};
 }
 
 }  // namespace relay::infra

@@ -11,8 +11,9 @@ namespace relay::infra {
 
 /// Longest request line (method, target, version) accepted; longer is 414.
 inline constexpr std::size_t max_request_line_bytes = 8192;
-/// Largest request head accepted; larger is 431 (or 414 when the request line is the cause).
-inline constexpr std::size_t max_header_bytes = 16 * 1024;
+/// Default of RELAY_MAX_HEADER_BYTES: the largest request head accepted; larger is 431 (or 414
+/// when the request line is the cause).
+inline constexpr std::size_t default_max_header_bytes = 16 * 1024;
 
 /// The reason to refuse a request with these Transfer-Encoding values (all its header
 /// lines joined with ','; empty when it has none) under HTTP/1.`minor`, or nullopt when it
@@ -25,11 +26,11 @@ std::optional<std::string> host_problem(std::size_t host_lines, unsigned minor);
 
 /// The status and sentence for a head that overflowed the header limit, from the bytes
 /// received and not yet consumed: 414 when they are a request line longer than the limit,
-/// else 431.
+/// else 431 naming `header_limit`.
 struct OversizedHead {
   int status = 431;
   std::string detail;
 };
-OversizedHead oversized_head(std::string_view received);
+OversizedHead oversized_head(std::string_view received, std::size_t header_limit);
 
 }  // namespace relay::infra

@@ -49,7 +49,8 @@ Response invalid_query(const Request& req, const std::string& detail) {
 }  // namespace
 
 std::variant<OpenedStream, Response> open_stream(const Request& req, service::SseEventRelay& relay,
-                                                 const HttpConfig& config) {
+                                                 const HttpConfig& config, AddressQuota& quota,
+                                                 std::string_view client) {
   // Every refusal carries the CORS headers, so a page of an allowed origin may read why.
   auto refused = [&](Response res) {
     apply_cors(req, config.cors_origins, res);
@@ -68,27 +69,37 @@ std::variant<OpenedStream, Response> open_stream(const Request& req, service::Ss
   } else if (q.since) {
     last_event_id = q.since;
   }
+  auto slot = quota.acquire(client);
+  if (!slot) {
+    auto res = refusal_response(
+        req, error::too_many_subscribers,
+        fmt::format("this address holds {} streams already (RELAY_MAX_CLIENTS_PER_IP)",
+                    quota.limit()));
+    return refused(std::move(res));
+  }
   auto subscribed = relay.subscribe(
       {std::move(std::get<service::SubscriptionFilter>(filter)), std::move(last_event_id)});
   if (const auto* reason = std::get_if<relay::error>(&subscribed)) {
     return refused(refusal_response(req, *reason, ""));
   }
   return OpenedStream{std::move(std::get<std::unique_ptr<service::Subscription>>(subscribed)),
-                      stream_head(req, config)};
+                      stream_head(req, config), std::move(*slot)};
 }
 
 void SseStream::start(tcp::socket socket, OpenedStream opened, service::Fanout& fanout,
                       service::Logger& logger) {
   logger.debug("subscriber connected", {{"client_id", opened.subscription->client_id()}});
-  auto stream = std::make_shared<SseStream>(std::move(socket), std::move(opened.head), fanout);
+  auto stream = std::make_shared<SseStream>(std::move(socket), std::move(opened.head),
+                                            std::move(opened.slot), fanout);
   stream->sub_ = opened.subscription.get();
   stream->watch_peer();
   // Writes the preamble (and a replay) at once; the fan-out may close us inside this call.
   fanout.join(std::move(opened.subscription), *stream);
 }
 
-SseStream::SseStream(tcp::socket socket, std::string head, service::Fanout& fanout)
-    : socket_(std::move(socket)), head_(std::move(head)), fanout_(fanout) {
+SseStream::SseStream(tcp::socket socket, std::string head, AddressQuota::Slot slot,
+                     service::Fanout& fanout)
+    : socket_(std::move(socket)), head_(std::move(head)), slot_(std::move(slot)), fanout_(fanout) {
   beast::error_code ignored;
   socket_.set_option(asio::socket_base::keep_alive(true), ignored);
   socket_.non_blocking(true, ignored);  // for the peer check's read; async ops are unaffected

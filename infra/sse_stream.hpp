@@ -13,6 +13,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "infra/address_quota.hpp"
 #include "infra/app_config.hpp"
 #include "infra/http_types.hpp"
 #include "service/fanout.hpp"
@@ -25,12 +26,15 @@ namespace relay::infra {
 struct OpenedStream {
   std::unique_ptr<service::Subscription> subscription;
   std::string head;
+  AddressQuota::Slot slot;  ///< The client address's place, held while the stream lives.
 };
 
-/// Checks the query (400 problem), subscribes (503 problem when draining or full) and
-/// builds the response head. The request's Last-Event-ID wins over `?since=`.
+/// Checks the query (400 problem), the streams of the client's address (503 past
+/// RELAY_MAX_CLIENTS_PER_IP), subscribes (503 problem when draining or full) and builds the
+/// response head. The request's Last-Event-ID wins over `?since=`.
 std::variant<OpenedStream, Response> open_stream(const Request& req, service::SseEventRelay& relay,
-                                                 const HttpConfig& config);
+                                                 const HttpConfig& config, AddressQuota& quota,
+                                                 std::string_view client);
 
 class SseStream final : public service::SubscriberSink,
                         public std::enable_shared_from_this<SseStream> {
@@ -40,7 +44,8 @@ class SseStream final : public service::SubscriberSink,
   static void start(boost::asio::ip::tcp::socket socket, OpenedStream opened,
                     service::Fanout& fanout, service::Logger& logger);
 
-  SseStream(boost::asio::ip::tcp::socket socket, std::string head, service::Fanout& fanout);
+  SseStream(boost::asio::ip::tcp::socket socket, std::string head, AddressQuota::Slot slot,
+            service::Fanout& fanout);
   SseStream(const SseStream&) = delete;
   SseStream& operator=(const SseStream&) = delete;
   ~SseStream() override;
@@ -59,6 +64,7 @@ class SseStream final : public service::SubscriberSink,
 
   boost::asio::ip::tcp::socket socket_;
   std::string head_;  ///< Sent with the first batch, then freed.
+  AddressQuota::Slot slot_;
   service::Fanout& fanout_;
   service::Subscription* sub_ = nullptr;  ///< Null once the fan-out or we ended it.
   /// Keeps the frames of a pending write alive until it completes.

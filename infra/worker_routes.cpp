@@ -23,7 +23,8 @@ constexpr std::size_t max_batch_items = 1000;
 
 }  // namespace
 
-asio::awaitable<Response> WorkerRoutes::ingest(const Request& req, service::IngestContext context) {
+asio::awaitable<Response> WorkerRoutes::ingest(const Request& req, service::IngestContext context,
+                                               Admission admit) {
   proto::BodyShape shape;
   if (has_media_type(req, "application/cloudevents+json")) {
     shape = proto::BodyShape::single;
@@ -51,6 +52,7 @@ asio::awaitable<Response> WorkerRoutes::ingest(const Request& req, service::Inge
     co_return problem_response(req, problem);
   }
   auto& parsed_events = std::get<proto::ParsedEvents>(parsed);
+  if (auto refused = admit(parsed_events.items.size())) co_return std::move(*refused);
   const bool batch = parsed_events.batch;
   // Which item is a status update, for the pointer of an invalid_transition answer.
   std::vector<bool> status_update;

@@ -18,6 +18,7 @@ inline constexpr std::string_view not_found = "urn:sse-relay:problem:not-found";
 inline constexpr std::string_view method_not_allowed = "urn:sse-relay:problem:method-not-allowed";
 inline constexpr std::string_view too_many_subscribers =
     "urn:sse-relay:problem:too-many-subscribers";
+inline constexpr std::string_view rate_limited = "urn:sse-relay:problem:rate-limited";
 inline constexpr std::string_view draining = "urn:sse-relay:problem:draining";
 inline constexpr std::string_view bus_unavailable = "urn:sse-relay:problem:bus-unavailable";
 inline constexpr std::string_view bad_request = "urn:sse-relay:problem:bad-request";

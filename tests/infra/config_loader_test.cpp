@@ -70,3 +70,31 @@ TEST_CASE("--help lists every option with its variable and default") {
     CHECK(r.message.find(needle) != std::string::npos);
   }
 }
+
+TEST_CASE("the limits of DESIGN 8: per-address streams and publish rate off by default") {
+  auto defaults = std::get<AppConfig>(load_config({}, env_of({}), "t"));
+  CHECK(defaults.http.max_clients_per_ip == 0);
+  CHECK(defaults.http.publish_rate == 0);
+  CHECK(defaults.http.trusted_proxies.empty());
+  CHECK(defaults.http.idle_timeout == std::chrono::milliseconds(60000));
+  CHECK(defaults.http.max_header_bytes == 16384);
+  auto cfg = std::get<AppConfig>(
+      load_config({"--max-clients-per-ip", "4"},
+                  env_of({{"RELAY_PUBLISH_RATE", "50"},
+                          {"RELAY_PUBLISH_BURST", "200"},
+                          {"RELAY_TRUSTED_PROXIES", "10.0.0.0/8, ::1"},
+                          {"RELAY_IDLE_TIMEOUT_MS", "5000"},
+                          {"RELAY_MAX_HEADER_BYTES", "8192"}}),
+                  "t"));
+  CHECK(cfg.http.max_clients_per_ip == 4);
+  CHECK(cfg.http.publish_rate == 50);
+  CHECK(cfg.http.publish_burst == 200);
+  CHECK(cfg.http.trusted_proxies.contains(boost::asio::ip::make_address("10.9.8.7")));
+  CHECK(cfg.http.trusted_proxies.contains(boost::asio::ip::make_address("::1")));
+  CHECK(cfg.http.idle_timeout == std::chrono::milliseconds(5000));
+  CHECK(cfg.http.max_header_bytes == 8192);
+  auto bad = std::get<ConfigExit>(
+      load_config({}, env_of({{"RELAY_TRUSTED_PROXIES", "10.0.0.1, lb.internal"}}), "t"));
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.message == "RELAY_TRUSTED_PROXIES: 'lb.internal' is not an IP address or network");
+}

@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include <fmt/format.h>
+
 #include <doctest/doctest.h>
 
 #include "../support/test_clients.hpp"
@@ -152,4 +154,127 @@ TEST_CASE("HEAD works where GET does: the same head, Content-Length included, no
       raw_exchange(port, "HEAD / HTTP/1.1\r\nHost: x\r\n\r\n", std::chrono::milliseconds(300));
   CHECK(page.starts_with("HTTP/1.1 200 "));
   CHECK(page.ends_with("\r\n\r\n"));
+}
+
+TEST_CASE("a kept-alive connection is closed after RELAY_IDLE_TIMEOUT_MS without a request") {
+  auto config = TestServer::default_config();
+  config.http.idle_timeout = std::chrono::milliseconds(300);
+  config.http.request_timeout = std::chrono::milliseconds(10000);
+  TestServer server(config);
+  const auto started = std::chrono::steady_clock::now();
+  // One request, then silence: the answer arrives and the connection ends at the idle timeout.
+  const auto raw = raw_exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                                std::chrono::milliseconds(5000));
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK(response_count(raw) == 1);
+  CHECK(took < std::chrono::milliseconds(3000));
+}
+
+TEST_CASE("RELAY_REQUEST_TIMEOUT_MS cuts a slow head and a slow body, from the first byte") {
+  auto config = TestServer::default_config();
+  config.http.idle_timeout = std::chrono::milliseconds(10000);
+  config.http.request_timeout = std::chrono::milliseconds(400);
+  TestServer server(config);
+  // A body that never completes is cut at the request timeout, not at the idle timeout.
+  auto timed = [&](const std::string& bytes) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto raw = raw_exchange(server.port(), bytes, std::chrono::milliseconds(5000));
+    return std::pair{raw, std::chrono::steady_clock::now() - started};
+  };
+  const auto [body_raw, body_took] =
+      timed("POST /api/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Content-Length: 100\r\n\r\n{\"type\":");
+  CHECK(response_count(body_raw) == 0);
+  CHECK(body_took < std::chrono::milliseconds(3000));
+  const auto [head_raw, head_took] = timed("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  CHECK(response_count(head_raw) == 0);
+  CHECK(head_took < std::chrono::milliseconds(3000));
+}
+
+namespace {
+// Opens a stream and keeps it open; returns the socket and the status line it got.
+std::pair<std::unique_ptr<tcp::socket>, std::string> hold_stream(asio::io_context& io,
+                                                                 std::uint16_t port,
+                                                                 const std::string& extra = "") {
+  auto socket = std::make_unique<tcp::socket>(io);
+  socket->connect({asio::ip::make_address("127.0.0.1"), port});
+  asio::write(*socket,
+              asio::buffer("GET /api/events/stream HTTP/1.1\r\nHost: x\r\n" + extra + "\r\n"));
+  asio::streambuf head;
+  asio::read_until(*socket, head, "\r\n");
+  std::string line(asio::buffers_begin(head.data()),
+                   asio::buffers_begin(head.data()) + static_cast<long>(head.size()));
+  return {std::move(socket), line.substr(0, line.find("\r\n"))};
+}
+}  // namespace
+
+TEST_CASE("RELAY_MAX_CLIENTS_PER_IP over real sockets: the cap counts the peer, and behind a "
+          "trusted proxy the forwarded client") {
+  asio::io_context io;
+  SUBCASE("no trusted proxy: a forged X-Forwarded-For does not escape the cap") {
+    auto config = TestServer::default_config();
+    config.http.max_clients_per_ip = 2;
+    TestServer server(config);
+    auto a = hold_stream(io, server.port(), "X-Forwarded-For: 1.1.1.1\r\n");
+    auto b = hold_stream(io, server.port(), "X-Forwarded-For: 2.2.2.2\r\n");
+    auto c = hold_stream(io, server.port(), "X-Forwarded-For: 3.3.3.3\r\n");
+    CHECK(a.second == "HTTP/1.1 200 OK");
+    CHECK(b.second == "HTTP/1.1 200 OK");
+    CHECK(c.second == "HTTP/1.1 503 Service Unavailable");
+    // A place is given back when a stream ends.
+    a.first->close();
+    bool admitted = false;
+    for (int i = 0; i < 50 && !admitted; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      admitted = hold_stream(io, server.port()).second == "HTTP/1.1 200 OK";
+    }
+    CHECK(admitted);
+  }
+  SUBCASE("127.0.0.1 trusted: each forwarded client has its own cap") {
+    auto config = TestServer::default_config();
+    config.http.max_clients_per_ip = 1;
+    config.http.trusted_proxies =
+        std::get<relay::infra::TrustedProxies>(relay::infra::TrustedProxies::parse({"127.0.0.1"}));
+    TestServer server(config);
+    auto a = hold_stream(io, server.port(), "X-Forwarded-For: 203.0.113.1\r\n");
+    auto b = hold_stream(io, server.port(), "X-Forwarded-For: 203.0.113.2\r\n");
+    auto a2 = hold_stream(io, server.port(), "X-Forwarded-For: 203.0.113.1\r\n");
+    CHECK(a.second == "HTTP/1.1 200 OK");
+    CHECK(b.second == "HTTP/1.1 200 OK");
+    CHECK(a2.second == "HTTP/1.1 503 Service Unavailable");
+  }
+}
+
+TEST_CASE("RELAY_PUBLISH_RATE: a producer over its rate gets 429 with Retry-After and nothing "
+          "is stored; other producers are unaffected") {
+  auto config = TestServer::default_config();
+  config.http.publish_rate = 1;
+  config.http.publish_burst = 3;
+  TestServer server(config);
+  const auto event = std::string(R"({"type":"demo.tick","data":{"n":1}})");
+  const std::map<std::string, std::string> alice{{"Authorization", "Bearer alice"}};
+  for (int i = 0; i < 3; ++i) CHECK(publish(server.port(), event, alice).status == 202);
+  const auto refused = publish(server.port(), event, alice);
+  CHECK(refused.status == 429);
+  CHECK(refused.headers.at("Retry-After") == "1");
+  CHECK(json_at(refused.body, "/type") == R"("urn:sse-relay:problem:rate-limited")");
+  // Another token is another producer; a producer without one is counted by address.
+  CHECK(publish(server.port(), event, {{"Authorization", "Bearer bob"}}).status == 202);
+  CHECK(publish(server.port(), event).status == 202);
+  const auto stats = http_request(server.port(), http::verb::get, "/api/events/stats");
+  CHECK(json_at(stats.body, "/events_published") == "5");
+  // A batch larger than the burst can never fit: said plainly, without a Retry-After.
+  std::string batch = "[";
+  for (int i = 0; i < 4; ++i) {
+    batch += fmt::format(
+        R"({}{{"specversion":"1.0","id":"e{}","source":"t","type":"worker.created","data":{{"worker_id":"w{}","name":"n","region":"r","instance_type":"m","status":"pending","created_at":"2026-01-01T00:00:00Z"}}}})",
+        i ? "," : "", i, i);
+  }
+  batch += "]";
+  const auto big = http_request(server.port(), http::verb::post, "/api/domain-events", batch,
+                                "application/cloudevents-batch+json",
+                                {{"Authorization", "Bearer carol"}});
+  CHECK(big.status == 429);
+  CHECK(big.headers.count("Retry-After") == 0);
+  CHECK(big.body.find("RELAY_PUBLISH_BURST") != std::string::npos);
 }

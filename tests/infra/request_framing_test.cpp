@@ -29,8 +29,8 @@ TEST_CASE("Host: exactly one on HTTP/1.1, at most one on HTTP/1.0") {
 
 TEST_CASE("an oversized head is 414 when the unconsumed bytes are a long request line, else 431") {
   using relay::infra::oversized_head;
-  CHECK(oversized_head("GET /" + std::string(9000, 'a')).status == 414);
-  CHECK(oversized_head("GET /x HTTP/1.1\r\nX-Pad: " + std::string(20000, 'p')).status == 431);
-  CHECK(oversized_head("X-Pad: " + std::string(20000, 'p')).status == 431);  // line consumed
-  CHECK(oversized_head(std::string(20000, 'p')).status == 431);
+  CHECK(oversized_head("GET /" + std::string(9000, 'a'), 16384).status == 414);
+  CHECK(oversized_head("GET /x HTTP/1.1\r\nX-Pad: " + std::string(20000, 'p'), 16384).status == 431);
+  CHECK(oversized_head("X-Pad: " + std::string(20000, 'p'), 16384).status == 431);  // line consumed
+  CHECK(oversized_head(std::string(20000, 'p'), 16384).status == 431);
 }
