@@ -5,6 +5,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <boost/url/pct_string_view.hpp>
 
 #include <fmt/format.h>
 
@@ -143,7 +144,15 @@ std::optional<Response> ApiRoutes::read(const Request& req, std::string_view pat
     }
     if (path == route::workers) return workers_.read(req, "");
     if (path.starts_with(route::worker_prefix) && path.size() > route::worker_prefix.size()) {
-      return workers_.read(req, path.substr(route::worker_prefix.size()));
+      // A worker id may hold any printable character; '/', '?', '%' and spaces arrive
+      // percent-encoded (encodeURIComponent), so the segment is decoded before the lookup.
+      auto id = boost::urls::make_pct_string_view(path.substr(route::worker_prefix.size()));
+      if (id.has_error() || id->decoded_size() == 0) {
+        return problem_response(
+            req, {400, ptype::bad_request, "Bad Request",
+                  "the worker id in the path is not a valid percent-encoded segment", ""});
+      }
+      return workers_.read(req, id->decode());
     }
     if (const auto* asset = find_web_asset(path)) {
       auto res =

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "proto/json_duplicates.hpp"
 #include "proto/rfc3339.hpp"
 
 namespace relay::proto {
@@ -189,9 +190,14 @@ std::variant<ParsedEvents, IngestError> parse_cloudevents(std::string_view body,
     return IngestError{true, std::nullopt, "",
                        fmt::format("body is not valid JSON: {}", simdjson::error_message(error))};
   }
+  const bool is_batch = doc.is_array();
+  if (auto repeated = find_duplicate_key(doc)) {
+    std::optional<std::size_t> index;
+    if (is_batch) index = std::stoul(repeated->substr(1, repeated->find('/', 1) - 1));
+    return IngestError{false, index, *repeated, "appears twice in its object; each key once"};
+  }
   ParsedEvents parsed;
   auto& items = parsed.items;
-  const bool is_batch = doc.is_array();
   parsed.batch = is_batch;
   if (shape == BodyShape::single && is_batch) {
     return IngestError{false, std::nullopt, "",

@@ -4,10 +4,50 @@
 
 namespace relay::proto {
 
+std::size_t utf8_sequence_length(std::string_view text, std::size_t at) {
+  const auto byte = [&](std::size_t i) {
+    return i < text.size() ? static_cast<unsigned char>(text[i]) : 0U;
+  };
+  const auto continuation = [&](std::size_t i) { return (byte(i) & 0xC0U) == 0x80U; };
+  const unsigned lead = byte(at);
+  if (lead < 0x80) return 1;
+  // RFC 3629 table 4: the second byte's range excludes overlong forms, surrogates and
+  // code points above U+10FFFF.
+  if (lead >= 0xC2 && lead <= 0xDF) return continuation(at + 1) ? 2 : 0;
+  if (lead >= 0xE0 && lead <= 0xEF) {
+    const unsigned second = byte(at + 1);
+    const bool ok = lead == 0xE0   ? (second >= 0xA0 && second <= 0xBF)
+                    : lead == 0xED ? (second >= 0x80 && second <= 0x9F)
+                                   : continuation(at + 1);
+    return ok && continuation(at + 2) ? 3 : 0;
+  }
+  if (lead >= 0xF0 && lead <= 0xF4) {
+    const unsigned second = byte(at + 1);
+    const bool ok = lead == 0xF0   ? (second >= 0x90 && second <= 0xBF)
+                    : lead == 0xF4 ? (second >= 0x80 && second <= 0x8F)
+                                   : continuation(at + 1);
+    return ok && continuation(at + 2) && continuation(at + 3) ? 4 : 0;
+  }
+  return 0;
+}
+
 void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
-  for (char ch : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
     const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80) {
+      // Whatever the input (a path, a header, a method), the output stays valid UTF-8:
+      // each byte that does not start a well-formed sequence becomes U+FFFD.
+      const auto length = utf8_sequence_length(text, i);
+      if (length == 0) {
+        out += "\ufffd";
+      } else {
+        out.append(text.substr(i, length));
+        i += length - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         out += "\\\"";

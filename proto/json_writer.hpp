@@ -9,8 +9,13 @@
 namespace relay::proto {
 
 /// Appends `text` as a JSON string literal (quotes included). Control characters are
-/// escaped; valid UTF-8 passes through unchanged.
+/// escaped; valid UTF-8 passes through unchanged; each ill-formed byte becomes U+FFFD, so the
+/// output is valid JSON whatever the input.
 void append_json_string(std::string& out, std::string_view text);
+
+/// Length of the well-formed UTF-8 sequence at `text[at]` (1-4), or 0 when it is ill-formed
+/// (a stray continuation, an overlong form, a surrogate, beyond U+10FFFF, or cut short).
+std::size_t utf8_sequence_length(std::string_view text, std::size_t at);
 
 /// Builds one JSON object field by field: `{"a":1,"b":"x"}`.
 class JsonObjectWriter {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "proto/event_type.hpp"
+#include "proto/json_duplicates.hpp"
 
 namespace relay::proto {
 
@@ -15,6 +16,9 @@ std::variant<PublishRequest, PublishRequestError> parse_publish_request(std::str
   if (auto error = parser.parse(body.data(), body.size()).get(doc); error) {
     return PublishRequestError{
         true, "", fmt::format("body is not valid JSON: {}", simdjson::error_message(error))};
+  }
+  if (auto repeated = find_duplicate_key(doc)) {
+    return PublishRequestError{false, *repeated, "appears twice in its object; each key once"};
   }
   simdjson::dom::object object;
   if (doc.get(object) != simdjson::SUCCESS) {

@@ -286,3 +286,40 @@ TEST_CASE("If-None-Match: * on an unknown worker is 404, on a known one 304") {
       http_request(port, http::verb::get, "/api/workers/w-1", "", "", {{"If-None-Match", "*"}});
   CHECK(known.status == 304);
 }
+
+TEST_CASE("a worker id with '/', '?', '%' or spaces is reachable percent-encoded") {
+  TestServer server;
+  const auto port = server.port();
+  REQUIRE(post(port, "[" + created("lab/a b?c%d", "x") + "]").status == 202);
+  auto one = http_request(port, http::verb::get, "/api/workers/lab%2Fa%20b%3Fc%25d");
+  CHECK(one.status == 200);
+  CHECK(json_at(one.body, "/worker/worker_id") == R"("lab/a b?c%d")");
+  // The raw form is another path; a bad escape is a 400 that says why.
+  CHECK(http_request(port, http::verb::get, "/api/workers/lab/a").status == 404);
+  auto bad = http_request(port, http::verb::get, "/api/workers/lab%2");
+  CHECK(bad.status == 400);
+  CHECK(bad.body.find("percent-encoded") != std::string::npos);
+}
+
+TEST_CASE("problem bodies are valid UTF-8 JSON whatever bytes the request carried") {
+  TestServer server;
+  const auto raw = raw_exchange(server.port(),
+                                "GET /nope\xff\xfe\xc0\xaf HTTP/1.1\r\nHost: x\r\n"
+                                "Connection: close\r\n\r\n");
+  REQUIRE(response_count(raw) == 1);
+  CHECK(raw.find("HTTP/1.1 404") == 0);
+  const auto body = raw.substr(raw.find("\r\n\r\n") + 4);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  REQUIRE(parser.parse(body).get(doc) == simdjson::SUCCESS);  // simdjson validates UTF-8
+  CHECK(std::string(doc["detail"].get_string().value()) ==
+        "no route for /nope\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  // A repeated key in a domain event names its item and field.
+  const std::string twice =
+      R"([{"specversion":"1.0","id":"d1","source":"s","type":"worker.created","data":{"worker_id":"w","worker_id":"v","name":"n","region":"r","instance_type":"m","status":"pending","created_at":"2026-01-01T00:00:00Z"}}])";
+  auto res = post(server.port(), twice);
+  CHECK(res.status == 400);
+  CHECK(json_at(res.body, "/pointer") == R"("/0/data/worker_id")");
+  CHECK(http_request(server.port(), http::verb::get, "/api/workers").body.find("\"w\"") ==
+        std::string::npos);
+}
