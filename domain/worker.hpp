@@ -50,6 +50,9 @@ struct Worker {
   std::vector<Lab> labs;
   std::uint64_t labs_synchronized_at_ms = 0;
   std::uint64_t version = 0;  ///< Bumped by every event that changed the aggregate.
+  /// Log time (event id ms) its termination was folded at: when the retention starts. Not
+  /// part of the read model's document.
+  std::uint64_t terminated_logged_ms = 0;
 };
 
 }  // namespace relay::domain

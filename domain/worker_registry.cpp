@@ -1,6 +1,7 @@
 #include "domain/worker_registry.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,8 @@ std::string_view to_string(RefusalCode code) {
       return "duplicate_worker";
     case RefusalCode::worker_terminated:
       return "worker_terminated";
+    case RefusalCode::too_many_workers:
+      return "too_many_workers";
     case RefusalCode::invalid_transition:
       return "invalid_transition";
   }
@@ -46,6 +49,18 @@ const Worker* WorkerRegistry::find(std::string_view worker_id) const {
   return it == workers_.end() ? nullptr : &it->second;
 }
 
+namespace {
+
+EventRejection registry_full(const RegistryLimits& limits) {
+  return {RefusalCode::too_many_workers,
+          fmt::format("the relay holds its maximum of {} workers (RELAY_MAX_WORKERS); terminated "
+                      "workers are forgotten {} ms after their termination "
+                      "(RELAY_TERMINATED_RETENTION_MS)",
+                      limits.max_workers, limits.terminated_retention_ms)};
+}
+
+}  // namespace
+
 std::optional<EventRejection> WorkerRegistry::check(const DomainEvent& event) const {
   const auto& id = worker_id_of(event);
   const Worker* worker = find(id);
@@ -57,6 +72,9 @@ std::optional<EventRejection> WorkerRegistry::check(const DomainEvent& event) co
     if (created->status == WorkerStatus::terminated) {
       return EventRejection{RefusalCode::invalid_transition,
                             fmt::format("worker '{}' cannot be created terminated", id)};
+    }
+    if (workers_.size() >= limits_.max_workers) {
+      return registry_full(limits_);
     }
     return std::nullopt;
   }
@@ -79,18 +97,48 @@ std::optional<EventRejection> WorkerRegistry::check(const DomainEvent& event) co
 }
 
 std::optional<std::pair<std::size_t, EventRejection>> WorkerRegistry::check_batch(
-    std::span<const DomainEvent> events) const {
-  // A scratch registry with copies of just the workers the batch touches.
-  WorkerRegistry scratch;
+    std::span<const DomainEvent> events, std::uint64_t now_ms) const {
+  // A scratch registry with copies of just the workers the batch touches and that are not
+  // forgotten by `now_ms`; it counts as holding as many workers as this one will then.
+  const auto forgotten = static_cast<std::size_t>(
+      std::partition_point(terminations_.begin(), terminations_.end(),
+                           [&](const auto& termination) { return expired(termination, now_ms); }) -
+      terminations_.begin());
+  const auto is_forgotten = [&](const Worker& w) {
+    return w.status == WorkerStatus::terminated &&
+           w.terminated_logged_ms + limits_.terminated_retention_ms <= now_ms;
+  };
+  WorkerRegistry scratch({std::numeric_limits<std::size_t>::max(), limits_.terminated_retention_ms});
   for (const auto& event : events) {
     const auto& id = worker_id_of(event);
-    if (auto it = workers_.find(id); it != workers_.end()) scratch.workers_.insert(*it);
+    if (auto it = workers_.find(id); it != workers_.end() && !is_forgotten(it->second)) {
+      scratch.workers_.insert(*it);
+    }
   }
+  auto held = workers_.size() - forgotten;
   for (std::size_t i = 0; i < events.size(); ++i) {
-    if (auto rejection = scratch.check(events[i])) return std::pair{i, std::move(*rejection)};
+    auto rejection = scratch.check(events[i]);
+    if (!rejection && std::holds_alternative<WorkerCreated>(events[i])) {
+      if (held >= limits_.max_workers) {
+        rejection = registry_full(limits_);
+      }
+      ++held;
+    }
+    if (rejection) return std::pair{i, std::move(*rejection)};
     scratch.apply(events[i]);
   }
   return std::nullopt;
+}
+
+void WorkerRegistry::advance(std::uint64_t now_ms) {
+  now_ms_ = std::max(now_ms_, now_ms);
+  while (!terminations_.empty() && expired(terminations_.front(), now_ms_)) {
+    if (auto it = workers_.find(terminations_.front().second);
+        it != workers_.end() && it->second.status == WorkerStatus::terminated) {
+      workers_.erase(it);
+    }
+    terminations_.pop_front();
+  }
 }
 
 namespace {
@@ -125,7 +173,11 @@ std::optional<WorkerNotice> WorkerRegistry::apply(const DomainEvent& event) {
     if (e->status == w.status) return std::nullopt;
     const auto previous = w.status;
     w.status = e->status;
-    if (e->status == WorkerStatus::terminated) w.terminated_at_ms = e->updated_at_ms;
+    if (e->status == WorkerStatus::terminated) {
+      w.terminated_at_ms = e->updated_at_ms;
+      w.terminated_logged_ms = now_ms_;
+      terminations_.emplace_back(now_ms_, w.worker_id);
+    }
     return WorkerStatusNotice{w.worker_id, w.status, previous, touch(w, e->updated_at_ms)};
   }
   if (const auto* e = std::get_if<WorkerTelemetryUpdated>(&event)) {
@@ -145,6 +197,8 @@ std::optional<WorkerNotice> WorkerRegistry::apply(const DomainEvent& event) {
   const auto& e = std::get<WorkerTerminated>(event);
   w.status = WorkerStatus::terminated;
   w.terminated_at_ms = e.terminated_at_ms;
+  w.terminated_logged_ms = now_ms_;
+  terminations_.emplace_back(now_ms_, w.worker_id);
   return WorkerTerminatedNotice{w.worker_id, e.reason, e.terminated_at_ms,
                                 touch(w, e.terminated_at_ms)};
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/worker_registry.hpp"
 #include "infra/client_address.hpp"
 #include "infra/request_framing.hpp"
 #include "infra/tracing_config.hpp"
@@ -40,6 +41,7 @@ struct HttpConfig {
 struct AppConfig {
   HttpConfig http;
   service::RelayConfig relay;
+  domain::RegistryLimits read_model;  ///< RELAY_MAX_WORKERS, RELAY_TERMINATED_RETENTION_MS
   service::LogLevel log_level = service::LogLevel::info;  ///< RELAY_LOG_LEVEL
   std::string bus = "memory";                             ///< RELAY_BUS
   bool demo = false;      ///< RELAY_DEMO / --demo: run the simulated worker fleet

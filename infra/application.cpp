@@ -44,7 +44,8 @@ Application::Application(boost::asio::io_context& io, AppConfig config, const se
       // The idempotency window spans the retained history: a retry of anything a client
       // can still replay answers with its original id.
       log_(clock, config_.relay.history, config_.relay.history, config_.relay.history_bytes),
-      projection_(relay_.frame_log(), relay_.fanout(), relay_.stats(), tracing_.tracer(), logger),
+      projection_(relay_.frame_log(), relay_.fanout(), relay_.stats(), tracing_.tracer(), logger,
+                  clock, config_.read_model),
       ingest_(log_, projection_, relay_.stopping()),
       routes_(config_.http, relay_, ingest_, projection_, log_, tracing_.tracer(), logger,
               tracing_.processor(), RELAY_VERSION),

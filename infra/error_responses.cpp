@@ -14,6 +14,7 @@ int status_for(relay::error reason) {
     case error::unknown_worker:
     case error::duplicate_worker:
     case error::worker_terminated:
+    case error::too_many_workers:
       return 409;
     case error::invalid_transition:
       return 422;
@@ -46,6 +47,8 @@ proto::Problem problem_for(relay::error reason, std::string detail) {
     case error::too_many_subscribers:
       return fill(ptype::too_many_subscribers, "Service Unavailable",
                   "this relay has reached its subscriber limit (RELAY_MAX_CLIENTS)");
+    case error::too_many_workers:
+      return fill(ptype::too_many_workers, "Conflict", "the read model holds its maximum of workers");
     case error::bus_unavailable:
       return fill(ptype::bus_unavailable, "Service Unavailable",
                   "the event log is unavailable; nothing was stored, retry later");

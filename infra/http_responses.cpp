@@ -10,7 +10,7 @@ namespace relay::infra {
 namespace http = boost::beast::http;
 
 Response make_response(const Request& req, http::status status, std::string_view content_type,
-                       std::string body) {
+                       SharedText body) {
   Response res{status, req.version()};
   res.set(http::field::server, "sse-relay");
   res.set(http::field::content_type, content_type);
@@ -23,7 +23,7 @@ Response make_response(const Request& req, http::status status, std::string_view
   return res;
 }
 
-Response json_response(const Request& req, http::status status, std::string body) {
+Response json_response(const Request& req, http::status status, SharedText body) {
   return make_response(req, status, "application/json", std::move(body));
 }
 

@@ -11,10 +11,10 @@ namespace relay::infra {
 
 /// A response with `body` and its content type, sized and tagged with the server name.
 Response make_response(const Request& req, boost::beast::http::status status,
-                       std::string_view content_type, std::string body);
+                       std::string_view content_type, SharedText body);
 
 /// application/json.
-Response json_response(const Request& req, boost::beast::http::status status, std::string body);
+Response json_response(const Request& req, boost::beast::http::status status, SharedText body);
 
 /// application/problem+json from a problem (its status is the response status).
 Response problem_response(const Request& req, const proto::Problem& problem);

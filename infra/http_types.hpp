@@ -3,9 +3,12 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "infra/shared_text_body.hpp"
+
 namespace relay::infra {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
-using Response = boost::beast::http::response<boost::beast::http::string_body>;
+/// A response's body may be shared with other responses (the read model's snapshot).
+using Response = boost::beast::http::response<SharedTextBody>;
 
 }  // namespace relay::infra

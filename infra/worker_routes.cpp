@@ -1,6 +1,11 @@
 #include "infra/worker_routes.hpp"
 
+#include <charconv>
+#include <variant>
+
 #include <boost/beast/http/field.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 
 #include <fmt/format.h>
 
@@ -85,10 +90,56 @@ asio::awaitable<Response> WorkerRoutes::ingest(const Request& req, service::Inge
   co_return json_response(req, http::status::accepted, std::move(body));
 }
 
+namespace {
+
+// ?limit=N&after=<id> of GET /api/workers; nullopt limit when the whole list is asked for.
+struct PageQuery {
+  std::optional<std::size_t> limit;
+  std::string after;
+};
+
+std::variant<PageQuery, std::string> parse_page_query(std::string_view target) {
+  PageQuery page;
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) return std::string("the query is not valid");
+  for (const auto& param : parsed->params()) {
+    if (param.key == "limit") {
+      std::size_t value = 0;
+      const auto* end = param.value.data() + param.value.size();
+      auto [ptr, ec] = std::from_chars(param.value.data(), end, value);
+      if (ec != std::errc{} || ptr != end || value == 0 || value > WorkerRoutes::max_page) {
+        return fmt::format("limit must be an integer from 1 to {}", WorkerRoutes::max_page);
+      }
+      page.limit = value;
+    } else if (param.key == "after") {
+      page.after = param.value;
+    }
+  }
+  if (!page.after.empty() && !page.limit) return std::string("after needs a limit");
+  return page;
+}
+
+}  // namespace
+
 Response WorkerRoutes::read(const Request& req, std::string_view worker_id) {
-  const auto last = projection_.last_event_id().to_string();
-  // Every fold moves the log's newest id, so it is a validator of both documents.
-  const auto etag = fmt::format("\"{}{}\"", worker_id.empty() ? "workers-" : "worker-", last);
+  const auto last_id = projection_.last_event_id();
+  const auto last = last_id.to_string();
+  std::optional<PageQuery> page;
+  if (worker_id.empty() && req.target().find('?') != std::string_view::npos) {
+    auto query = parse_page_query(req.target());
+    if (auto* error = std::get_if<std::string>(&query)) {
+      return problem_response(req,
+                              {400, ptype::invalid_query, "Invalid Query", std::move(*error), ""});
+    }
+    if (auto& parsed = std::get<PageQuery>(query); parsed.limit) page = std::move(parsed);
+  }
+  // Every fold moves the log's newest id, so it is a validator of every document; a page's
+  // also names the page.
+  const auto etag =
+      !worker_id.empty() ? fmt::format("\"worker-{}\"", last)
+      : page ? fmt::format("\"workers-{}-{}-{:x}\"", last, *page->limit,
+                           std::hash<std::string>{}(page->after))
+             : fmt::format("\"workers-{}\"", last);
   auto finish = [&](Response res) {
     res.set("X-Last-Event-ID", last);
     res.set(http::field::etag, etag);
@@ -100,27 +151,55 @@ Response WorkerRoutes::read(const Request& req, std::string_view worker_id) {
       exists && !inm.empty() && (inm == etag || inm == "*")) {
     return finish(make_response(req, http::status::not_modified, "application/json", ""));
   }
+  if (page) return finish(read_page(req, *page->limit, page->after));
+  if (worker_id.empty()) {
+    if (!snapshot_ || snapshot_of_ != last_id) {
+      auto body = std::make_shared<std::string>();
+      proto::JsonObjectWriter w(*body);
+      w.string("last_event_id", last);
+      std::string workers = "[";
+      for (const auto& [id, worker] : projection_.registry().workers()) {
+        if (workers.size() > 1) workers.push_back(',');
+        workers += proto::encode_worker(worker);
+      }
+      workers.push_back(']');
+      w.raw("workers", workers);
+      w.close();
+      snapshot_ = std::move(body);
+      snapshot_of_ = last_id;
+    }
+    return finish(json_response(req, http::status::ok, SharedText(snapshot_)));
+  }
+  const auto* worker = projection_.registry().find(worker_id);
+  if (!worker) {
+    return problem_response(req, {404, ptype::not_found, "Not Found",
+                                  fmt::format("worker '{}' does not exist", worker_id), ""});
+  }
+  std::string body;
+  proto::JsonObjectWriter(body)
+      .string("last_event_id", last)
+      .raw("worker", proto::encode_worker(*worker))
+      .close();
+  return finish(json_response(req, http::status::ok, std::move(body)));
+}
+
+Response WorkerRoutes::read_page(const Request& req, std::size_t limit, const std::string& after) {
+  const auto& workers = projection_.registry().workers();
+  auto it = after.empty() ? workers.begin() : workers.upper_bound(after);
+  std::string list = "[";
+  for (std::size_t n = 0; n < limit && it != workers.end(); ++n, ++it) {
+    if (list.size() > 1) list.push_back(',');
+    list += proto::encode_worker(it->second);
+  }
+  list.push_back(']');
   std::string body;
   proto::JsonObjectWriter w(body);
-  w.string("last_event_id", last);
-  if (worker_id.empty()) {
-    std::string workers = "[";
-    for (const auto& [id, worker] : projection_.registry().workers()) {
-      if (workers.size() > 1) workers.push_back(',');
-      workers += proto::encode_worker(worker);
-    }
-    workers.push_back(']');
-    w.raw("workers", workers);
-  } else {
-    const auto* worker = projection_.registry().find(worker_id);
-    if (!worker) {
-      return problem_response(req, {404, ptype::not_found, "Not Found",
-                                    fmt::format("worker '{}' does not exist", worker_id), ""});
-    }
-    w.raw("worker", proto::encode_worker(*worker));
-  }
+  w.string("last_event_id", projection_.last_event_id().to_string());
+  w.raw("workers", list);
+  // Where the next page starts; absent on the last page.
+  if (it != workers.end()) w.string("next_after", std::prev(it)->first);
   w.close();
-  return finish(json_response(req, http::status::ok, std::move(body)));
+  return json_response(req, http::status::ok, std::move(body));
 }
 
 }  // namespace relay::infra

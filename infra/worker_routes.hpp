@@ -2,6 +2,7 @@
 // Worker routes: POST /api/domain-events (CloudEvents ingest) and the read model
 // GET /api/workers, GET /api/workers/{id} (DESIGN 4.3, 4.4).
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include <boost/asio/awaitable.hpp>
@@ -25,12 +26,22 @@ class WorkerRoutes {
   /// `context`: the ingest span (tracing on) or the producer's context (off).
   boost::asio::awaitable<Response> ingest(const Request& req, service::IngestContext context,
                                           Admission admit);
-  /// GET /api/workers (`worker_id` empty) or GET /api/workers/{worker_id}.
+  /// GET /api/workers (`worker_id` empty) or GET /api/workers/{worker_id}. The whole list
+  /// is serialised once per version of the read model and shared by every response to it;
+  /// `?limit=N&after=<worker id>` pages through it in worker id order instead.
   Response read(const Request& req, std::string_view worker_id);
 
+  /// Most workers one page holds (`?limit=`).
+  static constexpr std::size_t max_page = 1000;
+
  private:
+  Response read_page(const Request& req, std::size_t limit, const std::string& after);
+
   service::EventIngest& ingest_;
   const service::WorkerProjection& projection_;
+  /// The serialised list and the version it shows.
+  std::shared_ptr<const std::string> snapshot_;
+  domain::EventId snapshot_of_{0, 0};
 };
 
 }  // namespace relay::infra

@@ -27,6 +27,7 @@ inline constexpr std::string_view header_too_large = "urn:sse-relay:problem:head
 inline constexpr std::string_view unknown_worker = "urn:sse-relay:problem:unknown-worker";
 inline constexpr std::string_view duplicate_worker = "urn:sse-relay:problem:duplicate-worker";
 inline constexpr std::string_view worker_terminated = "urn:sse-relay:problem:worker-terminated";
+inline constexpr std::string_view too_many_workers = "urn:sse-relay:problem:too-many-workers";
 inline constexpr std::string_view invalid_transition = "urn:sse-relay:problem:invalid-transition";
 }  // namespace problem_type
 

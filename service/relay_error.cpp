@@ -31,6 +31,8 @@ error to_error(domain::RefusalCode code) noexcept {
       return error::worker_terminated;
     case domain::RefusalCode::invalid_transition:
       return error::invalid_transition;
+    case domain::RefusalCode::too_many_workers:
+      return error::too_many_workers;
   }
   return error::invalid_transition;
 }
@@ -51,6 +53,8 @@ std::string_view to_string(error e) noexcept {
       return "invalid_transition";
     case error::bus_unavailable:
       return "bus_unavailable";
+    case error::too_many_workers:
+      return "too_many_workers";
   }
   return "unknown";
 }

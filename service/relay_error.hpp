@@ -25,6 +25,8 @@ enum class error {
   invalid_transition,
   /// The event log did not answer, so nothing was stored.
   bus_unavailable,
+  /// A create while the read model holds RELAY_MAX_WORKERS workers.
+  too_many_workers,
 };
 
 /// The category of relay::error ("sse-relay").

@@ -10,8 +10,15 @@
 namespace relay::service {
 
 WorkerProjection::WorkerProjection(FrameLog& frames, Fanout& fanout, RelayStats& stats,
-                                   Tracer& tracer, Logger& logger)
-    : frames_(frames), fanout_(fanout), stats_(stats), tracer_(tracer), logger_(logger) {
+                                   Tracer& tracer, Logger& logger, const Clock& clock,
+                                   domain::RegistryLimits limits)
+    : frames_(frames),
+      fanout_(fanout),
+      stats_(stats),
+      tracer_(tracer),
+      logger_(logger),
+      clock_(clock),
+      registry_(limits) {
   // Every type is counted from zero, so a dashboard's rate() exists before the first event.
   [this]<std::size_t... I>(std::index_sequence<I...>) {
     (folded_.emplace(domain::event_type_name(domain::DomainEvent(std::in_place_index<I>)), 0), ...);
@@ -21,6 +28,8 @@ WorkerProjection::WorkerProjection(FrameLog& frames, Fanout& fanout, RelayStats&
 
 void WorkerProjection::on_event(const StoredEvent& event) {
   last_ = event.id;
+  // Log time, not the wall clock: every replica forgets a terminated worker at the same event.
+  registry_.advance(event.id.ms);
   const auto& record = event.record;
   const SpanParent accepted_under{proto::parse_traceparent(record.traceparent), record.tracestate};
   if (const auto* generic = std::get_if<proto::PublishRequest>(&record.body)) {

@@ -12,6 +12,7 @@
 
 #include "domain/notification.hpp"
 #include "domain/worker_registry.hpp"
+#include "service/clock.hpp"
 #include "service/event_log.hpp"
 #include "service/fanout.hpp"
 #include "service/frame_log.hpp"
@@ -22,8 +23,9 @@ namespace relay::service {
 
 class WorkerProjection final : public EventTailer {
  public:
+  /// `clock` dates the advisory pre-check only; the fold itself runs on log time.
   WorkerProjection(FrameLog& frames, Fanout& fanout, RelayStats& stats, Tracer& tracer,
-                   Logger& logger);
+                   Logger& logger, const Clock& clock, domain::RegistryLimits limits = {});
 
   /// Folds one log event: a `domain.handle <type>` span for a domain event (child of the
   /// context the event was accepted under), then the frame and its `sse.broadcast` span.
@@ -33,7 +35,7 @@ class WorkerProjection final : public EventTailer {
   /// now, each checked against the state the earlier ones would leave.
   [[nodiscard]] std::optional<std::pair<std::size_t, domain::EventRejection>> precheck(
       std::span<const domain::DomainEvent> events) const {
-    return registry_.check_batch(events);
+    return registry_.check_batch(events, clock_.now_unix_ms());
   }
 
   [[nodiscard]] const domain::WorkerRegistry& registry() const { return registry_; }
@@ -60,6 +62,7 @@ class WorkerProjection final : public EventTailer {
   RelayStats& stats_;
   Tracer& tracer_;
   Logger& logger_;
+  const Clock& clock_;
   domain::WorkerRegistry registry_;
   domain::EventId last_{0, 0};
   std::map<std::string, std::uint64_t, std::less<>> folded_;

@@ -113,12 +113,61 @@ TEST_CASE("a batch is checked in order against the state the earlier events leav
   WorkerRegistry r;
   std::vector<DomainEvent> ok{created("w-1"), WorkerStatusUpdated{"w-1", WorkerStatus::running, 2},
                               telemetry("w-1", 3)};
-  CHECK_FALSE(r.check_batch(ok));
+  CHECK_FALSE(r.check_batch(ok, 0));
   CHECK(r.workers().empty());  // checking changes nothing
   std::vector<DomainEvent> bad{created("w-1"), WorkerTerminated{"w-1", "x", 2},
                                telemetry("w-1", 3)};
-  auto rejected = r.check_batch(bad);
+  auto rejected = r.check_batch(bad, 0);
   REQUIRE(rejected);
   CHECK(rejected->first == 2);
   CHECK(rejected->second.code == RefusalCode::worker_terminated);
+}
+
+TEST_CASE("RELAY_MAX_WORKERS: a create beyond the maximum is refused, alone and in a batch") {
+  WorkerRegistry r({2, 1000});
+  r.apply(created("w-1"));
+  r.apply(created("w-2"));
+  const auto full = r.check(created("w-3"));
+  REQUIRE(full);
+  CHECK(full->code == RefusalCode::too_many_workers);
+  CHECK(full->reason.find("RELAY_MAX_WORKERS") != std::string::npos);
+  CHECK_FALSE(r.check(telemetry("w-1", 5)));  // events about held workers still fold
+  WorkerRegistry one({1, 1000});
+  const std::vector<DomainEvent> batch{created("a"), telemetry("a", 5), created("b")};
+  const auto refused = one.check_batch(batch, 0);
+  REQUIRE(refused);
+  CHECK(refused->first == 2);
+  CHECK(refused->second.code == RefusalCode::too_many_workers);
+}
+
+TEST_CASE("a terminated worker is forgotten after the retention, in log time, and its place "
+          "and id are free again") {
+  WorkerRegistry r({2, 1000});
+  r.advance(10'000);
+  r.apply(created("w-1"));
+  r.apply(created("w-2"));
+  r.advance(10'500);
+  r.apply(WorkerTerminated{"w-1", "done", 2000});
+  r.advance(11'499);  // 999 ms after the termination was folded: still held
+  CHECK(r.find("w-1") != nullptr);
+  CHECK(r.check(created("w-3"))->code == RefusalCode::too_many_workers);
+  // The pre-check looks at the time the fold will see: at 11,500 w-1 is gone.
+  const std::vector<DomainEvent> recreate{created("w-1"), created("w-3")};
+  CHECK(r.check_batch(recreate, 11'499)->second.code == RefusalCode::duplicate_worker);
+  const auto later = r.check_batch(recreate, 11'500);
+  REQUIRE(later);
+  CHECK(later->first == 1);  // w-1 fits in the freed place; w-3 does not
+  CHECK(later->second.code == RefusalCode::too_many_workers);
+  r.advance(11'500);
+  CHECK(r.find("w-1") == nullptr);
+  CHECK(r.workers().size() == 1);
+  CHECK_FALSE(r.check(created("w-1")));
+  // A status update to terminated starts the retention too.
+  r.apply(created("w-1"));
+  r.apply(WorkerStatusUpdated{"w-2", WorkerStatus::terminated, 3000});
+  r.advance(12'499);
+  CHECK(r.find("w-2") != nullptr);
+  r.advance(12'500);
+  CHECK(r.find("w-2") == nullptr);
+  CHECK(r.find("w-1") != nullptr);  // live workers are never forgotten
 }

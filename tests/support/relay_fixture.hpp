@@ -99,6 +99,7 @@ struct RelayFixture {
     c.instance_id = "test";
     return c;
   }();
+  domain::RegistryLimits read_model;
   std::unique_ptr<service::SseEventRelay> relay;
   std::unique_ptr<service::WorkerProjection> projection;
   domain::EventIdGenerator ids;
@@ -114,7 +115,8 @@ struct RelayFixture {
     relay =
         std::make_unique<service::SseEventRelay>(io.get_executor(), config, clock, logger, *tracer);
     projection = std::make_unique<service::WorkerProjection>(relay->frame_log(), relay->fanout(),
-                                                             relay->stats(), *tracer, logger);
+                                                             relay->stats(), *tracer, logger,
+                                                             clock, read_model);
   }
   /// A fresh relay with some settings changed from the fixture's.
   template <class Change>
