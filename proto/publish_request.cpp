@@ -55,6 +55,13 @@ std::variant<PublishRequest, PublishRequestError> parse_publish_request(std::str
       return PublishRequestError{false, "/key",
                                  fmt::format("must be 1-{} characters", max_key_length)};
     }
+    // As worker ids: a key is matched by ?worker= and shown in logs and envelopes, where a
+    // line break or a NUL has no business (found by fuzz_publish_request).
+    for (unsigned char c : key_text) {
+      if (c < 0x20 || c == 0x7f) {
+        return PublishRequestError{false, "/key", "must not contain control characters"};
+      }
+    }
     request.key = key_text;
   }
   return request;

@@ -15,7 +15,8 @@ build_pkgs=(
   libsimdjson-dev libfmt-dev doctest-dev
   prometheus-cpp-dev        # /metrics: registry + text serializer (core library only)
 )
-test_pkgs=(nodejs npm nginx-light chromium)  # chromium: the dashboard tests (playwright-core)
+# chromium: the dashboard tests (playwright-core); clang + libclang-rt-14-dev: libFuzzer
+test_pkgs=(nodejs npm nginx-light chromium clang libclang-rt-14-dev)
 bench_pkgs=(libnginx-mod-nchan)
 
 pkgs=("${build_pkgs[@]}")

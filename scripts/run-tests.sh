@@ -4,6 +4,7 @@
 #      sse-bench parser tests and a 2 s sse-bench smoke run against the relay
 #   2. black-box tests of the real binary with real clients (node:test + npm eventsource)
 #   3. unit + integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer
+#   4. each libFuzzer target (tests/fuzz) for a bounded time under ASan + UBSan
 # Ends with one "N passed, N failed" line summing all of them; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -85,6 +86,12 @@ if build "$ASAN" -DCMAKE_BUILD_TYPE=Debug -DRELAY_SANITIZE=ON; then
 else
   echo "sanitizer build failed"; failed=$((failed + 1)); status=1
 fi
+
+echo "== fuzz: libFuzzer targets under ASan + UBSan, ${FUZZ_SECONDS:-20} s each from the seed corpus"
+scripts/run-fuzz.sh "${FUZZ_SECONDS:-20}" | tee "$LOGS/fuzz.log"
+[[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+passed=$((passed + $(grep -c ': ok,' "$LOGS/fuzz.log")))
+failed=$((failed + $(grep -cE 'FAILED|fails again|build failed' "$LOGS/fuzz.log")))
 
 echo "== make test took $(( $(date +%s) - started )) s"
 echo "$passed passed, $failed failed"

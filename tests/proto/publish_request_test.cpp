@@ -67,3 +67,15 @@ TEST_CASE("problems are RFC 9457 JSON") {
   CHECK(p.to_json() == R"({"type":"urn:sse-relay:problem:invalid-field","title":"Invalid Field",)"
                        R"("status":400,"detail":"type is required","pointer":"/type"})");
 }
+
+TEST_CASE("a conflation key with a control character is refused, as a worker id is") {
+  // Kept from fuzz_publish_request (tests/fuzz/regressions/fuzz_publish_request/).
+  for (const char* body : {R"({"type":"a","data":1,"key":"k\ny"})", R"({"type":"a","data":1,"key":"k\u0000"})",
+                           R"({"type":"a","data":1,"key":"\u007f"})"}) {
+    auto parsed = relay::proto::parse_publish_request(body);
+    REQUIRE(std::holds_alternative<relay::proto::PublishRequestError>(parsed));
+    CHECK(std::get<relay::proto::PublishRequestError>(parsed).pointer == "/key");
+    CHECK(std::get<relay::proto::PublishRequestError>(parsed).detail ==
+          "must not contain control characters");
+  }
+}
