@@ -4,6 +4,7 @@
 #      sse-bench parser tests and a 2 s sse-bench smoke run against the relay
 #   2. black-box tests of the real binary with real clients (node:test + npm eventsource)
 #   3. unit + integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer
+#      and the soak's short form against the sanitized binary (LeakSanitizer at its exit)
 #   4. each libFuzzer target (tests/fuzz) for a bounded time under ASan + UBSan
 # Ends with one "N passed, N failed" line summing all of them; exits non-zero on any failure.
 set -uo pipefail
@@ -83,6 +84,16 @@ echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
 if build "$ASAN" -DCMAKE_BUILD_TYPE=Debug -DRELAY_SANITIZE=ON; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_ctest "$ASAN" sanitized -E bench_smoke  # a load run measures nothing under ASan
+  # The soak's short form against the sanitized binary: LeakSanitizer runs at its exit, and
+  # any report (or a non-zero exit) fails the test.
+  echo "== soak under AddressSanitizer (LeakSanitizer at exit)"
+  if (cd tests/blackbox && RELAY_BINARY="$PWD/../../$ASAN/sse-relay" SOAK_SUBSCRIBERS=200 SOAK_SECONDS=8 \
+        ASAN_OPTIONS=detect_leaks=1 node --test soak.test.mjs) >"$LOGS/soak-asan.log" 2>&1; then
+    passed=$((passed + 2)); grep -E '^(ok|not ok) ' "$LOGS/soak-asan.log"
+  else
+    echo "-- soak under ASan failed; full log: $LOGS/soak-asan.log"; grep -A30 '^not ok' "$LOGS/soak-asan.log" | head -60
+    failed=$((failed + 1)); status=1
+  fi
 else
   echo "sanitizer build failed"; failed=$((failed + 1)); status=1
 fi
