@@ -61,7 +61,7 @@ export class Subscriber {
   constructor(index, relay, kind, filter, table = new EventTable()) {
     this.index = index;
     this.relay = relay;
-    this.kind = kind; // normal | slow | stalling | reconnecting
+    this.kind = kind; // normal | slow | stalling | reconnecting | stuck
     this.filter = filter; // { types: [...], keys: [...] }, empty = all
     this.table = table;
     this.received = []; // indexes into the table, RESYNC for a system.sse.resync
@@ -151,6 +151,14 @@ export class Subscriber {
         this.socket?.pause();
         await sleep((until - Date.now()) * (0.4 + rnd() * 0.3));
         this.socket?.resume();
+      } else if (this.kind === 'stuck') {
+        // Follows only the bulk events and stops reading for most of the run: more than the
+        // socket buffers hold, so the relay must evict it (write_timeout or slow_consumer)
+        // without stalling anyone else; then it resumes with its Last-Event-ID.
+        await sleep(500);
+        this.socket?.pause();
+        await sleep(Math.max(0, until - Date.now() - 1500));
+        this.socket?.resume();
       } else if (this.kind === 'reconnecting') {
         await sleep(1000 + rnd() * 3000);
         const old = this.socket;
@@ -237,22 +245,30 @@ function assert202(res) {
 const fdCount = (pid) => readdirSync(`/proc/${pid}/fd`).length;
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
-/** Publishes `rate` events/s for `seconds` from 4 producers; returns the accepted events. */
+const BULK = 'soak.bulk';
+const BULK_RATE = 20; // events/s of 128 KB: 2.5 MB/s to each stuck subscriber
+
+/**
+ * Publishes `rate` events/s for `seconds` from 4 producers, and bulk events from a fifth;
+ * returns the accepted events.
+ */
 async function produce(relay, rate, seconds, rnd) {
   const accepted = [];
   const until = Date.now() + seconds * 1000;
   const perProducer = rate / 4;
   let n = 0;
   let refused = 0;
+  const bulkPad = 'b'.repeat(128 * 1024);
   await Promise.all(
-    [0, 1, 2, 3].map(async () => {
-      const interval = 1000 / perProducer;
+    [0, 1, 2, 3, 4].map(async (producer) => {
+      const bulk = producer === 4;
+      const interval = 1000 / (bulk ? BULK_RATE : perProducer);
       let next = Date.now();
       while (Date.now() < until) {
-        const type = TYPES[Math.floor(rnd() * TYPES.length)];
-        const key = rnd() < 0.7 ? KEYS[Math.floor(rnd() * KEYS.length)] : '';
+        const type = bulk ? BULK : TYPES[Math.floor(rnd() * TYPES.length)];
+        const key = !bulk && rnd() < 0.7 ? KEYS[Math.floor(rnd() * KEYS.length)] : '';
         const seq = n++;
-        const body = { type, data: { seq, key: key || undefined, pad: 'p'.repeat(512) } };
+        const body = { type, data: { seq, key: key || undefined, pad: bulk ? bulkPad : 'p'.repeat(512) } };
         if (key) body.key = key;
         const res = await relay.publish(body);
         if (res.status === 202) {
@@ -275,10 +291,13 @@ async function produce(relay, rate, seconds, rnd) {
 function makeSubscribers(relay, count, rnd, table) {
   const kinds = ['normal', 'normal', 'normal', 'normal', 'slow', 'stalling', 'reconnecting', 'normal'];
   return Array.from({ length: count }, (_, i) => {
-    const filter = { types: [], keys: [] };
+    // One in 50 follows only the bulk events and gets stuck; the others never see them.
+    if (i % 50 === 7) return new Subscriber(i, relay, 'stuck', { types: [BULK], keys: [] }, table);
+    const filter = { types: [...TYPES], keys: [] };
     const f = rnd();
     if (f < 0.3) filter.types = TYPES.filter(() => rnd() < 0.5).slice(0, 2);
     else if (f < 0.6) filter.keys = KEYS.filter(() => rnd() < 0.3);
+    if (!filter.types.length) filter.types = [...TYPES];
     return new Subscriber(i, relay, kinds[i % kinds.length], filter, table);
   });
 }
@@ -375,7 +394,9 @@ export function soakEnv(subscribers) {
   return {
     RELAY_MAX_CLIENTS: String(subscribers + 100),
     RELAY_HISTORY: '200000',
-    RELAY_MAX_PENDING_BYTES: '262144',
+    RELAY_HISTORY_BYTES: String(512 * 1024 * 1024),
+    RELAY_MAX_BODY_BYTES: String(256 * 1024),
+    RELAY_MAX_PENDING_BYTES: String(1024 * 1024),
     RELAY_WRITE_TIMEOUT_MS: '2000',
     RELAY_HEARTBEAT_MS: '1000',
     RELAY_LOG_LEVEL: 'warn',

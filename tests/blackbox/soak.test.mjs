@@ -48,6 +48,10 @@ test(`soak: ${subscribers} subscribers (slow, stalling, reconnecting, filtered) 
     assert.ok(result.accepted > seconds * 100, `only ${result.accepted} events accepted`);
     // Every reconnecting subscriber really did come back, several times.
     assert.ok(result.byKind.reconnecting.sessions > 2 * result.byKind.reconnecting.subscribers);
+    // The stuck ones were evicted (nobody else stalled meanwhile: their sequences are exact)
+    // and came back with their Last-Event-ID.
+    assert.ok(result.evictions.total >= result.byKind.stuck.subscribers, JSON.stringify(result.evictions));
+    assert.ok(result.byKind.stuck.sessions > result.byKind.stuck.subscribers);
     // Descriptors: back to what the relay had before anyone subscribed.
     assert.ok(result.afterFirst.fds <= result.baseline.fds + 2, `fds ${JSON.stringify(result)}`);
     assert.ok(result.afterSecond.fds <= result.baseline.fds + 2);
