@@ -14,9 +14,11 @@ build_pkgs=(
   libboost-url1.81-dev      # query-string parsing for /api/events/stream
   libsimdjson-dev libfmt-dev doctest-dev
   prometheus-cpp-dev        # /metrics: registry + text serializer (core library only)
+  libhiredis-dev            # Redis: RESP reader and command formatter (RELAY_BUS=redis://)
 )
 # chromium: the dashboard tests (playwright-core); clang + libclang-rt-14-dev: libFuzzer
-test_pkgs=(nodejs npm nginx-light chromium clang libclang-rt-14-dev)
+# redis-server: the Redis event log's tests (started by the tests themselves)
+test_pkgs=(nodejs npm nginx-light chromium clang libclang-rt-14-dev redis-server)
 bench_pkgs=(libnginx-mod-nchan)
 
 pkgs=("${build_pkgs[@]}")

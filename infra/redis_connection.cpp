@@ -1,0 +1,203 @@
+#include "infra/redis_connection.hpp"
+
+#include <array>
+#include <memory>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <hiredis/hiredis.h>
+
+namespace relay::infra {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// hiredis's reply tree -> ours (the tree is freed right after).
+RedisValue copy_reply(const redisReply& reply) {
+  RedisValue value;
+  switch (reply.type) {
+    case REDIS_REPLY_STRING:
+      value.kind = RedisValue::Kind::string;
+      value.text.assign(reply.str, reply.len);
+      break;
+    case REDIS_REPLY_STATUS:
+      value.kind = RedisValue::Kind::status;
+      value.text.assign(reply.str, reply.len);
+      break;
+    case REDIS_REPLY_ERROR:
+      value.kind = RedisValue::Kind::error;
+      value.text.assign(reply.str, reply.len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      value.kind = RedisValue::Kind::integer;
+      value.integer = reply.integer;
+      break;
+    case REDIS_REPLY_ARRAY:
+      value.kind = RedisValue::Kind::array;
+      value.elements.reserve(reply.elements);
+      for (std::size_t i = 0; i < reply.elements; ++i) {
+        value.elements.push_back(copy_reply(*reply.element[i]));
+      }
+      break;
+    default:
+      value.kind = RedisValue::Kind::nil;
+  }
+  return value;
+}
+
+struct ReaderDeleter {
+  void operator()(redisReader* r) const { redisReaderFree(r); }
+};
+struct ReplyDeleter {
+  void operator()(void* r) const { freeReplyObject(r); }
+};
+
+}  // namespace
+
+RedisConnection::RedisConnection(asio::any_io_executor executor)
+    : executor_(std::move(executor)), socket_(executor_), write_signal_(executor_) {
+  write_signal_.expires_at(asio::steady_timer::time_point::max());
+}
+
+RedisConnection::~RedisConnection() {
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+asio::awaitable<boost::system::error_code> RedisConnection::connect(
+    std::string host, std::uint16_t port, std::chrono::milliseconds timeout) {
+  using namespace asio::experimental::awaitable_operators;
+  tcp::resolver resolver(executor_);
+  auto [rec, endpoints] = co_await resolver.async_resolve(host, std::to_string(port),
+                                                          asio::as_tuple(asio::use_awaitable));
+  if (rec) co_return rec;
+  asio::steady_timer deadline(executor_, timeout);
+  auto outcome = co_await (asio::async_connect(socket_, endpoints, asio::as_tuple(asio::use_awaitable)) ||
+                           deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+  if (outcome.index() == 1) {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    co_return asio::error::timed_out;
+  }
+  auto [cec, endpoint] = std::get<0>(outcome);
+  if (cec) co_return cec;
+  socket_.set_option(tcp::no_delay(true));
+  connected_ = true;
+  failure_ = {};
+  auto self = shared_from_this();
+  asio::co_spawn(executor_, [self]() { return self->read_loop(); }, asio::detached);
+  asio::co_spawn(executor_, [self]() { return self->write_loop(); }, asio::detached);
+  co_return boost::system::error_code{};
+}
+
+asio::awaitable<RedisResult> RedisConnection::command(std::vector<std::string> args) {
+  if (!connected_) co_return failure_ ? failure_ : asio::error::not_connected;
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  argv.reserve(args.size());
+  lengths.reserve(args.size());
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lengths.push_back(a.size());
+  }
+  char* formatted = nullptr;
+  const int length = redisFormatCommandArgv(&formatted, static_cast<int>(args.size()), argv.data(),
+                                            lengths.data());
+  if (length < 0) co_return asio::error::no_memory;
+  outgoing_.append(formatted, static_cast<std::size_t>(length));
+  redisFreeCommand(formatted);
+  auto pending = std::make_shared<Pending>(executor_);
+  pending->done.expires_at(asio::steady_timer::time_point::max());
+  pending_.push_back(pending);
+  write_signal_.cancel();
+  if (!pending->ready) {
+    co_await pending->done.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return std::move(pending->result);
+}
+
+asio::awaitable<void> RedisConnection::write_loop() {
+  auto self = shared_from_this();
+  std::string writing;
+  while (connected_) {
+    if (outgoing_.empty()) {
+      co_await write_signal_.async_wait(asio::as_tuple(asio::use_awaitable));
+      write_signal_.expires_at(asio::steady_timer::time_point::max());
+      continue;
+    }
+    writing.swap(outgoing_);
+    outgoing_.clear();
+    auto [ec, n] =
+        co_await asio::async_write(socket_, asio::buffer(writing), asio::as_tuple(asio::use_awaitable));
+    writing.clear();
+    if (ec) {
+      fail(ec);
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<void> RedisConnection::read_loop() {
+  auto self = shared_from_this();
+  std::unique_ptr<redisReader, ReaderDeleter> reader(redisReaderCreate());
+  std::array<char, 16 * 1024> chunk{};
+  while (connected_) {
+    auto [ec, n] =
+        co_await socket_.async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      fail(ec);
+      co_return;
+    }
+    if (redisReaderFeed(reader.get(), chunk.data(), n) != REDIS_OK) {
+      fail(asio::error::invalid_argument);
+      co_return;
+    }
+    for (;;) {
+      void* raw = nullptr;
+      if (redisReaderGetReply(reader.get(), &raw) != REDIS_OK) {
+        fail(asio::error::invalid_argument);  // a protocol error: the stream is unusable
+        co_return;
+      }
+      if (raw == nullptr) break;  // needs more bytes
+      std::unique_ptr<void, ReplyDeleter> reply(raw);
+      if (pending_.empty()) {
+        fail(asio::error::invalid_argument);  // a reply nobody asked for
+        co_return;
+      }
+      auto waiter = pending_.front();
+      pending_.pop_front();
+      waiter->result = copy_reply(*static_cast<redisReply*>(raw));
+      waiter->ready = true;
+      waiter->done.cancel();
+    }
+  }
+}
+
+void RedisConnection::fail(boost::system::error_code ec) {
+  if (!connected_) return;
+  connected_ = false;
+  failure_ = ec;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  write_signal_.cancel();
+  for (auto& waiter : pending_) {
+    waiter->result = ec;
+    waiter->ready = true;
+    waiter->done.cancel();
+  }
+  pending_.clear();
+  outgoing_.clear();
+}
+
+void RedisConnection::close() { fail(asio::error::operation_aborted); }
+
+}  // namespace relay::infra
