@@ -1,0 +1,77 @@
+#pragma once
+// The EventLog on a Redis Stream (RELAY_BUS=redis://..., DESIGN 7): every replica appends to
+// and tails the same stream, so ids, aggregates and frames agree everywhere.
+// - append: one Lua script per request, atomic: per record a dedupe key is looked up (and
+//   within the batch), new records are XADDed (MAXLEN ~ retention) and their dedupe keys set
+//   with a TTL; every record's id comes back in order, original ids for retries.
+// - tail: a connection of its own, XREAD BLOCK from the last id delivered.
+// - read: XRANGE after an id, bounded (replay older than a replica's memory).
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "infra/redis_connection.hpp"
+#include "service/event_log.hpp"
+#include "service/logger.hpp"
+
+namespace relay::infra {
+
+/// Where the stream lives and how it is bounded.
+struct RedisBusConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6379;
+  std::string stream = "sse-relay:events";  ///< RELAY_BUS_STREAM
+  std::uint64_t max_length = 1'000'000;      ///< RELAY_BUS_MAXLEN: XADD MAXLEN ~ this
+  std::uint64_t dedupe_ttl_s = 86'400;       ///< RELAY_BUS_DEDUPE_TTL_S: retry window
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds block{5000};  ///< XREAD BLOCK: how long one tail read waits
+  std::size_t tail_batch = 512;           ///< XREAD COUNT
+};
+
+class RedisEventLog final : public service::EventLog {
+ public:
+  RedisEventLog(boost::asio::any_io_executor executor, RedisBusConfig config,
+                service::Logger& logger);
+  ~RedisEventLog() override;
+
+  /// Connects the command connection (the tail connects when tail() is called).
+  boost::asio::awaitable<boost::system::error_code> connect();
+  /// Ends the tail and closes both connections.
+  void close();
+
+  boost::asio::awaitable<service::AppendResult> append(
+      std::vector<service::LogRecord> records) override;
+  boost::asio::awaitable<std::vector<std::optional<domain::EventId>>> lookup(
+      const std::vector<std::string>& keys) override;
+  void tail(domain::EventId after, service::EventTailer& tailer) override;
+  boost::asio::awaitable<std::vector<service::StoredEvent>> read(domain::EventId after,
+                                                                 std::size_t max) override;
+  [[nodiscard]] service::LogHealth health() const override;
+
+  /// Entries the tail could not decode (logged each; never delivered as something else).
+  [[nodiscard]] std::uint64_t undecodable() const { return undecodable_; }
+
+ private:
+  boost::asio::awaitable<void> tail_loop(domain::EventId after, service::EventTailer& tailer);
+  /// Runs the append script, loading it first when Redis does not know it (NOSCRIPT).
+  boost::asio::awaitable<RedisResult> run_script(std::vector<std::string> args);
+  /// Decodes one XRANGE/XREAD entry [id, [f, v, ...]]; nullopt (logged) when it cannot.
+  std::optional<service::StoredEvent> decode_entry(const RedisValue& entry);
+
+  boost::asio::any_io_executor executor_;
+  RedisBusConfig config_;
+  service::Logger& logger_;
+  std::shared_ptr<RedisConnection> commands_;
+  std::shared_ptr<RedisConnection> tail_connection_;
+  std::string script_sha_;
+  bool closed_ = false;
+  /// False once destroyed: the tail coroutine may still be suspended then and must not
+  /// touch this object when it resumes.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::uint64_t undecodable_ = 0;
+};
+
+}  // namespace relay::infra
