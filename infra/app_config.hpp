@@ -2,11 +2,13 @@
 // Everything the process is configured with; filled by load_config from flags and environment.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "domain/worker_registry.hpp"
 #include "infra/client_address.hpp"
+#include "infra/redis_event_log.hpp"
 #include "infra/request_framing.hpp"
 #include "infra/tracing_config.hpp"
 #include "service/logger.hpp"
@@ -43,7 +45,12 @@ struct AppConfig {
   service::RelayConfig relay;
   domain::RegistryLimits read_model;  ///< RELAY_MAX_WORKERS, RELAY_TERMINATED_RETENTION_MS
   service::LogLevel log_level = service::LogLevel::info;  ///< RELAY_LOG_LEVEL
-  std::string bus = "memory";                             ///< RELAY_BUS
+  std::string bus = "memory";                             ///< RELAY_BUS, as given
+  /// RELAY_BUS=redis://...: where the shared log lives; nullopt: the embedded log.
+  std::optional<RedisBusConfig> redis;
+  std::string bus_stream = "sse-relay:events";  ///< RELAY_BUS_STREAM
+  std::uint64_t bus_max_length = 1'000'000;      ///< RELAY_BUS_MAXLEN
+  std::uint64_t bus_dedupe_ttl_s = 86'400;       ///< RELAY_BUS_DEDUPE_TTL_S
   bool demo = false;      ///< RELAY_DEMO / --demo: run the simulated worker fleet
   TracingConfig tracing;  ///< OTEL_* variables (environment only, as the SDKs read them)
 };

@@ -33,6 +33,21 @@ AppConfig fitted_to_descriptors(AppConfig config, service::Logger& logger) {
   return config;
 }
 
+std::unique_ptr<service::EventLog> make_log(boost::asio::io_context& io, const AppConfig& config,
+                                            const service::Clock& clock, service::Logger& logger) {
+  if (!config.redis) {
+    // The idempotency window spans the retained history: a retry of anything a client can
+    // still replay answers with its original id.
+    return std::make_unique<MemoryEventLog>(clock, config.relay.history, config.relay.history,
+                                            config.relay.history_bytes);
+  }
+  auto bus = *config.redis;
+  bus.stream = config.bus_stream;
+  bus.max_length = config.bus_max_length;
+  bus.dedupe_ttl_s = config.bus_dedupe_ttl_s;
+  return std::make_unique<RedisEventLog>(io.get_executor(), std::move(bus), logger);
+}
+
 }  // namespace
 
 Application::Application(boost::asio::io_context& io, AppConfig config, const service::Clock& clock,
@@ -41,23 +56,23 @@ Application::Application(boost::asio::io_context& io, AppConfig config, const se
       tracing_(io.get_executor(), config_.tracing, clock, logger, RELAY_VERSION,
                config_.relay.instance_id),
       relay_(io.get_executor(), config_.relay, clock, logger, tracing_.tracer()),
-      // The idempotency window spans the retained history: a retry of anything a client
-      // can still replay answers with its original id.
-      log_(clock, config_.relay.history, config_.relay.history, config_.relay.history_bytes),
+      log_(make_log(io, config_, clock, logger)),
+      redis_(dynamic_cast<RedisEventLog*>(log_.get())),
       projection_(relay_.frame_log(), relay_.fanout(), relay_.stats(), tracing_.tracer(), logger,
                   clock, config_.read_model),
-      ingest_(log_, projection_, relay_.stopping()),
-      routes_(config_.http, relay_, ingest_, projection_, log_, tracing_.tracer(), logger,
+      ingest_(*log_, projection_, relay_.stopping()),
+      routes_(config_.http, relay_, ingest_, projection_, *log_, tracing_.tracer(), logger,
               tracing_.processor(), RELAY_VERSION),
       http_(io.get_executor(), config_.http, relay_, routes_, logger,
             config_.relay.shutdown_grace) {
-  log_.tail(domain::EventId{0, 0}, projection_);
+  log_->tail(domain::EventId{0, 0}, projection_);
   if (config_.demo) demo_.emplace(io.get_executor(), config_.http, routes_, clock, logger);
 }
 
 std::vector<service::HostedService*> Application::services() {
   std::vector<service::HostedService*> services;
   if (auto* spans = tracing_.processor()) services.push_back(spans);
+  if (redis_ != nullptr) services.push_back(redis_);
   services.push_back(&relay_);
   services.push_back(&http_);
   if (demo_) services.push_back(&*demo_);

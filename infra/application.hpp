@@ -13,6 +13,7 @@
 #include "infra/demo_fleet.hpp"
 #include "infra/http_server.hpp"
 #include "infra/memory_event_log.hpp"
+#include "infra/redis_event_log.hpp"
 #include "infra/tracing_pipeline.hpp"
 #include "service/clock.hpp"
 #include "service/event_ingest.hpp"
@@ -45,7 +46,9 @@ class Application {
   AppConfig config_;
   TracingPipeline tracing_;
   service::SseEventRelay relay_;
-  MemoryEventLog log_;
+  /// The embedded log, or the Redis one (RELAY_BUS=redis://).
+  std::unique_ptr<service::EventLog> log_;
+  RedisEventLog* redis_ = nullptr;  ///< Set when log_ is the Redis log: a hosted service too.
   service::WorkerProjection projection_;
   service::EventIngest ingest_;
   ApiRoutes routes_;

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "infra/bus_url.hpp"
+
 namespace relay::infra {
 
 namespace {
@@ -144,13 +146,28 @@ std::vector<Option> options() {
          c.relay.instance_id = v;
          return std::nullopt;
        }},
-      {"--bus", "RELAY_BUS", "memory", "event log: memory (redis:// comes with scale-out)",
+      {"--bus", "RELAY_BUS", "memory",
+       "event log: memory (this process only) or redis://[user:pass@]host[:port][/db] (shared "
+       "by every replica)",
        [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
-         if (v != "memory")
-           return fmt::format("only 'memory' is supported in this build, got '{}'", v);
+         auto parsed = parse_bus_url(v);
+         if (auto* error = std::get_if<std::string>(&parsed)) return *error;
          c.bus = v;
+         c.redis = std::get<std::optional<RedisBusConfig>>(parsed);
          return std::nullopt;
        }},
+      {"--bus-stream", "RELAY_BUS_STREAM", "sse-relay:events", "the Redis stream (and key prefix)",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         if (v.empty() || v.size() > 200) return std::string("expected 1-200 characters");
+         c.bus_stream = v;
+         return std::nullopt;
+       }},
+      {"--bus-maxlen", "RELAY_BUS_MAXLEN", "1000000",
+       "entries the Redis stream keeps (XADD MAXLEN ~)",
+       integer(1000, 1ULL << 40, [](AppConfig& c, auto v) { c.bus_max_length = v; })},
+      {"--bus-dedupe-ttl-s", "RELAY_BUS_DEDUPE_TTL_S", "86400",
+       "how long a (source, id) is remembered on the Redis bus for idempotent retries",
+       integer(1, 365ULL * 86400, [](AppConfig& c, auto v) { c.bus_dedupe_ttl_s = v; })},
       {"--demo", "RELAY_DEMO", "false", "run a simulated worker fleet through the ingest path",
        [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
          if (v == "true" || v == "1")

@@ -6,6 +6,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <random>
+
 #include <fmt/format.h>
 
 #include "infra/stream_record.hpp"
@@ -65,9 +68,76 @@ RedisEventLog::~RedisEventLog() {
   *alive_ = false;
 }
 
+asio::awaitable<std::variant<std::shared_ptr<RedisConnection>, boost::system::error_code>>
+RedisEventLog::open_connection() {
+  auto connection = std::make_shared<RedisConnection>(executor_);
+  if (auto ec = co_await connection->connect(config_.host, config_.port, config_.connect_timeout)) {
+    co_return ec;
+  }
+  auto setup = [&](std::vector<std::string> args) -> asio::awaitable<bool> {
+    auto result = co_await connection->command(std::move(args));
+    const auto* value = std::get_if<RedisValue>(&result);
+    if (value == nullptr || value->is_error()) {
+      logger_.warn("redis connection setup refused",
+                   {{"error", value ? value->text : std::string("connection lost")}});
+      co_return false;
+    }
+    co_return true;
+  };
+  if (!config_.password.empty()) {
+    std::vector<std::string> auth{"AUTH"};
+    if (!config_.user.empty()) auth.push_back(config_.user);
+    auth.push_back(config_.password);
+    if (!co_await setup(std::move(auth))) co_return asio::error::access_denied;
+  }
+  if (config_.database != 0) {
+    std::vector<std::string> select{"SELECT", std::to_string(config_.database)};
+    if (!co_await setup(std::move(select))) co_return asio::error::invalid_argument;
+  }
+  co_return connection;
+}
+
 asio::awaitable<boost::system::error_code> RedisEventLog::connect() {
-  commands_ = std::make_shared<RedisConnection>(executor_);
-  co_return co_await commands_->connect(config_.host, config_.port, config_.connect_timeout);
+  auto opened = co_await open_connection();
+  if (auto* ec = std::get_if<boost::system::error_code>(&opened)) co_return *ec;
+  commands_ = std::move(std::get<std::shared_ptr<RedisConnection>>(opened));
+  co_return boost::system::error_code{};
+}
+
+void RedisEventLog::keep_connected() {
+  if (keeping_connected_) return;
+  keeping_connected_ = true;
+  asio::co_spawn(executor_, reconnect_loop(), asio::detached);
+}
+
+asio::awaitable<void> RedisEventLog::reconnect_loop() {
+  const auto alive = alive_;
+  asio::steady_timer wait(executor_);
+  std::minstd_rand random(std::random_device{}());
+  std::chrono::milliseconds backoff{100};
+  bool was_up = false;
+  while (*alive && !closed_) {
+    if (commands_->connected()) {
+      backoff = std::chrono::milliseconds(100);
+      wait.expires_after(std::chrono::milliseconds(100));
+      co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    if (was_up) logger_.warn("redis bus disconnected; reconnecting");
+    const auto ec = co_await connect();
+    if (!*alive || closed_) co_return;
+    if (!ec) {
+      logger_.info("redis bus connected", {{"host", config_.host},
+                                           {"port", static_cast<unsigned>(config_.port)}});
+      was_up = true;
+      continue;
+    }
+    // Jittered, so replicas that lost Redis together do not come back in step.
+    const auto jitter = std::chrono::milliseconds(random() % (backoff.count() + 1));
+    wait.expires_after(backoff / 2 + jitter);
+    co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
 }
 
 void RedisEventLog::close() {
@@ -100,6 +170,10 @@ asio::awaitable<RedisResult> RedisEventLog::run_script(std::vector<std::string> 
 asio::awaitable<service::AppendResult> RedisEventLog::append(
     std::vector<service::LogRecord> records) {
   service::AppendResult answer;
+  if (!commands_->connected()) {
+    answer.error = unavailable();  // nothing is acknowledged that is not stored
+    co_return answer;
+  }
   std::vector<std::string> args{"1", config_.stream, std::to_string(config_.max_length),
                                 std::to_string(config_.dedupe_ttl_s), dedupe_prefix(config_),
                                 std::to_string(records.size())};
@@ -206,34 +280,43 @@ asio::awaitable<void> RedisEventLog::tail_loop(domain::EventId after,
   };
   while (*alive && !closed_) {
     if (!tail_connection_->connected()) {
-      auto connection = std::make_shared<RedisConnection>(executor_);
-      const auto ec =
-          co_await connection->connect(config_.host, config_.port, config_.connect_timeout);
+      caught_up_ = false;
+      auto opened = co_await open_connection();
       if (!*alive || closed_) co_return;
-      tail_connection_ = connection;
-      if (ec) {
+      if (std::holds_alternative<boost::system::error_code>(opened)) {
         co_await pause();
         continue;
       }
+      tail_connection_ = std::move(std::get<std::shared_ptr<RedisConnection>>(opened));
     }
-    std::vector<std::string> args{"XREAD",   "COUNT",
-                                  std::to_string(config_.tail_batch),
-                                  "BLOCK",   std::to_string(config_.block.count()),
-                                  "STREAMS", config_.stream,
-                                  last.to_string()};
+    // Until caught up, reads do not block: an empty or short answer means everything the
+    // stream held is folded, and /readyz can turn 200 at once rather than after BLOCK.
+    std::vector<std::string> args{"XREAD", "COUNT", std::to_string(config_.tail_batch)};
+    if (caught_up_) {
+      args.push_back("BLOCK");
+      args.push_back(std::to_string(config_.block.count()));
+    }
+    args.push_back("STREAMS");
+    args.push_back(config_.stream);
+    args.push_back(last.to_string());
     auto connection = tail_connection_;
     auto result = co_await connection->command(std::move(args));
     if (!*alive || closed_) co_return;
     const auto* value = std::get_if<RedisValue>(&result);
     if (value == nullptr) continue;  // connection lost: reconnect, resume after `last`
-    if (value->is_nil()) continue;   // nothing new within BLOCK
+    if (value->is_nil()) {  // nothing new within BLOCK: everything there was is folded
+      caught_up_ = true;
+      continue;
+    }
     // [[stream, [[id, [f, v, ...]], ...]]]
     if (value->is_error() || value->elements.empty() || value->elements[0].elements.size() != 2) {
       logger_.warn("redis tail read failed", {{"error", value->text}});
       co_await pause();
       continue;
     }
-    for (const auto& entry : value->elements[0].elements[1].elements) {
+    const auto& entries = value->elements[0].elements[1].elements;
+    if (entries.size() < config_.tail_batch) caught_up_ = true;
+    for (const auto& entry : entries) {
       if (auto event = decode_entry(entry)) {
         last = event->id;
         tailer.on_event(*event);
@@ -246,6 +329,7 @@ asio::awaitable<void> RedisEventLog::tail_loop(domain::EventId after,
 
 service::LogHealth RedisEventLog::health() const {
   if (!commands_->connected()) return {false, "the Redis bus is not connected"};
+  if (!caught_up_) return {false, "catching up with the Redis stream"};
   return {};
 }
 

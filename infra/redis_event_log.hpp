@@ -15,6 +15,7 @@
 
 #include "infra/redis_connection.hpp"
 #include "service/event_log.hpp"
+#include "service/hosted_service.hpp"
 #include "service/logger.hpp"
 
 namespace relay::infra {
@@ -23,6 +24,9 @@ namespace relay::infra {
 struct RedisBusConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 6379;
+  std::string user;      ///< AUTH user (empty: AUTH with the password alone, if any)
+  std::string password;  ///< AUTH password (empty: no AUTH)
+  unsigned database = 0;  ///< SELECT
   std::string stream = "sse-relay:events";  ///< RELAY_BUS_STREAM
   std::uint64_t max_length = 1'000'000;      ///< RELAY_BUS_MAXLEN: XADD MAXLEN ~ this
   std::uint64_t dedupe_ttl_s = 86'400;       ///< RELAY_BUS_DEDUPE_TTL_S: retry window
@@ -31,7 +35,7 @@ struct RedisBusConfig {
   std::size_t tail_batch = 512;           ///< XREAD COUNT
 };
 
-class RedisEventLog final : public service::EventLog {
+class RedisEventLog final : public service::EventLog, public service::HostedService {
  public:
   RedisEventLog(boost::asio::any_io_executor executor, RedisBusConfig config,
                 service::Logger& logger);
@@ -39,8 +43,20 @@ class RedisEventLog final : public service::EventLog {
 
   /// Connects the command connection (the tail connects when tail() is called).
   boost::asio::awaitable<boost::system::error_code> connect();
+  /// Keeps the command connection up from now on: connects, and reconnects with jittered
+  /// backoff whenever it drops, until close(). Appends meanwhile answer bus_unavailable.
+  void keep_connected();
   /// Ends the tail and closes both connections.
   void close();
+
+  // service::HostedService: started first and stopped last, so the relay drains its streams
+  // while the bus is still there.
+  [[nodiscard]] std::string_view name() const override { return "redis-bus"; }
+  void start() override { keep_connected(); }
+  boost::asio::awaitable<void> stop() override {
+    close();
+    co_return;
+  }
 
   boost::asio::awaitable<service::AppendResult> append(
       std::vector<service::LogRecord> records) override;
@@ -49,6 +65,8 @@ class RedisEventLog final : public service::EventLog {
   void tail(domain::EventId after, service::EventTailer& tailer) override;
   boost::asio::awaitable<std::vector<service::StoredEvent>> read(domain::EventId after,
                                                                  std::size_t max) override;
+  /// Ready when the command connection is up and the tail has read everything the stream
+  /// held when it (re)connected.
   [[nodiscard]] service::LogHealth health() const override;
 
   /// Entries the tail could not decode (logged each; never delivered as something else).
@@ -60,6 +78,10 @@ class RedisEventLog final : public service::EventLog {
   boost::asio::awaitable<RedisResult> run_script(std::vector<std::string> args);
   /// Decodes one XRANGE/XREAD entry [id, [f, v, ...]]; nullopt (logged) when it cannot.
   std::optional<service::StoredEvent> decode_entry(const RedisValue& entry);
+  /// A new connection, authenticated and on its database; the error when it cannot be.
+  boost::asio::awaitable<std::variant<std::shared_ptr<RedisConnection>, boost::system::error_code>>
+  open_connection();
+  boost::asio::awaitable<void> reconnect_loop();
 
   boost::asio::any_io_executor executor_;
   RedisBusConfig config_;
@@ -68,6 +90,8 @@ class RedisEventLog final : public service::EventLog {
   std::shared_ptr<RedisConnection> tail_connection_;
   std::string script_sha_;
   bool closed_ = false;
+  bool keeping_connected_ = false;
+  bool caught_up_ = false;
   /// False once destroyed: the tail coroutine may still be suspended then and must not
   /// touch this object when it resumes.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

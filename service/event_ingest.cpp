@@ -30,16 +30,30 @@ asio::awaitable<std::variant<std::vector<domain::EventId>, IngestRejection>> Eve
 
   // Retries of an earlier request, or of an earlier item, are not checked: they will answer
   // with their original ids. The rest must fold against today's aggregates.
-  const auto known = co_await log_.lookup(keys);
-  std::unordered_set<std::string_view> in_batch;
   std::vector<domain::DomainEvent> fresh;
   std::vector<std::size_t> fresh_index;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (known[i] || !in_batch.insert(keys[i]).second) continue;
-    fresh.push_back(items[i].event);
-    fresh_index.push_back(i);
+  auto split = [&](const std::vector<std::optional<domain::EventId>>& known) {
+    std::unordered_set<std::string_view> in_batch;
+    fresh.clear();
+    fresh_index.clear();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (known[i] || !in_batch.insert(keys[i]).second) continue;
+      fresh.push_back(items[i].event);
+      fresh_index.push_back(i);
+    }
+  };
+  const auto known = co_await log_.lookup(keys);
+  split(known);
+  auto refused = projection_.precheck(fresh);
+  if (refused) {
+    // With replicas, the same event posted to two of them at once can be folded here (from
+    // the other's append) after this lookup and before this check: look again, so such a
+    // retry answers with its original id instead of a conflict with itself.
+    const auto known_now = co_await log_.lookup(keys);
+    split(known_now);
+    refused = projection_.precheck(fresh);
   }
-  if (auto refused = projection_.precheck(fresh)) {
+  if (refused) {
     auto& [at, why] = *refused;
     co_return IngestRejection{to_error(why.code), fresh_index[at], why.reason};
   }

@@ -98,3 +98,25 @@ TEST_CASE("the limits of DESIGN 8: per-address streams and publish rate off by d
   CHECK(bad.exit_code == 2);
   CHECK(bad.message == "RELAY_TRUSTED_PROXIES: 'lb.internal' is not an IP address or network");
 }
+
+TEST_CASE("RELAY_BUS: memory, or a redis:// URL with credentials and a database") {
+  auto cfg = std::get<AppConfig>(load_config(
+      {}, env_of({{"RELAY_BUS", "redis://relay:s%40cret@10.0.0.7:6380/2"},
+                  {"RELAY_BUS_STREAM", "fleet:events"}, {"RELAY_BUS_MAXLEN", "50000"}}),
+      "t"));
+  REQUIRE(cfg.redis);
+  CHECK(cfg.redis->host == "10.0.0.7");
+  CHECK(cfg.redis->port == 6380);
+  CHECK(cfg.redis->user == "relay");
+  CHECK(cfg.redis->password == "s@cret");
+  CHECK(cfg.redis->database == 2);
+  CHECK(cfg.bus_stream == "fleet:events");
+  CHECK(cfg.bus_max_length == 50000);
+  auto plain = std::get<AppConfig>(load_config({"--bus", "redis://localhost"}, env_of({}), "t"));
+  REQUIRE(plain.redis);
+  CHECK(plain.redis->port == 6379);
+  CHECK(plain.redis->password.empty());
+  CHECK_FALSE(std::get<AppConfig>(load_config({}, env_of({}), "t")).redis);
+  auto bad = std::get<ConfigExit>(load_config({"--bus", "redis://h/x1"}, env_of({}), "t"));
+  CHECK(bad.message == "--bus: 'x1' is not a database number");
+}

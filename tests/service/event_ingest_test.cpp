@@ -21,6 +21,7 @@ struct ScriptedLog final : EventLog {
   EventTailer* tailer = nullptr;
   bool down = false;
   int appends = 0;
+  int stale_lookups = 0;  ///< The next lookups answer "not seen", as one that ran too early.
 
   boost::asio::awaitable<AppendResult> append(std::vector<LogRecord> records) override {
     ++appends;
@@ -45,6 +46,11 @@ struct ScriptedLog final : EventLog {
   boost::asio::awaitable<std::vector<std::optional<domain::EventId>>> lookup(
       const std::vector<std::string>& keys) override {
     std::vector<std::optional<domain::EventId>> out;
+    if (stale_lookups > 0) {
+      --stale_lookups;
+      out.resize(keys.size());
+      co_return out;
+    }
     for (const auto& k : keys) {
       auto it = seen.find(k);
       out.push_back(it == seen.end() ? std::nullopt : std::optional{it->second});
@@ -173,4 +179,18 @@ TEST_CASE("a generic publish is appended with its trace context and folded into 
   CHECK(entry.id == std::get<domain::EventId>(p));
   CHECK(entry.worker_id == "lab-1");  // ?worker= follows a generic event's key
   CHECK(entry.frame->find("b7ad6b7169203331") != std::string::npos);
+}
+
+TEST_CASE("the same event posted to two replicas at once answers 202 with one id at both, not "
+          "a conflict with itself") {
+  Fixture fx;
+  // The other replica's copy is appended and folded here between this request's lookup
+  // (which saw nothing yet) and its pre-check (which sees the worker).
+  const auto original = fx.run(fx.log.append({LogRecord{item("1", created("w-1")), "/src\x1f" "1", "", ""}}));
+  REQUIRE(original.ids.size() == 1);
+  fx.log.stale_lookups = 1;
+  auto r = fx.ingest_items({item("1", created("w-1"))});
+  REQUIRE(std::holds_alternative<Ids>(r));
+  CHECK(std::get<Ids>(r) == Ids{original.ids[0]});
+  CHECK(fx.projection->registry().workers().size() == 1);
 }

@@ -1,0 +1,137 @@
+// Two relay processes on one real redis-server (RELAY_BUS=redis://): events ingested at
+// either reach subscribers of both with the same ids in the same order, the read models
+// agree, and a subscriber of a replica that dies resumes on the other with its Last-Event-ID.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import net from 'node:net';
+import { EventSource } from 'eventsource';
+import { RelayProcess, freePort, eventually } from './relay_process.mjs';
+
+let redis;
+let redisPort;
+let dir;
+
+async function startRedis() {
+  redisPort = await freePort();
+  dir = mkdtempSync(path.join(tmpdir(), 'sse-relay-redis-'));
+  redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir,
+    '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+  await eventually(() => new Promise((resolve) => {
+    const s = net.connect(redisPort, '127.0.0.1', () => { s.destroy(); resolve(true); });
+    s.on('error', () => resolve(false));
+  }), 10_000, 'redis-server listening');
+}
+
+before(startRedis);
+after(async () => {
+  redis.kill('SIGKILL');
+  await once(redis, 'exit').catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const busEnv = () => ({ RELAY_BUS: `redis://127.0.0.1:${redisPort}`, RELAY_BUS_STREAM: `t:${Date.now()}` });
+
+async function ready(relay) {
+  await eventually(async () => (await fetch(`${relay.base}/readyz`)).status === 200, 10_000, 'readyz 200');
+}
+
+const open = new Set();  // every EventSource of a test, closed however it ends
+after(() => open.forEach((es) => es.close()));
+
+function collect(url, headers = {}) {
+  const received = [];
+  const es = new EventSource(url, {
+    fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...headers } }),
+  });
+  open.add(es);
+  const opened = new Promise((resolve) => es.addEventListener('connected', resolve, { once: true }));
+  for (const type of ['bus.tick', 'worker.created', 'worker.status.updated']) {
+    es.addEventListener(type, (e) => received.push({ id: e.lastEventId, type, data: JSON.parse(e.data).data }));
+  }
+  return { es, received, opened };
+}
+
+const created = (id) => ({
+  specversion: '1.0', id: `c-${id}`, source: '/bus-test', type: 'worker.created',
+  data: { worker_id: id, name: id, region: 'eu-west-1', instance_type: 'm5.large', status: 'pending', created_at: '2026-11-30T10:00:00Z' },
+});
+
+test('events ingested at either replica reach subscribers of both: same ids, same order, same read model', async () => {
+  const env = busEnv();
+  const a = await RelayProcess.start(env);
+  const b = await RelayProcess.start(env);
+  try {
+    await ready(a);
+    await ready(b);
+    const atA = collect(`${a.base}/api/events/stream`);
+    const atB = collect(`${b.base}/api/events/stream`);
+    await Promise.all([atA.opened, atB.opened]);
+    const ids = [];
+    for (let i = 0; i < 30; i++) {
+      const relay = i % 2 ? b : a;
+      const res = i % 3 === 0
+        ? await relay.ingest(created(`w-${i}`))
+        : await relay.publish({ type: 'bus.tick', data: { n: i } });
+      assert.equal(res.status, 202, await res.clone().text());
+      const body = await res.json();
+      ids.push(body.id ?? body.ids[0]);
+    }
+    await eventually(() => atA.received.length === 30 && atB.received.length === 30, 10_000, 'both got 30');
+    assert.deepEqual(atA.received.map((e) => e.id), ids);
+    assert.deepEqual(atB.received, atA.received);
+    const [wa, wb] = await Promise.all([a, b].map(async (r) => (await fetch(`${r.base}/api/workers`)).json()));
+    assert.equal(wa.workers.length, 10);
+    assert.deepEqual(wb, wa);
+    // The same (source, id) posted to both at once is stored once.
+    // Both answer 202 with the one id: a retry is never a conflict with itself.
+    for (let round = 0; round < 5; round++) {
+      const twin = created(`w-dup-${round}`);
+      const [r1, r2] = await Promise.all([a.ingest(twin), b.ingest(twin)]);
+      const [t1, t2] = [await r1.text(), await r2.text()];
+      assert.equal(r1.status, 202, t1);
+      assert.equal(r2.status, 202, t2);
+      assert.equal(JSON.parse(t1).ids[0], JSON.parse(t2).ids[0]);
+    }
+    atA.es.close();
+    atB.es.close();
+  } finally {
+    open.forEach((es) => es.close());
+    a.kill();
+    b.kill();
+  }
+});
+
+test('a subscriber of a replica that is SIGKILLed resumes on the other with its Last-Event-ID: exactly the missed events', async () => {
+  const env = busEnv();
+  const a = await RelayProcess.start(env);
+  const b = await RelayProcess.start(env);
+  try {
+    await ready(a);
+    await ready(b);
+    const first = collect(`${a.base}/api/events/stream?types=bus.tick`);
+    await first.opened;
+    for (let i = 0; i < 5; i++) assert.equal((await b.publish({ type: 'bus.tick', data: { n: i } })).status, 202);
+    await eventually(() => first.received.length === 5, 10_000, 'five at A');
+    first.es.close();
+    a.child.kill('SIGKILL');
+    const missed = [];
+    for (let i = 5; i < 10; i++) {
+      const res = await b.publish({ type: 'bus.tick', data: { n: i } });
+      missed.push((await res.json()).id);
+    }
+    const resumed = collect(`${b.base}/api/events/stream?types=bus.tick`, { 'Last-Event-ID': first.received.at(-1).id });
+    await eventually(() => resumed.received.length === 5, 10_000, 'the five missed at B');
+    assert.deepEqual(resumed.received.map((e) => e.id), missed);
+    assert.deepEqual(resumed.received.map((e) => e.data.n), [5, 6, 7, 8, 9]);
+    resumed.es.close();
+  } finally {
+    open.forEach((es) => es.close());
+    a.kill();
+    b.kill();
+  }
+});
