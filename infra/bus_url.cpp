@@ -27,7 +27,9 @@ std::variant<std::optional<RedisBusConfig>, std::string> parse_bus_url(std::stri
     config.user = parsed->user();
     config.password = parsed->password();
   }
-  std::string_view path = parsed->path();
+  // path() decodes into a new string: keep it (a view of it would dangle).
+  const std::string decoded_path = parsed->path();
+  std::string_view path = decoded_path;
   if (!path.empty() && path != "/") {
     path.remove_prefix(1);
     unsigned db = 0;
