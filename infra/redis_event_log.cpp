@@ -147,10 +147,12 @@ void RedisEventLog::close() {
 }
 
 asio::awaitable<RedisResult> RedisEventLog::run_script(std::vector<std::string> args) {
+  // Held for the whole exchange: a reconnect may replace commands_ meanwhile.
+  const auto connection = commands_;
   if (!script_sha_.empty()) {
     std::vector<std::string> call{"EVALSHA", script_sha_};
     call.insert(call.end(), args.begin(), args.end());
-    auto result = co_await commands_->command(std::move(call));
+    auto result = co_await connection->command(std::move(call));
     const auto* value = std::get_if<RedisValue>(&result);
     // NOSCRIPT: Redis restarted (or SCRIPT FLUSH): load it again below.
     if (value == nullptr || !value->is_error() || !value->text.starts_with("NOSCRIPT")) {
@@ -158,13 +160,13 @@ asio::awaitable<RedisResult> RedisEventLog::run_script(std::vector<std::string> 
     }
   }
   std::vector<std::string> load{"SCRIPT", "LOAD", std::string(append_script)};
-  auto loaded = co_await commands_->command(std::move(load));
+  auto loaded = co_await connection->command(std::move(load));
   const auto* sha = std::get_if<RedisValue>(&loaded);
   if (sha == nullptr || sha->kind != RedisValue::Kind::string) co_return loaded;
   script_sha_ = sha->text;
   std::vector<std::string> call{"EVALSHA", script_sha_};
   call.insert(call.end(), args.begin(), args.end());
-  co_return co_await commands_->command(std::move(call));
+  co_return co_await connection->command(std::move(call));
 }
 
 asio::awaitable<service::AppendResult> RedisEventLog::append(
@@ -220,7 +222,8 @@ asio::awaitable<std::vector<std::optional<domain::EventId>>> RedisEventLog::look
     args.push_back(dedupe_prefix(config_) + key);
   }
   if (asked == 0) co_return ids;
-  auto result = co_await commands_->command(std::move(args));
+  const auto connection = commands_;
+  auto result = co_await connection->command(std::move(args));
   const auto* value = std::get_if<RedisValue>(&result);
   // Advisory: when Redis does not answer, nothing is known; append() will say it is down.
   if (value == nullptr || value->elements.size() != keys.size()) co_return ids;
@@ -256,7 +259,8 @@ asio::awaitable<std::vector<service::StoredEvent>> RedisEventLog::read(domain::E
   std::vector<service::StoredEvent> events;
   std::vector<std::string> args{"XRANGE", config_.stream, "(" + after.to_string(), "+", "COUNT",
                                 std::to_string(max)};
-  auto result = co_await commands_->command(std::move(args));
+  const auto connection = commands_;
+  auto result = co_await connection->command(std::move(args));
   const auto* value = std::get_if<RedisValue>(&result);
   if (value == nullptr || value->kind != RedisValue::Kind::array) co_return events;
   for (const auto& entry : value->elements) {
