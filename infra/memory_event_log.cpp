@@ -107,13 +107,12 @@ asio::awaitable<AppendResult> MemoryEventLog::append(std::vector<service::LogRec
   co_return append_now(std::move(records));
 }
 
-asio::awaitable<std::vector<std::optional<domain::EventId>>> MemoryEventLog::lookup(
-    const std::vector<std::string>& keys) {
-  std::vector<std::optional<domain::EventId>> found;
-  found.reserve(keys.size());
+asio::awaitable<service::LookupResult> MemoryEventLog::lookup(const std::vector<std::string>& keys) {
+  service::LookupResult found;
+  found.ids.reserve(keys.size());
   for (const auto& key : keys) {
     auto it = seen_.find(key);
-    found.push_back(it == seen_.end() ? std::nullopt : std::optional{it->second});
+    found.ids.push_back(it == seen_.end() ? std::nullopt : std::optional{it->second});
   }
   co_return found;
 }

@@ -23,7 +23,7 @@ class MemoryEventLog final : public service::EventLog {
 
   boost::asio::awaitable<service::AppendResult> append(
       std::vector<service::LogRecord> records) override;
-  boost::asio::awaitable<std::vector<std::optional<domain::EventId>>> lookup(
+  boost::asio::awaitable<service::LookupResult> lookup(
       const std::vector<std::string>& keys) override;
   void tail(domain::EventId after, service::EventTailer& tailer) override;
   boost::asio::awaitable<std::vector<service::StoredEvent>> read(domain::EventId after,

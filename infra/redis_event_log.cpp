@@ -212,27 +212,35 @@ asio::awaitable<service::AppendResult> RedisEventLog::append(
   co_return answer;
 }
 
-asio::awaitable<std::vector<std::optional<domain::EventId>>> RedisEventLog::lookup(
-    const std::vector<std::string>& keys) {
-  std::vector<std::optional<domain::EventId>> ids(keys.size());
+asio::awaitable<service::LookupResult> RedisEventLog::lookup(const std::vector<std::string>& keys) {
+  service::LookupResult found;
+  found.ids.resize(keys.size());
   std::vector<std::string> args{"MGET"};
   std::size_t asked = 0;
   for (const auto& key : keys) {
     if (!key.empty()) ++asked;
     args.push_back(dedupe_prefix(config_) + key);
   }
-  if (asked == 0) co_return ids;
+  if (asked == 0) co_return found;
+  if (!commands_->connected()) {
+    found.error = unavailable();
+    co_return found;
+  }
   const auto connection = commands_;
   auto result = co_await connection->command(std::move(args));
   const auto* value = std::get_if<RedisValue>(&result);
-  // Advisory: when Redis does not answer, nothing is known; append() will say it is down.
-  if (value == nullptr || value->elements.size() != keys.size()) co_return ids;
+  if (value == nullptr || value->elements.size() != keys.size()) {
+    // Redis did not say: a retry cannot be told from a new event, so nothing may be refused
+    // as a conflict on this basis (the caller answers bus-unavailable).
+    found.error = unavailable();
+    co_return found;
+  }
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (!keys[i].empty() && value->elements[i].kind == RedisValue::Kind::string) {
-      ids[i] = domain::EventId::parse(value->elements[i].text);
+      found.ids[i] = domain::EventId::parse(value->elements[i].text);
     }
   }
-  co_return ids;
+  co_return found;
 }
 
 std::optional<service::StoredEvent> RedisEventLog::decode_entry(const RedisValue& entry) {

@@ -43,14 +43,16 @@ asio::awaitable<std::variant<std::vector<domain::EventId>, IngestRejection>> Eve
     }
   };
   const auto known = co_await log_.lookup(keys);
-  split(known);
+  if (known.error) co_return unavailable(known.error);
+  split(known.ids);
   auto refused = projection_.precheck(fresh);
   if (refused) {
     // With replicas, the same event posted to two of them at once can be folded here (from
     // the other's append) after this lookup and before this check: look again, so such a
     // retry answers with its original id instead of a conflict with itself.
     const auto known_now = co_await log_.lookup(keys);
-    split(known_now);
+    if (known_now.error) co_return unavailable(known_now.error);
+    split(known_now.ids);
     refused = projection_.precheck(fresh);
   }
   if (refused) {

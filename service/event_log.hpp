@@ -43,6 +43,13 @@ struct AppendResult {
   std::size_t stored = 0;  ///< Records new to the log (the rest were retries).
 };
 
+/// What a lookup answered: the id stored under each key (nullopt: not seen, or forgotten), or
+/// why the log could not say (then nothing is known, and a refusal must not be guessed).
+struct LookupResult {
+  boost::system::error_code error;
+  std::vector<std::optional<domain::EventId>> ids;
+};
+
 /// Readiness of the log for /readyz.
 struct LogHealth {
   bool ready = true;
@@ -70,10 +77,9 @@ class EventLog {
   /// batch, are not stored again and answer with the original id.
   virtual boost::asio::awaitable<AppendResult> append(std::vector<LogRecord> records) = 0;
 
-  /// The ids already stored under `keys` (nullopt: not seen, or forgotten). Advisory: the
-  /// ingest pre-check uses it to tell retries from new events; append() decides.
-  virtual boost::asio::awaitable<std::vector<std::optional<domain::EventId>>> lookup(
-      const std::vector<std::string>& keys) = 0;
+  /// The ids already stored under `keys`. The ingest pre-check uses it to tell retries from
+  /// new events; append() decides. An error when the log cannot answer.
+  virtual boost::asio::awaitable<LookupResult> lookup(const std::vector<std::string>& keys) = 0;
 
   /// Delivers every stored event after `after` to `tailer`, then each new one as it is
   /// stored, in log order. One tailer per log.

@@ -17,8 +17,8 @@ let redisPort;
 let dir;
 
 async function startRedis() {
-  redisPort = await freePort();
-  dir = mkdtempSync(path.join(tmpdir(), 'sse-relay-redis-'));
+  redisPort ??= await freePort();
+  dir ??= mkdtempSync(path.join(tmpdir(), 'sse-relay-redis-'));
   redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir,
     '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
   await eventually(() => new Promise((resolve) => {
@@ -129,6 +129,69 @@ test('a subscriber of a replica that is SIGKILLed resumes on the other with its 
     assert.deepEqual(resumed.received.map((e) => e.id), missed);
     assert.deepEqual(resumed.received.map((e) => e.data.n), [5, 6, 7, 8, 9]);
     resumed.es.close();
+  } finally {
+    open.forEach((es) => es.close());
+    a.kill();
+    b.kill();
+  }
+});
+
+test('Redis killed and restarted mid-run (AOF): ingest answers 503 meanwhile, never a 202 that is lost; every 202 event reaches both replicas exactly once', async () => {
+  const env = busEnv();
+  const a = await RelayProcess.start(env);
+  const b = await RelayProcess.start(env);
+  try {
+    await ready(a);
+    await ready(b);
+    const atA = collect(`${a.base}/api/events/stream?types=worker.created`);
+    const atB = collect(`${b.base}/api/events/stream?types=worker.created`);
+    await Promise.all([atA.opened, atB.opened]);
+    const accepted = new Map(); // CloudEvent id -> relay id
+    let unavailable = 0;
+    let stop = false;
+    // A producer that retries each event (same source and id) until it gets a 202.
+    const produce = async (relay, prefix) => {
+      for (let n = 0; !stop; n++) {
+        const event = created(`${prefix}-${n}`);
+        for (;;) {
+          const res = await relay.ingest(event).catch(() => null);
+          if (res?.status === 202) {
+            accepted.set(event.id, (await res.json()).ids[0]);
+            break;
+          }
+          if (res) {
+            assert.equal(res.status, 503, await res.text());
+            assert.ok(res.headers.get('retry-after'));
+            await res.text().catch(() => {});
+            unavailable++;
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    };
+    const producers = [produce(a, 'pa'), produce(b, 'pb')];
+    await new Promise((r) => setTimeout(r, 500));
+    redis.kill('SIGKILL');
+    await once(redis, 'exit');
+    await new Promise((r) => setTimeout(r, 800));
+    assert.equal((await fetch(`${a.base}/readyz`)).status, 503);
+    await startRedis();
+    await new Promise((r) => setTimeout(r, 1000));
+    stop = true;
+    await Promise.all(producers);
+    assert.ok(unavailable > 0, 'the outage was seen by the producers');
+    const expected = [...accepted.values()].sort((x, y) => {
+      const [xm, xs] = x.split('-').map(BigInt);
+      const [ym, ys] = y.split('-').map(BigInt);
+      return xm === ym ? Number(xs - ys) : Number(xm - ym);
+    });
+    await eventually(() => atA.received.length >= expected.length && atB.received.length >= expected.length,
+      15_000, `both subscribers got all ${expected.length} accepted events`);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(atA.received.map((e) => e.id), expected);
+    assert.deepEqual(atB.received.map((e) => e.id), expected);
+    await ready(a);
+    await ready(b);
   } finally {
     open.forEach((es) => es.close());
     a.kill();

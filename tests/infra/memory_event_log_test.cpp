@@ -62,8 +62,9 @@ TEST_CASE("a dedupe key seen before, or earlier in the batch, answers with the f
   CHECK(retry.ids[0] == first.ids[3]);
   CHECK(retry.stored == 2);  // an empty key is never deduplicated
   auto found = run(log.lookup({"k3", "nope"}));
-  CHECK(found[0] == first.ids[3]);
-  CHECK_FALSE(found[1]);
+  CHECK_FALSE(found.error);
+  CHECK(found.ids[0] == first.ids[3]);
+  CHECK_FALSE(found.ids[1]);
 }
 
 TEST_CASE("the dedupe window and the history are bounded") {

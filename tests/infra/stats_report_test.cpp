@@ -14,9 +14,8 @@ struct NoLog final : service::EventLog {
   boost::asio::awaitable<service::AppendResult> append(std::vector<service::LogRecord>) override {
     co_return service::AppendResult{};
   }
-  boost::asio::awaitable<std::vector<std::optional<domain::EventId>>> lookup(
-      const std::vector<std::string>&) override {
-    co_return std::vector<std::optional<domain::EventId>>{};
+  boost::asio::awaitable<service::LookupResult> lookup(const std::vector<std::string>&) override {
+    co_return service::LookupResult{};
   }
   void tail(domain::EventId, service::EventTailer&) override {}
   boost::asio::awaitable<std::vector<service::StoredEvent>> read(domain::EventId,

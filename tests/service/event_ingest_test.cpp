@@ -43,17 +43,20 @@ struct ScriptedLog final : EventLog {
     }
     co_return r;
   }
-  boost::asio::awaitable<std::vector<std::optional<domain::EventId>>> lookup(
-      const std::vector<std::string>& keys) override {
-    std::vector<std::optional<domain::EventId>> out;
+  boost::asio::awaitable<LookupResult> lookup(const std::vector<std::string>& keys) override {
+    LookupResult out;
+    if (down) {
+      out.error = make_error_code(relay::error::bus_unavailable);
+      co_return out;
+    }
     if (stale_lookups > 0) {
       --stale_lookups;
-      out.resize(keys.size());
+      out.ids.resize(keys.size());
       co_return out;
     }
     for (const auto& k : keys) {
       auto it = seen.find(k);
-      out.push_back(it == seen.end() ? std::nullopt : std::optional{it->second});
+      out.ids.push_back(it == seen.end() ? std::nullopt : std::optional{it->second});
     }
     co_return out;
   }
