@@ -149,7 +149,7 @@ asio::awaitable<void> RedisConnection::write_loop() {
 asio::awaitable<void> RedisConnection::read_loop() {
   auto self = shared_from_this();
   std::unique_ptr<redisReader, ReaderDeleter> reader(redisReaderCreate());
-  std::array<char, 16 * 1024> chunk{};
+  std::array<char, std::size_t{16} * 1024> chunk{};
   while (connected_) {
     auto [ec, n] =
         co_await socket_.async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));

@@ -13,7 +13,7 @@ namespace relay::infra {
 inline constexpr std::size_t max_request_line_bytes = 8192;
 /// Default of RELAY_MAX_HEADER_BYTES: the largest request head accepted; larger is 431 (or 414
 /// when the request line is the cause).
-inline constexpr std::size_t default_max_header_bytes = 16 * 1024;
+inline constexpr std::size_t default_max_header_bytes = std::size_t{16} * 1024;
 
 /// The reason to refuse a request with these Transfer-Encoding values (all its header
 /// lines joined with ','; empty when it has none) under HTTP/1.`minor`, or nullopt when it
