@@ -101,6 +101,7 @@ asio::awaitable<boost::system::error_code> RedisEventLog::connect() {
   auto opened = co_await open_connection();
   if (auto* ec = std::get_if<boost::system::error_code>(&opened)) co_return *ec;
   commands_ = std::move(std::get<std::shared_ptr<RedisConnection>>(opened));
+  ever_connected_ = true;
   co_return boost::system::error_code{};
 }
 
@@ -115,7 +116,7 @@ asio::awaitable<void> RedisEventLog::reconnect_loop() {
   asio::steady_timer wait(executor_);
   std::minstd_rand random(std::random_device{}());
   std::chrono::milliseconds backoff{100};
-  bool was_up = false;
+  bool was_up = commands_->connected();
   while (*alive && !closed_) {
     if (commands_->connected()) {
       backoff = std::chrono::milliseconds(100);
@@ -123,13 +124,18 @@ asio::awaitable<void> RedisEventLog::reconnect_loop() {
       co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
-    if (was_up) logger_.warn("redis bus disconnected; reconnecting");
+    if (was_up) {
+      logger_.warn("redis bus disconnected; reconnecting");
+      down_since_ = std::chrono::steady_clock::now();
+      was_up = false;
+    }
     const auto ec = co_await connect();
     if (!*alive || closed_) co_return;
     if (!ec) {
       logger_.info("redis bus connected", {{"host", config_.host},
                                            {"port", static_cast<unsigned>(config_.port)}});
       was_up = true;
+      down_since_ = {};
       continue;
     }
     // Jittered, so replicas that lost Redis together do not come back in step.
@@ -340,7 +346,14 @@ asio::awaitable<void> RedisEventLog::tail_loop(domain::EventId after,
 }
 
 service::LogHealth RedisEventLog::health() const {
-  if (!commands_->connected()) return {false, "the Redis bus is not connected"};
+  if (!commands_->connected()) {
+    if (!ever_connected_) return {false, "the Redis bus is not connected yet"};
+    // The reconnect loop notes a loss within 100 ms (down_since_ is reset on reconnecting).
+    const bool lost_long = down_since_ != std::chrono::steady_clock::time_point{} &&
+                           std::chrono::steady_clock::now() - down_since_ >= config_.ready_grace;
+    if (lost_long) return {false, "the Redis bus is unreachable"};
+    return {};
+  }
   if (!caught_up_) return {false, "catching up with the Redis stream"};
   return {};
 }

@@ -31,6 +31,9 @@ struct RedisBusConfig {
   std::uint64_t max_length = 1'000'000;      ///< RELAY_BUS_MAXLEN: XADD MAXLEN ~ this
   std::uint64_t dedupe_ttl_s = 86'400;       ///< RELAY_BUS_DEDUPE_TTL_S: retry window
   std::chrono::milliseconds connect_timeout{2000};
+  /// How long a lost connection may stay lost before /readyz says so: a blip does not pull
+  /// every replica out of the balancer at once (appends still answer 503 meanwhile).
+  std::chrono::milliseconds ready_grace{2000};
   std::chrono::milliseconds block{5000};  ///< XREAD BLOCK: how long one tail read waits
   std::size_t tail_batch = 512;           ///< XREAD COUNT
 };
@@ -92,6 +95,8 @@ class RedisEventLog final : public service::EventLog, public service::HostedServ
   bool closed_ = false;
   bool keeping_connected_ = false;
   bool caught_up_ = false;
+  bool ever_connected_ = false;
+  std::chrono::steady_clock::time_point down_since_{};  ///< When the loss was first seen.
   /// False once destroyed: the tail coroutine may still be suspended then and must not
   /// touch this object when it resumes.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -144,6 +144,7 @@ TEST_CASE("the script is loaded again after Redis forgot it; a dead Redis is bus
   r.wait(asio::co_spawn(r.io, flush->command(std::vector<std::string>{"SCRIPT", "FLUSH"}),
                         asio::use_future));
   CHECK_FALSE(r.append(*r.a, {generic("y.two")}).error);  // NOSCRIPT -> SCRIPT LOAD -> EVALSHA
+  r.a->keep_connected();  // as in the relay: the loop notes the loss, /readyz waits the grace
   redis.stop();
   const auto down = r.append(*r.a, {generic("y.three")});
   CHECK(down.error == relay::make_error_code(relay::error::bus_unavailable));
@@ -152,6 +153,9 @@ TEST_CASE("the script is loaded again after Redis forgot it; a dead Redis is bus
   // into a conflict).
   const std::vector<std::string> keys{"src\nid-1"};
   CHECK(r.wait(asio::co_spawn(r.io, r.a->lookup(keys), asio::use_future)).error);
+  CHECK(r.a->health().ready);  // within the grace: one blip does not leave the balancer
+  const auto lost = std::chrono::steady_clock::now();
   r.run_until([&] { return !r.a->health().ready; });
+  CHECK(std::chrono::steady_clock::now() - lost >= std::chrono::milliseconds(1500));
   flush->close();
 }
