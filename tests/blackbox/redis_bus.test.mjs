@@ -56,18 +56,30 @@ function collect(url, headers = {}) {
   return { es, received, opened };
 }
 
-const created = (id) => ({
-  specversion: '1.0', id: `c-${id}`, source: '/bus-test', type: 'worker.created',
-  data: { worker_id: id, name: id, region: 'eu-west-1', instance_type: 'm5.large', status: 'pending', created_at: '2026-11-30T10:00:00Z' },
-});
-
-test('events ingested at either replica reach subscribers of both: same ids, same order, same read model', async () => {
+/** Two relay processes on a fresh stream of the test's Redis, both ready; `body(a, b)` runs,
+ *  then every EventSource is closed and both processes are killed however it ended. */
+async function withTwoReplicas(body) {
   const env = busEnv();
   const a = await RelayProcess.start(env);
   const b = await RelayProcess.start(env);
   try {
     await ready(a);
     await ready(b);
+    await body(a, b);
+  } finally {
+    open.forEach((es) => es.close());
+    a.kill();
+    b.kill();
+  }
+}
+
+const created = (id) => ({
+  specversion: '1.0', id: `c-${id}`, source: '/bus-test', type: 'worker.created',
+  data: { worker_id: id, name: id, region: 'eu-west-1', instance_type: 'm5.large', status: 'pending', created_at: '2026-11-30T10:00:00Z' },
+});
+
+test('events ingested at either replica reach subscribers of both: same ids, same order, same read model', async () => {
+  await withTwoReplicas(async (a, b) => {
     const atA = collect(`${a.base}/api/events/stream`);
     const atB = collect(`${b.base}/api/events/stream`);
     await Promise.all([atA.opened, atB.opened]);
@@ -99,20 +111,11 @@ test('events ingested at either replica reach subscribers of both: same ids, sam
     }
     atA.es.close();
     atB.es.close();
-  } finally {
-    open.forEach((es) => es.close());
-    a.kill();
-    b.kill();
-  }
+  });
 });
 
 test('a subscriber of a replica that is SIGKILLed resumes on the other with its Last-Event-ID: exactly the missed events', async () => {
-  const env = busEnv();
-  const a = await RelayProcess.start(env);
-  const b = await RelayProcess.start(env);
-  try {
-    await ready(a);
-    await ready(b);
+  await withTwoReplicas(async (a, b) => {
     const first = collect(`${a.base}/api/events/stream?types=bus.tick`);
     await first.opened;
     for (let i = 0; i < 5; i++) assert.equal((await b.publish({ type: 'bus.tick', data: { n: i } })).status, 202);
@@ -129,20 +132,11 @@ test('a subscriber of a replica that is SIGKILLed resumes on the other with its 
     assert.deepEqual(resumed.received.map((e) => e.id), missed);
     assert.deepEqual(resumed.received.map((e) => e.data.n), [5, 6, 7, 8, 9]);
     resumed.es.close();
-  } finally {
-    open.forEach((es) => es.close());
-    a.kill();
-    b.kill();
-  }
+  });
 });
 
 test('Redis killed and restarted mid-run (AOF): ingest answers 503 meanwhile, never a 202 that is lost; every 202 event reaches both replicas exactly once', async () => {
-  const env = busEnv();
-  const a = await RelayProcess.start(env);
-  const b = await RelayProcess.start(env);
-  try {
-    await ready(a);
-    await ready(b);
+  await withTwoReplicas(async (a, b) => {
     const atA = collect(`${a.base}/api/events/stream?types=worker.created`);
     const atB = collect(`${b.base}/api/events/stream?types=worker.created`);
     await Promise.all([atA.opened, atB.opened]);
@@ -192,9 +186,5 @@ test('Redis killed and restarted mid-run (AOF): ingest answers 503 meanwhile, ne
     assert.deepEqual(atB.received.map((e) => e.id), expected);
     await ready(a);
     await ready(b);
-  } finally {
-    open.forEach((es) => es.close());
-    a.kill();
-    b.kill();
-  }
+  });
 });
