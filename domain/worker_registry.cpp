@@ -151,6 +151,23 @@ AggregateStamp touch(Worker& w, std::uint64_t at_ms) {
 
 }  // namespace
 
+void WorkerRegistry::restore(std::vector<Worker> workers, std::uint64_t now_ms) {
+  workers_.clear();
+  terminations_.clear();
+  now_ms_ = now_ms;
+  std::vector<std::pair<std::uint64_t, std::string>> terminations;
+  for (auto& worker : workers) {
+    if (worker.status == WorkerStatus::terminated) {
+      terminations.emplace_back(worker.terminated_logged_ms, worker.worker_id);
+    }
+    auto id = worker.worker_id;
+    workers_.insert_or_assign(std::move(id), std::move(worker));
+  }
+  // advance() forgets from the front: oldest termination first, as the fold queued them.
+  std::sort(terminations.begin(), terminations.end());
+  terminations_.assign(terminations.begin(), terminations.end());
+}
+
 std::optional<WorkerNotice> WorkerRegistry::apply(const DomainEvent& event) {
   if (const auto* e = std::get_if<WorkerCreated>(&event)) {
     Worker w;

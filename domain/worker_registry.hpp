@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "domain/worker_events.hpp"
 
@@ -74,6 +75,13 @@ class WorkerRegistry {
   /// Folds an event that passed check() and returns its notification, if it changed
   /// anything a subscriber should see.
   std::optional<WorkerNotice> apply(const DomainEvent& event);
+
+  /// Replaces every aggregate with `workers`, at log time `now_ms` (a snapshot's): the state
+  /// the fold had reached there, terminated workers' retention included. Empty: forget all.
+  void restore(std::vector<Worker> workers, std::uint64_t now_ms);
+
+  /// The log time the registry has been advanced to.
+  [[nodiscard]] std::uint64_t now_ms() const { return now_ms_; }
 
   [[nodiscard]] const Worker* find(std::string_view worker_id) const;
   [[nodiscard]] const std::map<std::string, Worker, std::less<>>& workers() const {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -61,6 +62,21 @@ class EventTailer {
  public:
   virtual ~EventTailer() = default;
   virtual void on_event(const StoredEvent& event) = 0;
+
+  /// Start again from `snapshot` (a document snapshot() wrote; empty: from nothing),
+  /// forgetting everything folded so far. `reason` non-empty: the log lost what was folded
+  /// (Redis restarted without its data, a trimmed gap), and whoever follows the tailer is
+  /// told to resync with it. False when the snapshot cannot be read: the tailer is then
+  /// empty, as if given none.
+  virtual bool rebuild(std::string_view snapshot, const std::string& reason) {
+    (void)snapshot;
+    (void)reason;
+    return false;
+  }
+
+  /// What has been folded so far as one document for rebuild(); empty when the tailer keeps
+  /// no state worth saving.
+  [[nodiscard]] virtual std::string snapshot() const { return {}; }
 
  protected:
   EventTailer() = default;

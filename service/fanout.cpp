@@ -177,6 +177,19 @@ void Fanout::close_all(EvictionReason reason) {
   broadcasts_.carried(log_.end_position(), {}, SteadyClock::now());
 }
 
+void Fanout::resync_all(const std::string& reason) {
+  const auto notice =
+      frames_.resync(reason, log_.empty() ? std::string{} : log_.oldest().id.to_string());
+  const auto end = log_.end_position();
+  for (auto& sub : ring_) {
+    if (sub) sub->resync(notice, end);
+  }
+  stats_.resyncs += size();
+  // The parked now have the notice to write; the writing get it once their write is done.
+  wake_parked(false);
+  request_sweep();
+}
+
 void Fanout::wake_parked(bool only_heartbeat_due) {
   const auto now = SteadyClock::now();
   const auto end = log_.end_position();

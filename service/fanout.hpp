@@ -54,6 +54,11 @@ class Fanout {
   /// looking "lagging"; it is not a broadcast and has no latency.
   void appended_silent() { request_sweep(); }
 
+  /// The log the frames mirrored was rebuilt (the bus lost data): every subscriber gets
+  /// system.sse.resync {reason} after what it is writing and continues live from the log's
+  /// end; nothing of before is sent after it.
+  void resync_all(const std::string& reason);
+
   /// Stop: every subscriber flushes what it has not been written and gets the shutdown
   /// frame; no sweep or tick runs after the last one left.
   void begin_drain();

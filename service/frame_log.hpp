@@ -36,6 +36,13 @@ class FrameLog {
   LogPosition append(domain::EventId id, std::string type, std::string conflation_key,
                      std::string worker_id, std::shared_ptr<const std::string> frame);
 
+  /// Drops every entry (the log it mirrored is gone). Positions go on from where they were,
+  /// so a cursor from before stays comparable: it is simply behind the log.
+  void clear() {
+    first_position_ += entries_.size();
+    entries_.clear();
+  }
+
   [[nodiscard]] LogPosition begin_position() const { return first_position_; }
   [[nodiscard]] LogPosition end_position() const { return first_position_ + entries_.size(); }
   [[nodiscard]] bool empty() const { return entries_.empty(); }

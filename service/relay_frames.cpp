@@ -26,13 +26,20 @@ std::string RelayFrames::preamble(const std::string& client_id, const ReplayDeci
       .close();
   proto::append_event(out, "", "connected", connected);
   if (decision.kind == ReplayDecision::Kind::resync) {
-    std::string resync;
-    proto::JsonObjectWriter(resync)
-        .string("reason", decision.reason)
-        .string_or_null("oldest_id", decision.oldest_id)
-        .close();
-    proto::append_event(out, "", "system.sse.resync", resync);
+    out += *resync(decision.reason, decision.oldest_id);
   }
+  return out;
+}
+
+std::shared_ptr<const std::string> RelayFrames::resync(const std::string& reason,
+                                                       const std::string& oldest_id) const {
+  std::string data;
+  proto::JsonObjectWriter(data)
+      .string("reason", reason)
+      .string_or_null("oldest_id", oldest_id)
+      .close();
+  auto out = std::make_shared<std::string>();
+  proto::append_event(*out, "", "system.sse.resync", data);
   return out;
 }
 

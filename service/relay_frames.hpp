@@ -28,6 +28,11 @@ class RelayFrames {
   [[nodiscard]] std::string preamble(const std::string& client_id, const ReplayDecision& decision,
                                      const std::string& newest_id) const;
 
+  /// system.sse.resync {reason, oldest_id} on its own: told to every open stream when the
+  /// log they followed was rebuilt.
+  [[nodiscard]] std::shared_ptr<const std::string> resync(const std::string& reason,
+                                                          const std::string& oldest_id) const;
+
   /// A heartbeat event (no id) with the current time.
   std::shared_ptr<const std::string> heartbeat();
 

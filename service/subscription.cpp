@@ -82,7 +82,7 @@ Subscription::AfterWrite Subscription::written(bool stopping, time_point now) {
     return AfterWrite::finished;
   }
   if (state_ == State::done) return AfterWrite::park;  // evicted while writing
-  if (capped_write_ || stopping) {
+  if (capped_write_ || stopping || preamble_) {  // preamble_: a resync arrived mid-write
     state_ = State::ready;
     return AfterWrite::write_again;
   }
@@ -95,7 +95,19 @@ Subscription::AfterWrite Subscription::written(bool stopping, time_point now) {
 bool Subscription::has_work(LogPosition log_end, time_point now, bool heartbeats,
                             bool stopping) const {
   if (state_ != State::parked) return false;
-  return stopping || cursor_ < log_end || (heartbeats && heartbeat_.due(now));
+  return stopping || cursor_ < log_end || preamble_ || (heartbeats && heartbeat_.due(now));
+}
+
+void Subscription::resync(std::shared_ptr<const std::string> notice, LogPosition end) {
+  if (state_ == State::done) return;
+  if (preamble_) {
+    preamble_ = std::make_shared<const std::string>(*preamble_ + *notice);
+  } else {
+    preamble_ = std::move(notice);
+  }
+  // What a write in flight carries is held by that write; nothing before `end` is owed.
+  cursor_ = end;
+  acknowledged_ = end;
 }
 
 std::optional<EvictionReason> Subscription::check_writer(const FrameLog& log,

@@ -92,8 +92,8 @@ class Subscription {
   /// The batch next() handed out is fully written.
   AfterWrite written(bool stopping, time_point now);
 
-  /// A parked subscription has something to write: frames past its cursor, a due heartbeat
-  /// (`heartbeats`), or the stop.
+  /// A parked subscription has something to write: frames past its cursor, a resync notice,
+  /// a due heartbeat (`heartbeats`), or the stop.
   [[nodiscard]] bool has_work(LogPosition log_end, time_point now, bool heartbeats,
                               bool stopping) const;
 
@@ -101,6 +101,10 @@ class Subscription {
   [[nodiscard]] std::optional<EvictionReason> check_writer(const FrameLog& log,
                                                            const EvictionLimits& limits,
                                                            time_point now) const;
+
+  /// The log it followed was rebuilt: `notice` (system.sse.resync) goes out next, after what
+  /// is being written and any preamble not yet sent, and the cursor moves to `end`.
+  void resync(std::shared_ptr<const std::string> notice, LogPosition end);
 
   /// A sweep found it still writing: it is behind, so its next batch conflates.
   void mark_behind() { behind_ = true; }

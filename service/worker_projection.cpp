@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "proto/envelope.hpp"
+#include "proto/projection_snapshot.hpp"
 #include "proto/sse_encoder.hpp"
 #include "proto/traceparent.hpp"
 #include "proto/worker_json.hpp"
@@ -108,6 +109,48 @@ void WorkerProjection::broadcast(const StoredEvent& event, const domain::Notific
   ++stats_.events_broadcast;
   stats_.count_type(n.type);
   fanout_.appended(position, std::move(span));
+}
+
+std::string WorkerProjection::snapshot() const {
+  proto::ProjectionSnapshot out;
+  out.last_id = last_;
+  out.log_ms = registry_.now_ms();
+  out.workers.reserve(registry_.workers().size());
+  for (const auto& [id, worker] : registry_.workers()) out.workers.push_back(worker);
+  out.frames.reserve(frames_.size());
+  for (auto at = frames_.begin_position(); at < frames_.end_position(); ++at) {
+    const auto& entry = frames_.at(at);
+    out.frames.push_back(
+        {entry.id, entry.type, entry.conflation_key, entry.worker_id, *entry.frame});
+  }
+  return proto::encode_snapshot(out);
+}
+
+bool WorkerProjection::rebuild(std::string_view snapshot, const std::string& reason) {
+  registry_.restore({}, 0);
+  frames_.clear();
+  last_ = domain::EventId{0, 0};
+  bool restored = snapshot.empty();
+  if (!snapshot.empty()) {
+    auto decoded = proto::decode_snapshot(snapshot);
+    if (auto* error = std::get_if<std::string>(&decoded)) {
+      logger_.error("snapshot not readable; rebuilding from the log alone", {{"reason", *error}});
+    } else {
+      auto& state = std::get<proto::ProjectionSnapshot>(decoded);
+      registry_.restore(std::move(state.workers), state.log_ms);
+      for (auto& f : state.frames) {
+        auto frame = std::make_shared<const std::string>(std::move(f.frame));
+        frames_.append(f.id, std::move(f.type), std::move(f.conflation_key),
+                       std::move(f.worker_id), std::move(frame));
+      }
+      last_ = state.last_id;
+      restored = true;
+    }
+  }
+  // After the frames are back: streams continue from the rebuilt log's end, never see a
+  // restored frame as new, and learn that what they hold may be stale.
+  if (!reason.empty()) fanout_.resync_all(reason);
+  return restored;
 }
 
 void WorkerProjection::silent(const StoredEvent& event) {

@@ -38,6 +38,12 @@ class WorkerProjection final : public EventTailer {
     return registry_.check_batch(events, clock_.now_unix_ms());
   }
 
+  /// Replaces the aggregates and the frame log with a snapshot's (or nothing), then tells
+  /// every open stream to resync when `reason` is given (EventTailer).
+  bool rebuild(std::string_view snapshot, const std::string& reason) override;
+  /// The aggregates and the frame log's window at last_event_id() (EventTailer).
+  [[nodiscard]] std::string snapshot() const override;
+
   [[nodiscard]] const domain::WorkerRegistry& registry() const { return registry_; }
 
   /// Id of the last event folded; "0-0" before the first. Subscribing with ?since=<it>

@@ -171,3 +171,35 @@ TEST_CASE("a terminated worker is forgotten after the retention, in log time, an
   CHECK(r.find("w-2") == nullptr);
   CHECK(r.find("w-1") != nullptr);  // live workers are never forgotten
 }
+
+TEST_CASE("restored workers are the aggregates they were, retention and limits included") {
+  WorkerRegistry original({3, 1000});
+  original.advance(10'000);
+  original.apply(created("w-1"));
+  original.apply(created("w-2"));
+  original.advance(10'200);
+  original.apply(WorkerTerminated{"w-2", "done", 2000});
+  original.advance(10'400);
+  original.apply(created("w-3"));
+  original.apply(WorkerTerminated{"w-3", "done", 2100});
+
+  std::vector<Worker> saved;
+  for (const auto& [id, w] : original.workers()) saved.push_back(w);
+  WorkerRegistry restored({3, 1000});
+  restored.apply(created("stale"));  // what was there before is forgotten
+  restored.restore(saved, original.now_ms());
+  CHECK(restored.now_ms() == 10'400);
+  CHECK(restored.find("stale") == nullptr);
+  REQUIRE(restored.workers().size() == 3);
+  CHECK(restored.find("w-3")->status == WorkerStatus::terminated);
+  // Full, as the original is; and each terminated worker goes when it would have.
+  CHECK(restored.check(created("w-4"))->code == RefusalCode::too_many_workers);
+  restored.advance(11'199);
+  CHECK(restored.find("w-2") != nullptr);
+  restored.advance(11'200);
+  CHECK(restored.find("w-2") == nullptr);
+  CHECK(restored.find("w-3") != nullptr);
+  restored.advance(11'400);
+  CHECK(restored.find("w-3") == nullptr);
+  CHECK(restored.find("w-1") != nullptr);
+}

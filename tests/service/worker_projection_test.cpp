@@ -138,3 +138,95 @@ TEST_CASE("tracing off: the producer's traceparent goes into the envelope unchan
   CHECK(sink.written[1].find("\"traceparent\":\"" + producer + "\"") != std::string::npos);
   CHECK(fx.relay->stats().broadcast_latency.count == 1);  // measured with tracing off too
 }
+
+TEST_CASE("a snapshot restores the aggregates and the frame window; folding on gives the same "
+          "frames as the replica that wrote it") {
+  RelayFixture writer;
+  writer.config.history = 100;
+  writer.build();
+  fold_script(writer);
+  writer.fold(created("w-2"));
+  const auto snapshot = writer.projection->snapshot();
+
+  RelayFixture reader;
+  reader.config.history = 100;
+  reader.build();
+  reader.fold(created("other"));  // forgotten by the rebuild
+  REQUIRE(reader.projection->rebuild(snapshot, ""));
+  CHECK(reader.projection->last_event_id() == writer.projection->last_event_id());
+  CHECK(reader.projection->registry().find("other") == nullptr);
+  REQUIRE(reader.projection->registry().workers().size() == 2);
+  CHECK(reader.projection->registry().find("w-1")->status == domain::WorkerStatus::terminated);
+  // The same window: a Last-Event-ID from the writer's stream resumes at the reader.
+  const auto& wl = writer.relay->frame_log();
+  const auto& rl = reader.relay->frame_log();
+  REQUIRE(rl.size() == wl.size());
+  for (std::size_t i = 0; i < wl.size(); ++i) {
+    CHECK(rl.at(rl.begin_position() + i).id == wl.at(wl.begin_position() + i).id);
+    CHECK(*rl.at(rl.begin_position() + i).frame == *wl.at(wl.begin_position() + i).frame);
+  }
+  // Both fold the next events alike (same ids: the reader continues the writer's log).
+  reader.ids = writer.ids;
+  for (auto* fx : {&writer, &reader}) {
+    fx->fold(domain::WorkerStatusUpdated{"w-2", domain::WorkerStatus::running, 6000});
+    fx->fold(telemetry("w-2", 6100));
+  }
+  CHECK(*rl.newest().frame == *wl.newest().frame);
+  CHECK(*rl.at(rl.end_position() - 2).frame == *wl.at(wl.end_position() - 2).frame);
+  CHECK(reader.projection->registry().find("w-2")->version ==
+        writer.projection->registry().find("w-2")->version);
+}
+
+TEST_CASE("an unreadable snapshot leaves the projection empty, never half restored") {
+  RelayFixture fx;
+  fx.fold(created("w-1"));
+  CHECK_FALSE(fx.projection->rebuild(R"({"v":1,"last_id":"5-0"})", ""));
+  CHECK(fx.projection->registry().workers().empty());
+  CHECK(fx.projection->last_event_id() == domain::EventId{0, 0});
+  CHECK(fx.relay->frame_log().empty());
+}
+
+TEST_CASE("a rebuild after data loss tells every open stream to resync, then live events flow") {
+  RelayFixture fx;
+  fx.config.history = 100;
+  fx.build();
+  fx.fold(created("w-1"));
+  RecordingSink parked;
+  RecordingSink writing;
+  fx.subscribe(parked);
+  fx.subscribe(writing);
+  fx.io.run_for(std::chrono::milliseconds(20));
+  writing.drains = false;
+  fx.fold(created("w-2"));  // writing's batch with w-2 stays pending
+  fx.io.run_for(std::chrono::milliseconds(20));
+  REQUIRE(writing.pending.find("worker.created") != std::string::npos);
+
+  RelayFixture other;  // the state the bus still has: w-9 only
+  other.fold(created("w-9"));
+  REQUIRE(fx.projection->rebuild(other.projection->snapshot(), "bus_data_lost"));
+  fx.io.run_for(std::chrono::milliseconds(20));
+  const auto resync_of = [](const std::vector<std::string>& written) {
+    std::string all;
+    for (const auto& w : written) all += w;
+    return all;
+  };
+  auto seen = resync_of(parked.written);
+  const auto notice = seen.find("event: system.sse.resync\ndata: {\"reason\":\"bus_data_lost\"");
+  REQUIRE(notice != std::string::npos);
+  // The restored frame (w-9) is the rebuilt log's history, not news: never sent after it.
+  CHECK(seen.find("w-9", notice) == std::string::npos);
+  writing.complete();  // the write in flight ends; the notice follows it
+  fx.io.run_for(std::chrono::milliseconds(20));
+  CHECK(resync_of(writing.written).find("system.sse.resync") != std::string::npos);
+  CHECK(fx.relay->stats().resyncs == 2);
+
+  fx.ids = other.ids;
+  fx.fold(created("w-10"));
+  fx.io.run_for(std::chrono::milliseconds(60));
+  for (auto* sink : {&parked, &writing}) {
+    const auto all = resync_of(sink->written);
+    const auto after = all.find("system.sse.resync");
+    CHECK(all.find("\"worker_id\":\"w-10\"", after) != std::string::npos);
+    CHECK(all.find("\"worker_id\":\"w-9\"", after) == std::string::npos);
+  }
+}
