@@ -47,7 +47,7 @@ class ApiRoutes {
         logger_(logger),
         publish_rate_(config.publish_rate, config.publish_burst),
         workers_(ingest, projection),
-        metrics_(relay, ingest, projection, tracer, logger, spans, version) {}
+        metrics_(relay, ingest, projection, tracer, logger, spans, version, &log) {}
 
   /// Answers one request from `client` (its address; empty for the relay's own demo
   /// producer, which no publish rate applies to). CORS headers are added here for every route.

@@ -51,6 +51,10 @@ struct AppConfig {
   std::string bus_stream = "sse-relay:events";  ///< RELAY_BUS_STREAM
   std::uint64_t bus_max_length = 1'000'000;      ///< RELAY_BUS_MAXLEN
   std::uint64_t bus_dedupe_ttl_s = 86'400;       ///< RELAY_BUS_DEDUPE_TTL_S
+  std::uint64_t bus_snapshot_every = 10'000;     ///< RELAY_BUS_SNAPSHOT_EVERY
+  std::uint64_t bus_snapshot_interval_s = 60;    ///< RELAY_BUS_SNAPSHOT_INTERVAL_S
+  unsigned bus_wait_replicas = 0;                ///< RELAY_BUS_WAIT_REPLICAS
+  std::uint64_t bus_wait_timeout_ms = 1000;      ///< RELAY_BUS_WAIT_TIMEOUT_MS
   bool demo = false;      ///< RELAY_DEMO / --demo: run the simulated worker fleet
   TracingConfig tracing;  ///< OTEL_* variables (environment only, as the SDKs read them)
 };

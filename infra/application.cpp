@@ -45,6 +45,10 @@ std::unique_ptr<service::EventLog> make_log(boost::asio::io_context& io, const A
   bus.stream = config.bus_stream;
   bus.max_length = config.bus_max_length;
   bus.dedupe_ttl_s = config.bus_dedupe_ttl_s;
+  bus.snapshot_every = config.bus_snapshot_every;
+  bus.snapshot_interval = std::chrono::seconds(config.bus_snapshot_interval_s);
+  bus.wait_replicas = config.bus_wait_replicas;
+  bus.wait_timeout = std::chrono::milliseconds(config.bus_wait_timeout_ms);
   return std::make_unique<RedisEventLog>(io.get_executor(), std::move(bus), logger);
 }
 

@@ -168,6 +168,18 @@ std::vector<Option> options() {
       {"--bus-dedupe-ttl-s", "RELAY_BUS_DEDUPE_TTL_S", "86400",
        "how long a (source, id) is remembered on the Redis bus for idempotent retries",
        integer(1, 365ULL * 86400, [](AppConfig& c, auto v) { c.bus_dedupe_ttl_s = v; })},
+      {"--bus-snapshot-every", "RELAY_BUS_SNAPSHOT_EVERY", "10000",
+       "events between snapshots of the read model on the Redis bus (a new replica starts there)",
+       integer(100, 1ULL << 40, [](AppConfig& c, auto v) { c.bus_snapshot_every = v; })},
+      {"--bus-snapshot-interval-s", "RELAY_BUS_SNAPSHOT_INTERVAL_S", "60",
+       "seconds between snapshots while events arrive more slowly (0: by count only)",
+       integer(0, 86400, [](AppConfig& c, auto v) { c.bus_snapshot_interval_s = v; })},
+      {"--bus-wait-replicas", "RELAY_BUS_WAIT_REPLICAS", "0",
+       "Redis replicas that must have an append before 202 (WAIT; 0: off)",
+       integer(0, 16, [](AppConfig& c, auto v) { c.bus_wait_replicas = static_cast<unsigned>(v); })},
+      {"--bus-wait-timeout-ms", "RELAY_BUS_WAIT_TIMEOUT_MS", "1000",
+       "how long an append waits for those replicas before it answers 503",
+       integer(10, 60'000, [](AppConfig& c, auto v) { c.bus_wait_timeout_ms = v; })},
       {"--demo", "RELAY_DEMO", "false", "run a simulated worker fleet through the ingest path",
        [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
          if (v == "true" || v == "1")

@@ -53,13 +53,15 @@ class Families {
 RelayMetrics::RelayMetrics(const service::SseEventRelay& relay, const service::EventIngest& ingest,
                            const service::WorkerProjection& projection,
                            const service::Tracer& tracer, const service::Logger& logger,
-                           const service::BatchSpanProcessor* spans, std::string_view version)
+                           const service::BatchSpanProcessor* spans, std::string_view version,
+                           const service::EventLog* log)
     : relay_(relay),
       ingest_(ingest),
       projection_(projection),
       tracer_(tracer),
       logger_(logger),
       spans_(spans),
+      log_(log),
       registry_(std::make_shared<prometheus::Registry>()),
       ingest_requests_(prometheus::BuildCounter()
                            .Name("sse_relay_ingest_requests_total")
@@ -120,8 +122,33 @@ std::string RelayMetrics::render() const {
             static_cast<double>(s.conflated));
   f.counter("sse_relay_heartbeats_total", "Heartbeat events written.",
             static_cast<double>(s.heartbeats));
-  f.counter("sse_relay_resyncs_total", "Subscriptions told to resync (Last-Event-ID too old).",
+  f.counter("sse_relay_resyncs_total",
+            "Subscriptions told to resync (Last-Event-ID unusable, or the bus lost data).",
             static_cast<double>(s.resyncs));
+  if (const auto* bus = log_ != nullptr ? log_->bus_stats() : nullptr) {
+    f.counter("sse_relay_bus_appends_total", "Append requests the Redis bus stored.",
+              static_cast<double>(bus->appends));
+    f.counter("sse_relay_bus_append_failures_total",
+              "Append requests answered 503 bus-unavailable (Redis down, or WAIT short).",
+              static_cast<double>(bus->append_failures));
+    f.counter("sse_relay_bus_reconnects_total", "Connections to Redis re-established.",
+              static_cast<double>(bus->reconnects));
+    f.counter("sse_relay_bus_epoch_changes_total",
+              "Rebuilds because Redis lost events this replica had folded (wiped, rewound).",
+              static_cast<double>(bus->epoch_changes));
+    f.counter("sse_relay_bus_gaps_total",
+              "Stream entries trimmed before this replica read them, with no snapshot to cover.",
+              static_cast<double>(bus->gaps));
+    f.counter("sse_relay_bus_snapshots_written_total", "Read-model snapshots this replica wrote.",
+              static_cast<double>(bus->snapshots_written));
+    f.counter("sse_relay_bus_undecodable_total", "Stream entries that could not be read.",
+              static_cast<double>(bus->undecodable));
+    f.gauge("sse_relay_bus_lag_entries", "Entries appended to the stream not folded here yet.",
+            static_cast<double>(bus->lag_entries));
+    f.gauge("sse_relay_bus_lag_seconds",
+            "The newest stream entry's time minus the last folded one's.",
+            static_cast<double>(bus->lag_ms) / 1000.0);
+  }
   auto& evictions =
       f.family("sse_relay_evictions_total", "Subscribers disconnected by the relay, by reason.",
                MetricType::Counter);

@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <random>
 
 #include <fmt/format.h>
@@ -20,13 +21,15 @@ namespace asio = boost::asio;
 
 namespace {
 
-// KEYS[1] stream; ARGV: maxlen, dedupe ttl (s), dedupe key prefix, record count, then per
-// record: dedupe key ('' = none), field count, field, value, ... Returns {stored, {ids}}.
-// One script, so a batch is stored whole or not at all and a retry racing its original on
-// another replica is stored once.
+// KEYS[1] stream, KEYS[2] epoch, KEYS[3] entry counter; ARGV: maxlen, dedupe ttl (s), dedupe
+// key prefix, a new epoch should there be none, record count, then per record: dedupe key
+// ('' = none), field count, field, value, ... Returns {stored, {ids}}. One script, so a batch
+// is stored whole or not at all, a retry racing its original on another replica is stored
+// once, no entry exists without an epoch, and each entry's ordinal `n` is its place.
 constexpr std::string_view append_script = R"lua(
 local stream, maxlen, ttl, prefix = KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local n, at = tonumber(ARGV[4]), 5
+redis.call('SET', KEYS[2], ARGV[4], 'NX')
+local n, at = tonumber(ARGV[5]), 6
 local ids, in_batch, stored = {}, {}, 0
 for r = 1, n do
   local key, count = ARGV[at], tonumber(ARGV[at + 1])
@@ -36,6 +39,8 @@ for r = 1, n do
   if not id then
     local args = {stream, 'MAXLEN', '~', maxlen, '*'}
     for f = 0, count * 2 - 1 do args[#args + 1] = ARGV[at + f] end
+    args[#args + 1] = 'n'
+    args[#args + 1] = redis.call('INCR', KEYS[3])
     id = redis.call('XADD', unpack(args))
     stored = stored + 1
     if key ~= '' then
@@ -49,7 +54,70 @@ end
 return {stored, ids}
 )lua";
 
+// KEYS[1] stream, KEYS[2] epoch, KEYS[3] entry counter. Returns {epoch or '', newest id or
+// '', entries appended in this epoch}.
+constexpr std::string_view probe_script = R"lua(
+local epoch = redis.call('GET', KEYS[2]) or ''
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local newest_id = ''
+if newest[1] then newest_id = newest[1][1] end
+return {epoch, newest_id, tonumber(redis.call('GET', KEYS[3]) or '0')}
+)lua";
+
+// KEYS[1] snapshot hash, KEYS[2] epoch; ARGV: id, epoch, ordinal, data. Stores the snapshot only if it
+// is of the current epoch and newer than the one stored: 1 written, 0 not newer, -1 the
+// epoch changed (the writer's state is of a stream that is gone).
+constexpr std::string_view snapshot_script = R"lua(
+if redis.call('GET', KEYS[2]) ~= ARGV[2] then return -1 end
+local stored = redis.call('HMGET', KEYS[1], 'id', 'epoch')
+if stored[1] and stored[2] == ARGV[2] then
+  local sm, ss = string.match(stored[1], '^(%d+)-(%d+)$')
+  local nm, ns = string.match(ARGV[1], '^(%d+)-(%d+)$')
+  sm, ss, nm, ns = tonumber(sm), tonumber(ss), tonumber(nm), tonumber(ns)
+  if sm and (nm < sm or (nm == sm and ns <= ss)) then return 0 end
+end
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'epoch', ARGV[2], 'n', ARGV[3], 'data', ARGV[4])
+return 1
+)lua";
+
+// KEYS[1] epoch; ARGV[1] a new epoch should there be none. Returns the epoch.
+constexpr std::string_view ensure_epoch_script = R"lua(
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+return redis.call('GET', KEYS[1])
+)lua";
+
+
 std::string dedupe_prefix(const RedisBusConfig& config) { return config.stream + ":dedupe:"; }
+std::string epoch_key(const RedisBusConfig& config) { return config.stream + ":epoch"; }
+std::string snapshot_key(const RedisBusConfig& config) { return config.stream + ":snapshot"; }
+std::string counter_key(const RedisBusConfig& config) { return config.stream + ":count"; }
+
+/// An entry's ordinal (its `n` field); nullopt for entries written without one.
+std::optional<std::uint64_t> ordinal_of(const RedisValue& entry) {
+  if (entry.elements.size() != 2) return std::nullopt;
+  const auto& flat = entry.elements[1].elements;
+  for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
+    if (flat[i].text != "n") continue;
+    std::uint64_t n = 0;
+    const auto& text = flat[i + 1].text;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return n;
+  }
+  return std::nullopt;
+}
+
+std::string new_epoch() {
+  std::random_device random;
+  return fmt::format("{:08x}{:08x}", random(), random());
+}
+
+/// The id in a reply element, if it is one ("" and "0-0" are none).
+std::optional<domain::EventId> id_in(const RedisValue& value) {
+  auto id = domain::EventId::parse(value.text);
+  if (!id || *id == domain::EventId{0, 0}) return std::nullopt;
+  return id;
+}
 
 boost::system::error_code unavailable() { return make_error_code(error::bus_unavailable); }
 
@@ -109,6 +177,7 @@ void RedisEventLog::keep_connected() {
   if (keeping_connected_) return;
   keeping_connected_ = true;
   asio::co_spawn(executor_, reconnect_loop(), asio::detached);
+  asio::co_spawn(executor_, probe_loop(), asio::detached);
 }
 
 asio::awaitable<void> RedisEventLog::reconnect_loop() {
@@ -132,6 +201,7 @@ asio::awaitable<void> RedisEventLog::reconnect_loop() {
     const auto ec = co_await connect();
     if (!*alive || closed_) co_return;
     if (!ec) {
+      if (down_since_ != std::chrono::steady_clock::time_point{}) ++stats_.reconnects;
       logger_.info("redis bus connected", {{"host", config_.host},
                                            {"port", static_cast<unsigned>(config_.port)}});
       was_up = true;
@@ -152,13 +222,15 @@ void RedisEventLog::close() {
   tail_connection_->close();
 }
 
-asio::awaitable<RedisResult> RedisEventLog::run_script(std::vector<std::string> args) {
-  // Held for the whole exchange: a reconnect may replace commands_ meanwhile.
-  const auto connection = commands_;
-  if (!script_sha_.empty()) {
+asio::awaitable<RedisResult> RedisEventLog::run_script(std::shared_ptr<RedisConnection> connection,
+                                                      std::vector<std::string> args) {
+  auto evalsha = [&] {
     std::vector<std::string> call{"EVALSHA", script_sha_};
     call.insert(call.end(), args.begin(), args.end());
-    auto result = co_await connection->command(std::move(call));
+    return call;
+  };
+  if (!script_sha_.empty()) {
+    auto result = co_await connection->command(evalsha());
     const auto* value = std::get_if<RedisValue>(&result);
     // NOSCRIPT: Redis restarted (or SCRIPT FLUSH): load it again below.
     if (value == nullptr || !value->is_error() || !value->text.starts_with("NOSCRIPT")) {
@@ -170,9 +242,7 @@ asio::awaitable<RedisResult> RedisEventLog::run_script(std::vector<std::string> 
   const auto* sha = std::get_if<RedisValue>(&loaded);
   if (sha == nullptr || sha->kind != RedisValue::Kind::string) co_return loaded;
   script_sha_ = sha->text;
-  std::vector<std::string> call{"EVALSHA", script_sha_};
-  call.insert(call.end(), args.begin(), args.end());
-  co_return co_await connection->command(std::move(call));
+  co_return co_await connection->command(evalsha());
 }
 
 asio::awaitable<service::AppendResult> RedisEventLog::append(
@@ -182,8 +252,14 @@ asio::awaitable<service::AppendResult> RedisEventLog::append(
     answer.error = unavailable();  // nothing is acknowledged that is not stored
     co_return answer;
   }
-  std::vector<std::string> args{"1", config_.stream, std::to_string(config_.max_length),
-                                std::to_string(config_.dedupe_ttl_s), dedupe_prefix(config_),
+  std::vector<std::string> args{"3",
+                                config_.stream,
+                                epoch_key(config_),
+                                counter_key(config_),
+                                std::to_string(config_.max_length),
+                                std::to_string(config_.dedupe_ttl_s),
+                                dedupe_prefix(config_),
+                                new_epoch(),
                                 std::to_string(records.size())};
   for (const auto& record : records) {
     const auto fields = encode_stream_record(record);
@@ -194,16 +270,39 @@ asio::awaitable<service::AppendResult> RedisEventLog::append(
       args.push_back(value);
     }
   }
-  auto result = co_await run_script(std::move(args));
+  // Held for the whole exchange: WAIT must follow the write on the same connection.
+  const auto connection = commands_;
+  auto result = co_await run_script(connection, std::move(args));
   const auto* value = std::get_if<RedisValue>(&result);
   if (value == nullptr || value->kind != RedisValue::Kind::array || value->elements.size() != 2 ||
       value->elements[1].elements.size() != records.size()) {
     logger_.warn("redis append failed",
                  {{"error", value == nullptr ? std::get<boost::system::error_code>(result).message()
                                              : value->text}});
+    ++stats_.append_failures;
     answer.error = unavailable();
     co_return answer;
   }
+  if (config_.wait_replicas > 0) {
+    // Acknowledged only once the Redis replicas have it too, so a failover keeps it. When they
+    // do not confirm in time the producer hears 503 and retries; the retry finds the
+    // dedupe key and gets the original id.
+    std::vector<std::string> wait{"WAIT", std::to_string(config_.wait_replicas),
+                                  std::to_string(config_.wait_timeout.count())};
+    auto waited = co_await connection->command(std::move(wait));
+    const auto* copies = std::get_if<RedisValue>(&waited);
+    if (copies == nullptr || copies->kind != RedisValue::Kind::integer ||
+        copies->integer < static_cast<long long>(config_.wait_replicas)) {
+      logger_.warn("append not confirmed by the Redis replicas",
+                   {{"wanted", static_cast<std::uint64_t>(config_.wait_replicas)},
+                    {"confirmed", copies != nullptr ? static_cast<std::int64_t>(copies->integer)
+                                                    : std::int64_t{-1}}});
+      ++stats_.append_failures;
+      answer.error = unavailable();
+      co_return answer;
+    }
+  }
+  ++stats_.appends;
   answer.stored = static_cast<std::size_t>(value->elements[0].integer);
   for (const auto& id_text : value->elements[1].elements) {
     auto id = domain::EventId::parse(id_text.text);
@@ -259,7 +358,7 @@ std::optional<service::StoredEvent> RedisEventLog::decode_entry(const RedisValue
   }
   auto record = decode_stream_record(fields);
   if (!id || std::holds_alternative<std::string>(record)) {
-    ++undecodable_;
+    ++stats_.undecodable;
     logger_.error("stream entry not readable",
                   {{"id", entry.elements[0].text},
                    {"reason", id ? std::get<std::string>(record) : "bad id"}});
@@ -290,7 +389,7 @@ void RedisEventLog::tail(domain::EventId after, service::EventTailer& tailer) {
 asio::awaitable<void> RedisEventLog::tail_loop(domain::EventId after,
                                                service::EventTailer& tailer) {
   const auto alive = alive_;
-  auto last = after;
+  last_ = after;
   asio::steady_timer backoff(executor_);
   auto pause = [&]() -> asio::awaitable<void> {
     backoff.expires_after(std::chrono::milliseconds(200));
@@ -306,6 +405,14 @@ asio::awaitable<void> RedisEventLog::tail_loop(domain::EventId after,
         continue;
       }
       tail_connection_ = std::move(std::get<std::shared_ptr<RedisConnection>>(opened));
+      const auto connection = tail_connection_;
+      const bool settled = co_await settle(connection, tailer);
+      if (!*alive || closed_) co_return;
+      if (!settled) {
+        connection->close();
+        co_await pause();
+        continue;
+      }
     }
     // Until caught up, reads do not block: an empty or short answer means everything the
     // stream held is folded, and /readyz can turn 200 at once rather than after BLOCK.
@@ -316,14 +423,17 @@ asio::awaitable<void> RedisEventLog::tail_loop(domain::EventId after,
     }
     args.push_back("STREAMS");
     args.push_back(config_.stream);
-    args.push_back(last.to_string());
+    args.push_back(last_.to_string());
     auto connection = tail_connection_;
+    const auto generation = rebuilds_;
     auto result = co_await connection->command(std::move(args));
     if (!*alive || closed_) co_return;
     const auto* value = std::get_if<RedisValue>(&result);
-    if (value == nullptr) continue;  // connection lost: reconnect, resume after `last`
+    if (value == nullptr) continue;  // connection lost: settle again, resume after last_
+    if (generation != rebuilds_) continue;  // read from before a rebuild: read again
     if (value->is_nil()) {  // nothing new within BLOCK: everything there was is folded
       caught_up_ = true;
+      maybe_snapshot(tailer);
       continue;
     }
     // [[stream, [[id, [f, v, ...]], ...]]]
@@ -334,14 +444,243 @@ asio::awaitable<void> RedisEventLog::tail_loop(domain::EventId after,
     }
     const auto& entries = value->elements[0].elements[1].elements;
     if (entries.size() < config_.tail_batch) caught_up_ = true;
+    bool gap = false;
     for (const auto& entry : entries) {
+      const auto ordinal = ordinal_of(entry);
+      if (ordinal && ordinal_ && *ordinal > *ordinal_ + 1) {
+        co_await recover_gap(connection, tailer, *ordinal);
+        if (!*alive || closed_) co_return;
+        gap = true;
+        break;  // read again from where the recovery left last_
+      }
+      if (ordinal) ordinal_ = ordinal;
       if (auto event = decode_entry(entry)) {
-        last = event->id;
+        last_ = event->id;
         tailer.on_event(*event);
       } else if (auto id = domain::EventId::parse(entry.elements[0].text)) {
-        last = *id;  // logged and counted by decode_entry
+        last_ = *id;  // logged and counted by decode_entry
       }
+      ++folded_since_snapshot_;
     }
+    if (gap) {
+      caught_up_ = false;
+      continue;
+    }
+    maybe_snapshot(tailer);
+  }
+}
+
+asio::awaitable<void> RedisEventLog::recover_gap(const std::shared_ptr<RedisConnection>& connection,
+                                                 service::EventTailer& tailer,
+                                                 std::uint64_t ordinal) {
+  std::vector<std::string> get{"HMGET", snapshot_key(config_), "id", "epoch", "n", "data"};
+  auto reply = co_await connection->command(std::move(get));
+  const auto* fields = std::get_if<RedisValue>(&reply);
+  if (fields != nullptr && fields->elements.size() == 4) {
+    const auto& f = fields->elements;
+    const auto id = id_in(f[0]);
+    std::uint64_t n = 0;
+    const bool has_n =
+        std::from_chars(f[2].text.data(), f[2].text.data() + f[2].text.size(), n).ec == std::errc{};
+    // The snapshot covers the gap when it includes every entry before `ordinal`.
+    if (id && f[1].text == epoch_ && has_n && n + 1 >= ordinal && last_ < *id &&
+        tailer.rebuild(f[3].text, "bus_gap")) {
+      ++rebuilds_;
+      last_ = *id;
+      ordinal_ = n;
+      folded_since_snapshot_ = 0;
+      logger_.warn("entries were trimmed before this replica read them; caught up from the "
+                   "snapshot, streams resync",
+                   {{"snapshot_id", last_.to_string()}});
+      co_return;
+    }
+  }
+  ++stats_.gaps;
+  logger_.error("entries were trimmed before this replica read them and no snapshot covers "
+                "them; the read model misses them, streams resync",
+                {{"after", last_.to_string()},
+                 {"missing", ordinal - 1 - ordinal_.value_or(0)}});
+  tailer.gap("bus_gap");
+  ordinal_ = ordinal - 1;
+}
+
+asio::awaitable<bool> RedisEventLog::settle(const std::shared_ptr<RedisConnection>& connection,
+                                            service::EventTailer& tailer) {
+  if (!started_) {
+    if (!co_await restart(connection, tailer, "")) co_return false;
+    started_ = true;
+  }
+  auto reading = co_await probe(connection);
+  if (!reading) co_return false;
+  const auto loss = judge_bus(*reading, {epoch_, last_});
+  if (loss != BusLoss::none) {
+    ++stats_.epoch_changes;
+    logger_.error("the Redis stream lost events this replica folded; rebuilding, streams resync",
+                  {{"loss", to_string(loss)}, {"last_id", last_.to_string()},
+                   {"epoch", epoch_}, {"stream_epoch", reading->epoch}});
+    if (!co_await restart(connection, tailer, "bus_data_lost")) co_return false;
+    reading = co_await probe(connection);
+    if (!reading) co_return false;
+  }
+  if (epoch_.empty()) epoch_ = reading->epoch;
+  co_return true;
+}
+
+asio::awaitable<bool> RedisEventLog::restart(const std::shared_ptr<RedisConnection>& connection,
+                                             service::EventTailer& tailer,
+                                             const std::string& reason) {
+  // The epoch is created here if the stream has none yet, so a replica always knows the one
+  // it folds under (a wipe before its first probe cannot pass unseen).
+  std::vector<std::string> get_epoch{"EVAL", std::string(ensure_epoch_script), "1",
+                                     epoch_key(config_), new_epoch()};
+  std::vector<std::string> get_snapshot{"HMGET", snapshot_key(config_), "id", "epoch", "n",
+                                        "data"};
+  auto epoch_reply = co_await connection->command(std::move(get_epoch));
+  auto snapshot_reply = co_await connection->command(std::move(get_snapshot));
+  const auto* epoch = std::get_if<RedisValue>(&epoch_reply);
+  const auto* snapshot = std::get_if<RedisValue>(&snapshot_reply);
+  if (epoch == nullptr || snapshot == nullptr || epoch->kind != RedisValue::Kind::string ||
+      snapshot->is_error() || snapshot->elements.size() != 4) {
+    co_return false;
+  }
+  const std::string current = epoch->text;
+  ++rebuilds_;
+  caught_up_ = false;
+  folded_since_snapshot_ = 0;
+  const auto& fields = snapshot->elements;
+  const auto snapshot_id = id_in(fields[0]);
+  // Only a snapshot of the stream as it is now: one of a wiped epoch describes lost events.
+  const bool usable = snapshot_id && fields[1].text == current;
+  if (!started_ && (!usable || !(last_ < *snapshot_id))) {
+    // The start, and the tailer already holds as much as the snapshot (tail(after)).
+    epoch_ = current;
+    ordinal_ = last_ == domain::EventId{0, 0} ? std::optional<std::uint64_t>(0) : std::nullopt;
+    co_return true;
+  }
+  if (usable && tailer.rebuild(fields[3].text, reason)) {
+    last_ = *snapshot_id;
+    epoch_ = current;
+    std::uint64_t n = 0;
+    const auto& text = fields[2].text;
+    ordinal_ = std::from_chars(text.data(), text.data() + text.size(), n).ec == std::errc{}
+                   ? std::optional<std::uint64_t>(n)
+                   : std::nullopt;
+    logger_.info("started from the bus snapshot", {{"last_id", last_.to_string()},
+                                                  {"bytes", fields[3].text.size()}});
+    co_return true;
+  }
+  // A rebuild after loss, or a snapshot the tailer could not read (it is empty now).
+  tailer.rebuild("", reason);
+  last_ = domain::EventId{0, 0};
+  ordinal_ = 0;
+  epoch_ = current;
+  co_return true;
+}
+
+asio::awaitable<std::optional<BusProbe>> RedisEventLog::probe(
+    const std::shared_ptr<RedisConnection>& connection) {
+  std::vector<std::string> args{"EVAL", std::string(probe_script), "3", config_.stream,
+                                epoch_key(config_), counter_key(config_)};
+  auto result = co_await connection->command(std::move(args));
+  const auto* value = std::get_if<RedisValue>(&result);
+  if (value == nullptr || value->kind != RedisValue::Kind::array || value->elements.size() != 3) {
+    if (value != nullptr) logger_.warn("redis bus probe failed", {{"error", value->text}});
+    co_return std::nullopt;
+  }
+  const auto& e = value->elements;
+  co_return BusProbe{e[0].text, id_in(e[1]), static_cast<std::uint64_t>(e[2].integer)};
+}
+
+asio::awaitable<void> RedisEventLog::probe_loop() {
+  const auto alive = alive_;
+  asio::steady_timer wait(executor_);
+  while (*alive && !closed_) {
+    wait.expires_after(config_.probe_interval);
+    co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!*alive || closed_) co_return;
+    if (!started_ || !commands_->connected() || !tail_connection_->connected()) continue;
+    const auto position = last_;
+    const auto generation = rebuilds_;
+    const auto connection = commands_;
+    auto reading = co_await probe(connection);
+    if (!*alive || closed_) co_return;
+    if (!reading || generation != rebuilds_) continue;
+    const auto folded = ordinal_.value_or(reading->appended);
+    stats_.lag_entries = reading->appended > folded ? reading->appended - folded : 0;
+    stats_.lag_ms = reading->newest && position < *reading->newest && position.ms < reading->newest->ms
+                        ? reading->newest->ms - position.ms
+                        : 0;
+    if (stats_.lag_ms >= 5000 && !lag_reported_) {
+      lag_reported_ = true;
+      logger_.warn("folding lags behind the Redis stream",
+                   {{"entries", stats_.lag_entries}, {"ms", stats_.lag_ms}});
+    } else if (stats_.lag_ms < 1000 && lag_reported_) {
+      lag_reported_ = false;
+      logger_.info("caught up with the Redis stream again");
+    }
+    if (epoch_.empty() && position == last_) epoch_ = reading->epoch;
+    if (judge_bus(*reading, {epoch_, position}) != BusLoss::none) {
+      // The tail settles on its next connection and decides there, in order with its reads.
+      tail_connection_->close();
+    }
+  }
+}
+
+void RedisEventLog::maybe_snapshot(service::EventTailer& tailer) {
+  if (snapshot_writing_ || epoch_.empty() || !ordinal_ || folded_since_snapshot_ == 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (snapshot_due_ == std::chrono::steady_clock::time_point{}) {
+    snapshot_due_ = now + config_.snapshot_interval;
+  }
+  const bool by_count = folded_since_snapshot_ >= config_.snapshot_every;
+  const bool by_time = config_.snapshot_interval.count() > 0 && now >= snapshot_due_;
+  if (!by_count && !by_time) return;
+  snapshot_writing_ = true;
+  folded_since_snapshot_ = 0;
+  snapshot_due_ = now + config_.snapshot_interval;
+  asio::co_spawn(executor_, write_snapshot(tailer), asio::detached);
+}
+
+asio::awaitable<void> RedisEventLog::write_snapshot(service::EventTailer& tailer) {
+  const auto alive = alive_;
+  const auto connection = commands_;
+  struct Done {
+    const std::shared_ptr<bool>& alive;
+    bool& writing;
+    ~Done() {
+      if (*alive) writing = false;
+    }
+  } done{alive, snapshot_writing_};
+  if (!connection->connected()) co_return;
+  // Another replica may have written a newer one: then serialising ours is wasted work.
+  std::vector<std::string> stored_id{"HMGET", snapshot_key(config_), "id", "epoch"};
+  auto stored = co_await connection->command(std::move(stored_id));
+  if (!*alive || closed_) co_return;
+  const auto* fields = std::get_if<RedisValue>(&stored);
+  if (fields == nullptr || fields->elements.size() != 2) co_return;
+  const auto stored_at = id_in(fields->elements[0]);
+  if (stored_at && fields->elements[1].text == epoch_ && !(*stored_at < last_)) co_return;
+  // Taken now, between two folds: consistent at last_.
+  if (!ordinal_) co_return;
+  const auto at = last_;
+  std::vector<std::string> args{"EVAL",
+                                std::string(snapshot_script),
+                                "2",
+                                snapshot_key(config_),
+                                epoch_key(config_),
+                                at.to_string(),
+                                epoch_,
+                                std::to_string(*ordinal_),
+                                tailer.snapshot()};
+  const auto bytes = args.back().size();
+  auto written = co_await connection->command(std::move(args));
+  if (!*alive || closed_) co_return;
+  const auto* answer = std::get_if<RedisValue>(&written);
+  if (answer != nullptr && answer->kind == RedisValue::Kind::integer && answer->integer == 1) {
+    ++stats_.snapshots_written;
+    logger_.info("bus snapshot written", {{"last_id", at.to_string()}, {"bytes", bytes}});
+  } else if (answer != nullptr && answer->is_error()) {
+    logger_.warn("bus snapshot not written", {{"error", answer->text}});
   }
 }
 

@@ -5,7 +5,15 @@
 //   within the batch), new records are XADDed (MAXLEN ~ retention) and their dedupe keys set
 //   with a TTL; every record's id comes back in order, original ids for retries.
 // - tail: a connection of its own, XREAD BLOCK from the last id delivered.
-// - read: XRANGE after an id, bounded (replay older than a replica's memory).
+// - read: XRANGE after an id, bounded.
+// - ordinals: each entry carries its number in the stream (a counter in the append script),
+//   so an entry that skips one means entries were trimmed before this replica read them.
+// - epoch: a key created with the stream's first append. A replica remembers the epoch it
+//   folded; a probe (on reconnect and every second) compares it and the newest id with its
+//   position (infra/bus_probe). On loss every open stream is
+//   told system.sse.resync and the replica rebuilds from the snapshot of the current epoch.
+// - snapshot: a hash (id, epoch, data) any replica writes every N events or seconds with a
+//   compare-and-set that never moves it back; a starting replica folds on from it.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -13,6 +21,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "infra/bus_probe.hpp"
 #include "infra/redis_connection.hpp"
 #include "service/event_log.hpp"
 #include "service/hosted_service.hpp"
@@ -36,7 +45,13 @@ struct RedisBusConfig {
   std::chrono::milliseconds ready_grace{2000};
   std::chrono::milliseconds block{5000};  ///< XREAD BLOCK: how long one tail read waits
   std::size_t tail_batch = 512;           ///< XREAD COUNT
+  std::uint64_t snapshot_every = 10'000;  ///< RELAY_BUS_SNAPSHOT_EVERY: events between snapshots
+  std::chrono::seconds snapshot_interval{60};  ///< RELAY_BUS_SNAPSHOT_INTERVAL_S (0: by count only)
+  std::chrono::milliseconds probe_interval{1000};  ///< epoch and lag checks
+  unsigned wait_replicas = 0;  ///< RELAY_BUS_WAIT_REPLICAS: WAIT for them before 202 (0: off)
+  std::chrono::milliseconds wait_timeout{1000};
 };
+
 
 class RedisEventLog final : public service::EventLog, public service::HostedService {
  public:
@@ -72,13 +87,37 @@ class RedisEventLog final : public service::EventLog, public service::HostedServ
   /// held when it (re)connected.
   [[nodiscard]] service::LogHealth health() const override;
 
-  /// Entries the tail could not decode (logged each; never delivered as something else).
-  [[nodiscard]] std::uint64_t undecodable() const { return undecodable_; }
+  [[nodiscard]] const service::BusStats& stats() const { return stats_; }
+  [[nodiscard]] const service::BusStats* bus_stats() const override { return &stats_; }
+  /// The epoch of what this replica folded ("" before it knew one).
+  [[nodiscard]] const std::string& epoch() const { return epoch_; }
 
  private:
   boost::asio::awaitable<void> tail_loop(domain::EventId after, service::EventTailer& tailer);
+  /// On a (re)connected tail: starts from the snapshot the first time, then checks that the
+  /// stream still holds what was folded and rebuilds when it does not. False: Redis went.
+  boost::asio::awaitable<bool> settle(const std::shared_ptr<RedisConnection>& connection,
+                                      service::EventTailer& tailer);
+  /// Forgets what was folded and starts again from the current epoch's snapshot (or from
+  /// nothing); `reason` non-empty tells the open streams to resync.
+  boost::asio::awaitable<bool> restart(const std::shared_ptr<RedisConnection>& connection,
+                                       service::EventTailer& tailer, const std::string& reason);
+  /// Entries before the one with `ordinal` were trimmed unread: start again from the
+  /// snapshot if it covers them, else count the gap and tell the streams (tailer.gap()).
+  boost::asio::awaitable<void> recover_gap(const std::shared_ptr<RedisConnection>& connection,
+                                           service::EventTailer& tailer, std::uint64_t ordinal);
+  /// The probe script's reading (nullopt: Redis did not answer).
+  boost::asio::awaitable<std::optional<BusProbe>> probe(
+      const std::shared_ptr<RedisConnection>& connection);
+  /// Every probe_interval on the command connection: lag figures, and a loss noticed here
+  /// (a FLUSHALL while nothing is appended) closes the tail so it settles again.
+  boost::asio::awaitable<void> probe_loop();
+  /// Writes the projection's snapshot when enough was folded since the last one.
+  void maybe_snapshot(service::EventTailer& tailer);
+  boost::asio::awaitable<void> write_snapshot(service::EventTailer& tailer);
   /// Runs the append script, loading it first when Redis does not know it (NOSCRIPT).
-  boost::asio::awaitable<RedisResult> run_script(std::vector<std::string> args);
+  boost::asio::awaitable<RedisResult> run_script(std::shared_ptr<RedisConnection> connection,
+                                                 std::vector<std::string> args);
   /// Decodes one XRANGE/XREAD entry [id, [f, v, ...]]; nullopt (logged) when it cannot.
   std::optional<service::StoredEvent> decode_entry(const RedisValue& entry);
   /// A new connection, authenticated and on its database; the error when it cannot be.
@@ -100,7 +139,19 @@ class RedisEventLog final : public service::EventLog, public service::HostedServ
   /// False once destroyed: the tail coroutine may still be suspended then and must not
   /// touch this object when it resumes.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  std::uint64_t undecodable_ = 0;
+  service::BusStats stats_;
+  std::string epoch_;             ///< Of what was folded; "" before one was known.
+  domain::EventId last_{0, 0};    ///< Last id folded (or restored from a snapshot).
+  /// The ordinal (1, 2, ... per epoch) of the entry at last_; nullopt when unknown (a tail
+  /// started after an id). The next entry read must be ordinal_ + 1, else entries between
+  /// were trimmed unread.
+  std::optional<std::uint64_t> ordinal_;
+  std::uint64_t rebuilds_ = 0;    ///< A probe answer from before a rebuild is discarded.
+  bool started_ = false;          ///< The first settle (start from the snapshot) has run.
+  bool lag_reported_ = false;     ///< One log line per spell of lag.
+  std::uint64_t folded_since_snapshot_ = 0;
+  std::chrono::steady_clock::time_point snapshot_due_{};
+  bool snapshot_writing_ = false;
 };
 
 }  // namespace relay::infra

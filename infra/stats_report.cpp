@@ -4,7 +4,8 @@
 
 namespace relay::infra {
 
-std::string stats_json(const service::SseEventRelay& relay, const service::EventIngest& ingest) {
+std::string stats_json(const service::SseEventRelay& relay, const service::EventIngest& ingest,
+                       const service::BusStats* bus) {
   const auto& s = relay.stats();
   const auto& log = relay.frame_log();
 
@@ -54,8 +55,23 @@ std::string stats_json(const service::SseEventRelay& relay, const service::Event
       .raw("evictions", evictions)
       .raw("log", log_json)
       .raw("per_type", per_type)
-      .boolean("draining", relay.stopping())
-      .close();
+      .boolean("draining", relay.stopping());
+  if (bus != nullptr) {
+    std::string bus_json;
+    proto::JsonObjectWriter(bus_json)
+        .unsigned_number("appends", bus->appends)
+        .unsigned_number("append_failures", bus->append_failures)
+        .unsigned_number("reconnects", bus->reconnects)
+        .unsigned_number("epoch_changes", bus->epoch_changes)
+        .unsigned_number("gaps", bus->gaps)
+        .unsigned_number("snapshots_written", bus->snapshots_written)
+        .unsigned_number("undecodable", bus->undecodable)
+        .unsigned_number("lag_entries", bus->lag_entries)
+        .unsigned_number("lag_ms", bus->lag_ms)
+        .close();
+    w.raw("bus", bus_json);
+  }
+  w.close();
   return out;
 }
 

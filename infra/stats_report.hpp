@@ -3,6 +3,7 @@
 #include <string>
 
 #include "service/event_ingest.hpp"
+#include "service/event_log.hpp"
 #include "service/sse_event_relay.hpp"
 
 namespace relay::infra {
@@ -10,6 +11,9 @@ namespace relay::infra {
 /// {"instance_id","clients","events_published" (appended here),"events_broadcast" (folded into
 ///  a frame),"events_silent","fold_rejected","deliveries",
 ///  "evictions":{reason:n,...,"total"},"log":{...},"per_type":{type:{"published"}},...}
-std::string stats_json(const service::SseEventRelay& relay, const service::EventIngest& ingest);
+/// With `bus` (RELAY_BUS=redis://): "bus":{"appends","append_failures","reconnects",
+/// "epoch_changes","gaps","snapshots_written","undecodable","lag_entries","lag_ms"}.
+std::string stats_json(const service::SseEventRelay& relay, const service::EventIngest& ingest,
+                       const service::BusStats* bus = nullptr);
 
 }  // namespace relay::infra

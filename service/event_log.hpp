@@ -4,6 +4,7 @@
 // it reads, so ids, aggregates and frames are the same everywhere. In memory today
 // (infra/memory_event_log), Redis Streams behind the same interface.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,19 @@ struct LogHealth {
   std::string detail;  ///< Why not, when not ready.
 };
 
+/// A shared bus's figures for /metrics and /api/stats (the Redis log; none in memory).
+struct BusStats {
+  std::uint64_t appends = 0;          ///< Append requests Redis stored (retries included).
+  std::uint64_t append_failures = 0;  ///< Answered bus_unavailable.
+  std::uint64_t reconnects = 0;       ///< The command connection re-established.
+  std::uint64_t epoch_changes = 0;    ///< Rebuilds after data loss (epoch changed, rewound).
+  std::uint64_t gaps = 0;  ///< Entries trimmed unread that no snapshot covered (lost here).
+  std::uint64_t snapshots_written = 0;
+  std::uint64_t lag_entries = 0;  ///< Entries appended after the last one folded (last probe).
+  std::uint64_t lag_ms = 0;       ///< The newest entry's time minus the last folded one's.
+  std::uint64_t undecodable = 0;  ///< Entries logged and skipped (never delivered as other).
+};
+
 /// Receives the log's events in order, each exactly once.
 class EventTailer {
  public:
@@ -73,6 +87,11 @@ class EventTailer {
     (void)reason;
     return false;
   }
+
+  /// Events after the last one folded are lost to this tailer (trimmed before it read them,
+  /// and no snapshot covers them): keep the state, but nothing replays across the gap and
+  /// whoever follows is told to resync with `reason`.
+  virtual void gap(const std::string& reason) { (void)reason; }
 
   /// What has been folded so far as one document for rebuild(); empty when the tailer keeps
   /// no state worth saving.
@@ -107,6 +126,9 @@ class EventLog {
                                                                 std::size_t max) = 0;
 
   [[nodiscard]] virtual LogHealth health() const = 0;
+
+  /// The bus's figures; null for a log that is not shared (memory).
+  [[nodiscard]] virtual const BusStats* bus_stats() const { return nullptr; }
 
  protected:
   EventLog() = default;

@@ -153,6 +153,11 @@ bool WorkerProjection::rebuild(std::string_view snapshot, const std::string& rea
   return restored;
 }
 
+void WorkerProjection::gap(const std::string& reason) {
+  frames_.clear();
+  fanout_.resync_all(reason);
+}
+
 void WorkerProjection::silent(const StoredEvent& event) {
   static const auto no_frame = std::make_shared<const std::string>();
   frames_.append(event.id, {}, {}, {}, no_frame);

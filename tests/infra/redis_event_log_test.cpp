@@ -34,8 +34,8 @@ std::string type_of(const service::StoredEvent& e) {
 // Two replicas in one process: each an event log on the same stream, driven from test code.
 struct Replicas {
   asio::io_context io;
-  std::FILE* sink = std::fopen("/dev/null", "w");
-  service::Logger logger{sink, service::LogLevel::error};
+  std::FILE* sink = std::getenv("RELAY_TEST_LOG") ? stderr : std::fopen("/dev/null", "w");
+  service::Logger logger{sink, service::LogLevel::info};
   test::RedisServer& redis;
   infra::RedisBusConfig config;
   std::unique_ptr<RedisEventLog> a, b;
@@ -53,7 +53,7 @@ struct Replicas {
     a.reset();
     b.reset();
     io.run_for(std::chrono::milliseconds(50));
-    std::fclose(sink);
+    if (sink != stderr) std::fclose(sink);
   }
   template <class T>
   T wait(std::future<T> future) {
@@ -158,4 +158,242 @@ TEST_CASE("the script is loaded again after Redis forgot it; a dead Redis is bus
   r.run_until([&] { return !r.a->health().ready; });
   CHECK(std::chrono::steady_clock::now() - lost >= std::chrono::milliseconds(1500));
   flush->close();
+}
+
+namespace {
+
+// A tailer with state: the ids it folded; its snapshot is that list.
+struct Folder final : service::EventTailer {
+  std::vector<domain::EventId> ids;
+  std::vector<std::string> gaps;
+  std::vector<std::string> rebuilds;  ///< The reason of each rebuild ("" at a start).
+  std::vector<std::string> restored;  ///< The snapshots it was handed.
+  void on_event(const service::StoredEvent& event) override { ids.push_back(event.id); }
+  bool rebuild(std::string_view snapshot, const std::string& reason) override {
+    rebuilds.push_back(reason);
+    restored.emplace_back(snapshot);
+    ids.clear();
+    std::size_t at = 0;
+    while (at < snapshot.size()) {
+      const auto comma = std::min(snapshot.find(',', at), snapshot.size());
+      ids.push_back(*domain::EventId::parse(snapshot.substr(at, comma - at)));
+      at = comma + 1;
+    }
+    return true;
+  }
+  void gap(const std::string& reason) override { gaps.push_back(reason); }
+  [[nodiscard]] std::string snapshot() const override {
+    std::string out;
+    for (const auto& id : ids) out += (out.empty() ? "" : ",") + id.to_string();
+    return out;
+  }
+};
+
+// A side connection for what an operator (or a failure) does to Redis.
+struct Operator {
+  Replicas& r;
+  std::shared_ptr<infra::RedisConnection> connection;
+  explicit Operator(Replicas& replicas, std::uint16_t port)
+      : r(replicas), connection(std::make_shared<infra::RedisConnection>(r.io.get_executor())) {
+    REQUIRE_FALSE(r.wait(asio::co_spawn(
+        r.io, connection->connect("127.0.0.1", port, std::chrono::seconds(1)), asio::use_future)));
+  }
+  ~Operator() { connection->close(); }
+  infra::RedisValue run(std::vector<std::string> args) {
+    auto result = r.wait(asio::co_spawn(r.io, connection->command(std::move(args)), asio::use_future));
+    REQUIRE(std::holds_alternative<infra::RedisValue>(result));
+    return std::get<infra::RedisValue>(result);
+  }
+};
+
+std::vector<domain::EventId> append_n(Replicas& r, RedisEventLog& log, int n) {
+  std::vector<domain::EventId> ids;
+  for (int i = 0; i < n; ++i) {
+    auto result = r.append(log, {generic("n." + std::to_string(i))});
+    REQUIRE_FALSE(result.error);
+    ids.push_back(result.ids[0]);
+  }
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("Redis wiped under running replicas (FLUSHALL): each rebuilds and tells its streams, "
+          "then folds exactly the new stream") {
+  test::RedisServer redis;
+  Replicas r(redis);
+  r.config.probe_interval = std::chrono::milliseconds(100);
+  r.a = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
+  r.b = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
+  Folder fa, fb;
+  r.a->keep_connected();
+  r.b->keep_connected();
+  r.a->tail({0, 0}, fa);
+  r.b->tail({0, 0}, fb);
+  r.run_until([&] { return r.a->health().ready && r.b->health().ready; });
+  const auto before = append_n(r, *r.a, 5);
+  r.run_until([&] { return fa.ids.size() == 5 && fb.ids.size() == 5; });
+  const auto epoch = r.a->epoch();
+  CHECK(epoch.size() == 16);  // known from the start: created by the first replica to tail
+  CHECK(r.b->epoch() == epoch);
+
+  Operator op(r, redis.port());
+  op.run({"FLUSHALL"});
+  // Nothing appended: the probe notices the epoch key is gone.
+  r.run_until([&] { return fa.rebuilds.size() == 1 && fb.rebuilds.size() == 1; });
+  CHECK(fa.rebuilds.back() == "bus_data_lost");
+  CHECK(fb.rebuilds.back() == "bus_data_lost");
+  CHECK(fa.ids.empty());
+  CHECK(r.a->stats().epoch_changes == 1);
+  const auto after = append_n(r, *r.b, 3);
+  r.run_until([&] { return fa.ids.size() == 3 && fb.ids.size() == 3; });
+  CHECK(fa.ids == after);
+  CHECK(fb.ids == after);
+  r.run_until([&] { return !r.a->epoch().empty(); });
+  CHECK(r.a->epoch() != epoch);  // a new stream, a new epoch
+  r.io.run_for(std::chrono::milliseconds(300));
+  CHECK(fa.rebuilds.size() == 1);  // and no rebuild for the new epoch it adopted
+  CHECK(r.a->stats().epoch_changes == 1);
+}
+
+TEST_CASE("a stream that lost its newest entries (deleted, or a lagging failover copy) is "
+          "detected: rebuild and resync, never a silent continue") {
+  test::RedisServer redis;
+  Replicas r(redis);
+  r.config.probe_interval = std::chrono::milliseconds(100);
+  r.a = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
+  Folder fa;
+  r.a->keep_connected();
+  r.a->tail({0, 0}, fa);
+  r.run_until([&] { return r.a->health().ready; });
+  const auto ids = append_n(r, *r.a, 4);
+  r.run_until([&] { return fa.ids.size() == 4; });
+  Operator op(r, redis.port());
+  op.run({"XDEL", r.config.stream, ids[2].to_string(), ids[3].to_string()});
+  r.run_until([&] { return fa.rebuilds.size() == 1; });
+  CHECK(fa.rebuilds.back() == "bus_data_lost");
+  r.run_until([&] { return fa.ids.size() == 2; });  // folded again from what is there
+  CHECK(fa.ids == std::vector<domain::EventId>{ids[0], ids[1]});
+}
+
+TEST_CASE("snapshots: written every N events with a compare-and-set; a replica started after "
+          "the stream was trimmed starts from the snapshot and folds only what follows") {
+  test::RedisServer redis;
+  Replicas r(redis);
+  r.config.snapshot_every = 10;
+  r.config.snapshot_interval = std::chrono::seconds(0);
+  r.a = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
+  Folder fa;
+  REQUIRE_FALSE(r.wait(asio::co_spawn(r.io, r.a->connect(), asio::use_future)));
+  r.a->tail({0, 0}, fa);
+  const auto first = append_n(r, *r.a, 25);
+  r.run_until([&] { return fa.ids.size() == 25 && r.a->stats().snapshots_written >= 2; });
+  Operator op(r, redis.port());
+  const auto stored = op.run({"HGET", r.config.stream + ":snapshot", "id"});
+  const auto stored_id = *domain::EventId::parse(stored.text);
+  CHECK(!(stored_id < first[19]));  // at least the 20th event's state
+  // Never moved back: an older snapshot of the same epoch is refused by the script.
+  const auto data_before = op.run({"HGET", r.config.stream + ":snapshot", "data"}).text;
+
+  op.run({"XTRIM", r.config.stream, "MINID", stored_id.to_string()});  // below the snapshot
+  const auto more = append_n(r, *r.a, 5);
+  Folder fc;
+  RedisEventLog c(r.io.get_executor(), r.config, r.logger);
+  REQUIRE_FALSE(r.wait(asio::co_spawn(r.io, c.connect(), asio::use_future)));
+  c.tail({0, 0}, fc);
+  r.run_until([&] { return c.health().ready; });
+  r.run_until([&] { return fc.ids.size() == fa.ids.size(); });
+  CHECK(fc.ids == fa.ids);  // the snapshot's ids, then exactly the entries after it
+  REQUIRE(fc.rebuilds.size() == 1);
+  CHECK(fc.rebuilds[0].empty());  // a start: nobody to tell
+  CHECK(c.stats().gaps == 0);
+  CHECK(data_before.find(stored_id.to_string()) != std::string::npos);
+  c.close();
+}
+
+TEST_CASE("entries trimmed before a replica read them, with no snapshot to cover them: the gap "
+          "is reported and counted once") {
+  test::RedisServer redis;
+  Replicas r(redis);
+  r.config.snapshot_every = 1'000'000;
+  r.config.snapshot_interval = std::chrono::seconds(0);
+  r.a = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
+  REQUIRE_FALSE(r.wait(asio::co_spawn(r.io, r.a->connect(), asio::use_future)));
+  const auto ids = append_n(r, *r.a, 10);
+  Operator op(r, redis.port());
+  op.run({"XTRIM", r.config.stream, "MINID", ids[6].to_string()});
+  Folder fc;
+  RedisEventLog c(r.io.get_executor(), r.config, r.logger);
+  c.tail({0, 0}, fc);
+  r.run_until([&] { return c.health().ready || fc.ids.size() == 4; });
+  r.run_until([&] { return fc.ids.size() == 4; });
+  CHECK(fc.ids.front() == ids[6]);
+  CHECK(c.stats().gaps == 1);
+  CHECK(fc.gaps == std::vector<std::string>{"bus_gap"});
+  c.close();
+}
+
+TEST_CASE("RELAY_BUS_WAIT_REPLICAS: 202 only once a Redis replica has the append") {
+  test::RedisServer primary;
+  test::RedisServer copy;
+  Replicas r(primary);
+  r.config.wait_replicas = 1;
+  r.config.wait_timeout = std::chrono::milliseconds(200);
+  r.a = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
+  REQUIRE_FALSE(r.wait(asio::co_spawn(r.io, r.a->connect(), asio::use_future)));
+  // No replica: stored, but not confirmed, so not acknowledged.
+  const auto alone = r.append(*r.a, {generic("w.one", "", "src\nw-1")});
+  CHECK(alone.error == relay::make_error_code(relay::error::bus_unavailable));
+  CHECK(r.a->stats().append_failures == 1);
+  Operator op(r, copy.port());
+  op.run({"REPLICAOF", "127.0.0.1", std::to_string(primary.port())});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  service::AppendResult confirmed;
+  do {  // until the copy has synchronised
+    confirmed = r.append(*r.a, {generic("w.one", "", "src\nw-1")});
+  } while (confirmed.error && std::chrono::steady_clock::now() < deadline);
+  REQUIRE_FALSE(confirmed.error);
+  CHECK(confirmed.stored == 0);  // the producer's retry: the original, stored once
+  CHECK(confirmed.ids[0].ms > 0);
+}
+
+TEST_CASE("a running replica that fell behind past the trimmed entries catches up from the "
+          "snapshot and resyncs its streams") {
+  test::RedisServer redis;
+  Replicas r(redis);
+  r.config.snapshot_every = 10;
+  r.config.snapshot_interval = std::chrono::seconds(0);
+  r.a = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
+  Folder fa;
+  REQUIRE_FALSE(r.wait(asio::co_spawn(r.io, r.a->connect(), asio::use_future)));
+  r.a->tail({0, 0}, fa);
+  auto ids = append_n(r, *r.a, 5);
+  // The slow replica runs on an io_context of its own, which the test stops turning.
+  asio::io_context slow_io;
+  RedisEventLog slow(slow_io.get_executor(), r.config, r.logger);
+  Folder fs;
+  slow.tail({0, 0}, fs);
+  auto turn = [&](auto done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done()) {
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      if (slow_io.run_one_for(std::chrono::milliseconds(50)) == 0) slow_io.restart();
+    }
+  };
+  auto connected = asio::co_spawn(slow_io, slow.connect(), asio::use_future);
+  turn([&] { return connected.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
+  REQUIRE_FALSE(connected.get());
+  turn([&] { return fs.ids.size() == 5 && slow.health().ready; });
+  const auto more = append_n(r, *r.a, 30);
+  ids.insert(ids.end(), more.begin(), more.end());
+  r.run_until([&] { return fa.ids.size() == 35 && r.a->stats().snapshots_written >= 2; });
+  Operator op(r, redis.port());
+  const auto n = std::stoull(op.run({"HGET", r.config.stream + ":snapshot", "n"}).text);
+  REQUIRE(n >= 10);
+  op.run({"XTRIM", r.config.stream, "MINID", ids[n].to_string()});  // just after the snapshot
+  turn([&] { return !fs.rebuilds.empty() && fs.rebuilds.back() == "bus_gap" && fs.ids.size() == 35; });
+  CHECK(fs.ids == ids);  // the snapshot's events, then the rest: nothing missing, nothing twice
+  CHECK(slow.stats().gaps == 0);
+  slow.close();
+  slow_io.run_for(std::chrono::milliseconds(50));
 }

@@ -1,0 +1,27 @@
+#include "infra/bus_probe.hpp"
+
+namespace relay::infra {
+
+std::string_view to_string(BusLoss loss) {
+  switch (loss) {
+    case BusLoss::none:
+      return "none";
+    case BusLoss::epoch_changed:
+      return "epoch_changed";
+    case BusLoss::rewound:
+      return "rewound";
+  }
+  return "unknown";
+}
+
+BusLoss judge_bus(const BusProbe& probe, const BusPosition& position) {
+  // A replica that knew no epoch yet has folded only what came with the current one.
+  if (!position.epoch.empty() && probe.epoch != position.epoch) return BusLoss::epoch_changed;
+  const domain::EventId origin{0, 0};
+  if (origin < position.last && (!probe.newest || *probe.newest < position.last)) {
+    return BusLoss::rewound;
+  }
+  return BusLoss::none;
+}
+
+}  // namespace relay::infra

@@ -1,0 +1,39 @@
+#pragma once
+// What a replica on the Redis bus checks to know that the stream still holds what it folded
+// (DESIGN 7, "Faults"): the epoch key created with the stream and the newest id. Pure, so
+// each kind of loss is a unit test. (A trimmed gap is seen in order by the tail itself:
+// every entry carries its ordinal in the stream, and one that skips is a gap.)
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/event_id.hpp"
+
+namespace relay::infra {
+
+/// One reading of the stream (the probe script's answer).
+struct BusProbe {
+  std::string epoch;                            ///< "" when the epoch key is missing.
+  std::optional<domain::EventId> newest;        ///< nullopt: the stream is empty or missing.
+  std::uint64_t appended = 0;                   ///< Entries ever appended in this epoch.
+};
+
+/// Where a replica stands.
+struct BusPosition {
+  std::string epoch;     ///< The epoch of what it folded; "" before it knew one.
+  domain::EventId last;  ///< The last id folded (or its snapshot's).
+};
+
+enum class BusLoss {
+  none,
+  epoch_changed,  ///< Another stream than the one folded: wiped, restarted empty, replaced.
+  rewound,        ///< The stream ends before what was folded: a failover to a lagging copy.
+};
+
+/// For logs: "epoch_changed", "rewound".
+std::string_view to_string(BusLoss loss);
+
+BusLoss judge_bus(const BusProbe& probe, const BusPosition& position);
+
+}  // namespace relay::infra

@@ -1,0 +1,32 @@
+#include "infra/bus_probe.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace relay;
+using relay::infra::BusLoss;
+using relay::infra::BusPosition;
+using relay::infra::BusProbe;
+using relay::infra::judge_bus;
+
+TEST_CASE("the stream still holds what was folded: no loss") {
+  CHECK(judge_bus({"e1", domain::EventId{50, 0}, 3}, {"e1", {40, 2}}) == BusLoss::none);
+  // Caught up exactly.
+  CHECK(judge_bus({"e1", domain::EventId{40, 2}, 0}, {"e1", {40, 2}}) ==
+        BusLoss::none);
+  // A fresh replica on an empty bus, and one that has not learnt the epoch yet.
+  CHECK(judge_bus({"", std::nullopt, 0}, {"", {0, 0}}) == BusLoss::none);
+  CHECK(judge_bus({"e1", domain::EventId{5, 0}, 1}, {"", {0, 0}}) == BusLoss::none);
+}
+
+TEST_CASE("a wiped or replaced stream is a changed epoch, even before anything is appended") {
+  CHECK(judge_bus({"", std::nullopt, 0}, {"e1", {40, 2}}) == BusLoss::epoch_changed);
+  CHECK(judge_bus({"e2", domain::EventId{90, 0}, 1}, {"e1", {40, 2}}) ==
+        BusLoss::epoch_changed);
+}
+
+TEST_CASE("a stream that ends before the last id folded was rewound (failover to a lagging copy)") {
+  CHECK(judge_bus({"e1", domain::EventId{39, 0}, 0}, {"e1", {40, 2}}) ==
+        BusLoss::rewound);
+  CHECK(judge_bus({"e1", std::nullopt, 0}, {"e1", {40, 2}}) == BusLoss::rewound);
+}
+
