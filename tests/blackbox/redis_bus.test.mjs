@@ -1,6 +1,8 @@
-// Two relay processes on one real redis-server (RELAY_BUS=redis://): events ingested at
-// either reach subscribers of both with the same ids in the same order, the read models
-// agree, and a subscriber of a replica that dies resumes on the other with its Last-Event-ID.
+// Relay processes on one real redis-server (RELAY_BUS=redis://): events ingested at either
+// replica reach subscribers of both with the same ids in the same order, the read models
+// agree, a subscriber of a replica that dies resumes on the other with its Last-Event-ID,
+// Redis restarts (AOF) and wipes are survived without loss or a silent gap, and a replica
+// started late begins from the snapshot.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -187,4 +189,106 @@ test('Redis killed and restarted mid-run (AOF): ingest answers 503 meanwhile, ne
     await ready(a);
     await ready(b);
   });
+});
+
+function redisCli(...args) {
+  return new Promise((resolve, reject) => {
+    const cli = spawn('redis-cli', ['-p', String(redisPort), ...args]);
+    let out = '';
+    cli.stdout.on('data', (d) => { out += d; });
+    cli.on('error', reject);
+    cli.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`redis-cli ${args.join(' ')}: ${code}`))));
+  });
+}
+
+test('Redis wiped (FLUSHALL) under two replicas: every subscriber gets system.sse.resync, never a silent gap; the replicas rebuild and agree', async () => {
+  await withTwoReplicas(async (a, b) => {
+    const watch = (relay) => {
+      const s = collect(`${relay.base}/api/events/stream?types=worker.created`);
+      s.resyncs = [];
+      s.es.addEventListener('system.sse.resync', (e) => {
+        s.resyncs.push(JSON.parse(e.data));
+        s.received.push({ resync: true });
+      });
+      return s;
+    };
+    const atA = watch(a);
+    const atB = watch(b);
+    await Promise.all([atA.opened, atB.opened]);
+    for (const id of ['old-1', 'old-2', 'old-3']) assert.equal((await a.ingest(created(id))).status, 202);
+    await eventually(() => atA.received.length === 3 && atB.received.length === 3, 10_000, 'three created at both');
+    await redisCli('FLUSHALL');
+    await eventually(() => atA.resyncs.length === 1 && atB.resyncs.length === 1, 10_000, 'a resync at both');
+    assert.equal(atA.resyncs[0].reason, 'bus_data_lost');
+    assert.equal(atB.resyncs[0].reason, 'bus_data_lost');
+    // The old workers went with the data; the read models rebuild from what Redis holds now.
+    await eventually(async () => (await (await fetch(`${b.base}/api/workers`)).json()).workers.length === 0,
+      5_000, 'B rebuilt empty');
+    for (const id of ['new-1', 'new-2']) assert.equal((await b.ingest(created(id))).status, 202);
+    await eventually(() => atA.received.length === 6 && atB.received.length === 6, 10_000, 'the new ones at both');
+    for (const s of [atA, atB]) {
+      assert.deepEqual(s.received.slice(3).map((e) => e.resync ? 'resync' : e.data.worker_id), ['resync', 'new-1', 'new-2']);
+    }
+    const [wa, wb] = await Promise.all([a, b].map(async (r) => (await fetch(`${r.base}/api/workers`)).json()));
+    assert.deepEqual(wa.workers.map((w) => w.worker_id).sort(), ['new-1', 'new-2']);
+    assert.deepEqual(wb, wa);
+    // A Last-Event-ID from before the wipe is not replayed across it.
+    const stale = collect(`${a.base}/api/events/stream?types=worker.created`, { 'Last-Event-ID': atA.received[1].id });
+    stale.resyncs = [];
+    stale.es.addEventListener('system.sse.resync', (e) => stale.resyncs.push(JSON.parse(e.data)));
+    await eventually(() => stale.resyncs.length === 1, 5_000, 'an old id resyncs');
+    assert.equal(stale.received.length, 0);
+    const stats = await a.stats();
+    assert.equal(stats.bus.epoch_changes, 1);
+  });
+});
+
+test('a replica started after 10,000 events, the stream trimmed below them, starts from the snapshot: the same GET /api/workers as the others by the time /readyz is 200', async () => {
+  const env = { ...busEnv(), RELAY_BUS_SNAPSHOT_EVERY: '1000' };
+  const a = await RelayProcess.start(env);
+  let c;
+  try {
+    await ready(a);
+    const ce = (type, data, n) => ({ specversion: '1.0', id: `e-${n}`, source: '/late-test', type, data });
+    let n = 0;
+    for (let batch = 0; batch < 100; batch++) {
+      const events = [];
+      for (let i = 0; i < 100; i++, n++) {
+        const worker = `w-${n % 2000}`;
+        events.push(n < 2000
+          ? ce('worker.created', { worker_id: worker, name: worker, region: 'eu-west-1', instance_type: 'm5.large', status: 'pending', created_at: '2026-11-30T10:00:00Z' }, n)
+          : ce('worker.telemetry.updated', { worker_id: worker, cpu_percent: n % 97, memory_percent: 12.5, labs_count: n % 4, collected_at: new Date(Date.UTC(2026, 10, 30, 11) + n * 1000).toISOString() }, n));
+      }
+      const res = await a.ingest(events);
+      assert.equal(res.status, 202, await res.clone().text());
+    }
+    await eventually(async () => (await a.stats()).bus.snapshots_written >= 9, 10_000, 'snapshots written');
+    const snapshotId = await redisCli('HGET', `${env.RELAY_BUS_STREAM}:snapshot`, 'id');
+    await redisCli('XTRIM', env.RELAY_BUS_STREAM, 'MINID', snapshotId);
+    const length = Number(await redisCli('XLEN', env.RELAY_BUS_STREAM));
+    assert.ok(length < 1000, `the stream keeps ${length} entries, not the 10,000`);
+    const expected = await (await fetch(`${a.base}/api/workers`)).json();
+    assert.equal(expected.workers.length, 2000);
+
+    c = await RelayProcess.start(env);
+    await eventually(async () => (await fetch(`${c.base}/readyz`)).status === 200, 10_000, 'C ready');
+    const atC = await (await fetch(`${c.base}/api/workers`)).json();
+    assert.equal(atC.last_event_id, expected.last_event_id);
+    assert.deepEqual(atC, expected);
+    const stats = await c.stats();
+    assert.equal(stats.bus.gaps, 0);
+    assert.equal(stats.bus.epoch_changes, 0);
+    // Its replay window is the others': a Last-Event-ID from A resumes exactly at C.
+    const resumeFrom = (await a.stats()).log.newest_id;
+    const resumed = collect(`${c.base}/api/events/stream?types=bus.tick`, { 'Last-Event-ID': resumeFrom });
+    await resumed.opened;
+    const tick = await a.publish({ type: 'bus.tick', data: { n: 1 } });
+    const tickId = (await tick.json()).id;
+    await eventually(() => resumed.received.length === 1, 5_000, 'the next event at C');
+    assert.equal(resumed.received[0].id, tickId);
+  } finally {
+    open.forEach((es) => es.close());
+    a.kill();
+    c?.kill();
+  }
 });
