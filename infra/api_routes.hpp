@@ -53,6 +53,9 @@ class ApiRoutes {
   /// producer, which no publish rate applies to). CORS headers are added here for every route.
   boost::asio::awaitable<Response> handle(const Request& req, std::string_view client = {});
 
+  /// False while the event log's state is being (re)built: streams are refused meanwhile.
+  [[nodiscard]] bool log_positioned() const { return log_.health().positioned; }
+
   /// 401 problem unless the request carries the configured Bearer token (or none is set).
   /// The comparison takes the same time wherever the first difference is.
   [[nodiscard]] std::optional<Response> check_publish_token(const Request& req) const;

@@ -21,6 +21,7 @@ int status_for(relay::error reason) {
     case error::draining:
     case error::too_many_subscribers:
     case error::bus_unavailable:
+    case error::catching_up:
       return 503;
   }
   return 500;
@@ -52,6 +53,10 @@ proto::Problem problem_for(relay::error reason, std::string detail) {
     case error::bus_unavailable:
       return fill(ptype::bus_unavailable, "Service Unavailable",
                   "the event log is unavailable; nothing was stored, retry later");
+    case error::catching_up:
+      return fill(ptype::catching_up, "Service Unavailable",
+                  "this replica is still catching up with the event log and cannot place a "
+                  "stream yet; retry (another replica, or this one in a moment)");
   }
   return fill(ptype::bad_request, "Internal Server Error", "unexpected refusal");
 }

@@ -284,7 +284,8 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
                             ? peer_text
                             : client_address(peer, req, config_.trusted_proxies);
     if (req.method() == http::verb::get && target_path(req.target()) == route::stream) {
-      auto opened = open_stream(req, relay_, config_, stream_quota_, client);
+      auto opened =
+          open_stream(req, routes_.log_positioned(), relay_, config_, stream_quota_, client);
       if (auto* refused = std::get_if<Response>(&opened)) {
         refused->keep_alive(false);
         co_await http::async_write(stream, *refused, asio::as_tuple(asio::use_awaitable));

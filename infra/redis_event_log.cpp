@@ -433,6 +433,7 @@ asio::awaitable<void> RedisEventLog::tail_loop(domain::EventId after,
     if (generation != rebuilds_) continue;  // read from before a rebuild: read again
     if (value->is_nil()) {  // nothing new within BLOCK: everything there was is folded
       caught_up_ = true;
+      building_ = false;
       maybe_snapshot(tailer);
       continue;
     }
@@ -443,7 +444,7 @@ asio::awaitable<void> RedisEventLog::tail_loop(domain::EventId after,
       continue;
     }
     const auto& entries = value->elements[0].elements[1].elements;
-    if (entries.size() < config_.tail_batch) caught_up_ = true;
+    const bool last_batch = entries.size() < config_.tail_batch;
     bool gap = false;
     for (const auto& entry : entries) {
       const auto ordinal = ordinal_of(entry);
@@ -465,6 +466,10 @@ asio::awaitable<void> RedisEventLog::tail_loop(domain::EventId after,
     if (gap) {
       caught_up_ = false;
       continue;
+    }
+    if (last_batch) {  // after folding it: only then is the frame log the stream's
+      caught_up_ = true;
+      building_ = false;
     }
     maybe_snapshot(tailer);
   }
@@ -546,6 +551,7 @@ asio::awaitable<bool> RedisEventLog::restart(const std::shared_ptr<RedisConnecti
   const std::string current = epoch->text;
   ++rebuilds_;
   caught_up_ = false;
+  building_ = true;
   folded_since_snapshot_ = 0;
   const auto& fields = snapshot->elements;
   const auto snapshot_id = id_in(fields[0]);
@@ -685,6 +691,12 @@ asio::awaitable<void> RedisEventLog::write_snapshot(service::EventTailer& tailer
 }
 
 service::LogHealth RedisEventLog::health() const {
+  auto health = ready_health();
+  health.positioned = !building_;
+  return health;
+}
+
+service::LogHealth RedisEventLog::ready_health() const {
   if (!commands_->connected()) {
     if (!ever_connected_) return {false, "the Redis bus is not connected yet"};
     // The reconnect loop notes a loss within 100 ms (down_since_ is reset on reconnecting).

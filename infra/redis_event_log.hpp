@@ -93,6 +93,8 @@ class RedisEventLog final : public service::EventLog, public service::HostedServ
   [[nodiscard]] const std::string& epoch() const { return epoch_; }
 
  private:
+  /// Readiness for /readyz (health() adds `positioned`).
+  [[nodiscard]] service::LogHealth ready_health() const;
   boost::asio::awaitable<void> tail_loop(domain::EventId after, service::EventTailer& tailer);
   /// On a (re)connected tail: starts from the snapshot the first time, then checks that the
   /// stream still holds what was folded and rebuilds when it does not. False: Redis went.
@@ -148,6 +150,9 @@ class RedisEventLog final : public service::EventLog, public service::HostedServ
   std::optional<std::uint64_t> ordinal_;
   std::uint64_t rebuilds_ = 0;    ///< A probe answer from before a rebuild is discarded.
   bool started_ = false;          ///< The first settle (start from the snapshot) has run.
+  /// From the start, and from each rebuild, until the tail first caught up: the frame log is
+  /// not the stream's yet (LogHealth::positioned).
+  bool building_ = true;
   bool lag_reported_ = false;     ///< One log line per spell of lag.
   std::uint64_t folded_since_snapshot_ = 0;
   std::chrono::steady_clock::time_point snapshot_due_{};

@@ -48,7 +48,8 @@ Response invalid_query(const Request& req, const std::string& detail) {
 
 }  // namespace
 
-std::variant<OpenedStream, Response> open_stream(const Request& req, service::SseEventRelay& relay,
+std::variant<OpenedStream, Response> open_stream(const Request& req, bool log_positioned,
+                                                 service::SseEventRelay& relay,
                                                  const HttpConfig& config, AddressQuota& quota,
                                                  std::string_view client) {
   // Every refusal carries the CORS headers, so a page of an allowed origin may read why.
@@ -69,6 +70,7 @@ std::variant<OpenedStream, Response> open_stream(const Request& req, service::Ss
   } else if (q.since) {
     last_event_id = q.since;
   }
+  if (!log_positioned) return refused(refusal_response(req, error::catching_up, ""));
   auto slot = quota.acquire(client);
   if (!slot) {
     auto res = refusal_response(

@@ -32,7 +32,8 @@ struct OpenedStream {
 /// Checks the query (400 problem), the streams of the client's address (503 past
 /// RELAY_MAX_CLIENTS_PER_IP), subscribes (503 problem when draining or full) and builds the
 /// response head. The request's Last-Event-ID wins over `?since=`.
-std::variant<OpenedStream, Response> open_stream(const Request& req, service::SseEventRelay& relay,
+std::variant<OpenedStream, Response> open_stream(const Request& req, bool log_positioned,
+                                                 service::SseEventRelay& relay,
                                                  const HttpConfig& config, AddressQuota& quota,
                                                  std::string_view client);
 

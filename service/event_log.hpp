@@ -56,6 +56,11 @@ struct LookupResult {
 struct LogHealth {
   bool ready = true;
   std::string detail;  ///< Why not, when not ready.
+  /// False while the replica's state is being (re)built from the log (at the start, after a
+  /// rebuild): its frame log is not yet the log's, so a new stream could be neither replayed
+  /// nor placed at "now". Streams are refused then (not during a mere outage: open and new
+  /// streams keep what the replica has).
+  bool positioned = true;
 };
 
 /// A shared bus's figures for /metrics and /api/stats (the Redis log; none in memory).

@@ -55,6 +55,8 @@ std::string_view to_string(error e) noexcept {
       return "bus_unavailable";
     case error::too_many_workers:
       return "too_many_workers";
+    case error::catching_up:
+      return "catching_up";
   }
   return "unknown";
 }

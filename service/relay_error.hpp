@@ -27,6 +27,9 @@ enum class error {
   bus_unavailable,
   /// A create while the read model holds RELAY_MAX_WORKERS workers.
   too_many_workers,
+  /// A stream asked of a replica still (re)building its state from the shared log: it could
+  /// neither replay nor place it at "now" correctly.
+  catching_up,
 };
 
 /// The category of relay::error ("sse-relay").

@@ -2,44 +2,22 @@
 // unbuffered, and resume through the proxy works.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EventSource } from 'eventsource';
-import { RelayProcess, eventually, freePort } from './relay_process.mjs';
+import { startNginx } from './balancer.mjs';
+import { RelayProcess, eventually } from './relay_process.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 let relay;
 let nginx;
 let base;
 
 before(async () => {
   relay = await RelayProcess.start({ RELAY_HEARTBEAT_MS: '500' });
-  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'sse-relay-nginx-'));
-  const port = await freePort();
-  // Substitute only our ${NAME} placeholders; nginx's own $variables stay.
-  const vars = { NGINX_PREFIX: prefix, NGINX_LISTEN: `127.0.0.1:${port}`, RELAY_UPSTREAM: `127.0.0.1:${relay.port}` };
-  const conf = fs
-    .readFileSync(path.join(here, '../../deploy/nginx.conf'), 'utf8')
-    .replace(/\$\{(\w+)\}/g, (m, name) => vars[name] ?? m);
-  fs.writeFileSync(path.join(prefix, 'nginx.conf'), conf);
-  nginx = spawn('nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-g', 'daemon off;'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  base = `http://127.0.0.1:${port}`;
-  await eventually(async () => {
-    try {
-      return (await fetch(`${base}/healthz`)).ok;
-    } catch {
-      return false;
-    }
-  }, 10_000, 'nginx up');
+  nginx = await startNginx([relay.port]);
+  base = nginx.base;
 });
 
-after(() => {
-  nginx?.kill('SIGTERM');
+after(async () => {
+  await nginx?.stop();
   relay?.kill();
 });
 

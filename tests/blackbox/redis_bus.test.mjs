@@ -5,58 +5,19 @@
 // started late begins from the snapshot.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { once } from 'node:events';
-import net from 'node:net';
-import { EventSource } from 'eventsource';
-import { RelayProcess, freePort, eventually } from './relay_process.mjs';
+import { byLogOrder, closeAll, collect, created, ready } from './bus_clients.mjs';
+import { RedisProcess } from './redis_process.mjs';
+import { RelayProcess, eventually } from './relay_process.mjs';
 
 let redis;
-let redisPort;
-let dir;
 
-async function startRedis() {
-  redisPort ??= await freePort();
-  dir ??= mkdtempSync(path.join(tmpdir(), 'sse-relay-redis-'));
-  redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir,
-    '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
-  await eventually(() => new Promise((resolve) => {
-    const s = net.connect(redisPort, '127.0.0.1', () => { s.destroy(); resolve(true); });
-    s.on('error', () => resolve(false));
-  }), 10_000, 'redis-server listening');
-}
-
-before(startRedis);
+before(async () => { redis = await RedisProcess.start(); });
 after(async () => {
-  redis.kill('SIGKILL');
-  await once(redis, 'exit').catch(() => {});
-  rmSync(dir, { recursive: true, force: true });
+  closeAll();
+  await redis.remove();
 });
 
-const busEnv = () => ({ RELAY_BUS: `redis://127.0.0.1:${redisPort}`, RELAY_BUS_STREAM: `t:${Date.now()}` });
-
-async function ready(relay) {
-  await eventually(async () => (await fetch(`${relay.base}/readyz`)).status === 200, 10_000, 'readyz 200');
-}
-
-const open = new Set();  // every EventSource of a test, closed however it ends
-after(() => open.forEach((es) => es.close()));
-
-function collect(url, headers = {}) {
-  const received = [];
-  const es = new EventSource(url, {
-    fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...headers } }),
-  });
-  open.add(es);
-  const opened = new Promise((resolve) => es.addEventListener('connected', resolve, { once: true }));
-  for (const type of ['bus.tick', 'worker.created', 'worker.status.updated']) {
-    es.addEventListener(type, (e) => received.push({ id: e.lastEventId, type, data: JSON.parse(e.data).data }));
-  }
-  return { es, received, opened };
-}
+const busEnv = () => ({ RELAY_BUS: redis.url, RELAY_BUS_STREAM: `t:${Date.now()}` });
 
 /** Two relay processes on a fresh stream of the test's Redis, both ready; `body(a, b)` runs,
  *  then every EventSource is closed and both processes are killed however it ended. */
@@ -69,16 +30,11 @@ async function withTwoReplicas(body) {
     await ready(b);
     await body(a, b);
   } finally {
-    open.forEach((es) => es.close());
+    closeAll();
     a.kill();
     b.kill();
   }
 }
-
-const created = (id) => ({
-  specversion: '1.0', id: `c-${id}`, source: '/bus-test', type: 'worker.created',
-  data: { worker_id: id, name: id, region: 'eu-west-1', instance_type: 'm5.large', status: 'pending', created_at: '2026-11-30T10:00:00Z' },
-});
 
 test('events ingested at either replica reach subscribers of both: same ids, same order, same read model', async () => {
   await withTwoReplicas(async (a, b) => {
@@ -129,7 +85,7 @@ test('a subscriber of a replica that is SIGKILLed resumes on the other with its 
       const res = await b.publish({ type: 'bus.tick', data: { n: i } });
       missed.push((await res.json()).id);
     }
-    const resumed = collect(`${b.base}/api/events/stream?types=bus.tick`, { 'Last-Event-ID': first.received.at(-1).id });
+    const resumed = collect(`${b.base}/api/events/stream?types=bus.tick`, { headers: { 'Last-Event-ID': first.received.at(-1).id } });
     await eventually(() => resumed.received.length === 5, 10_000, 'the five missed at B');
     assert.deepEqual(resumed.received.map((e) => e.id), missed);
     assert.deepEqual(resumed.received.map((e) => e.data.n), [5, 6, 7, 8, 9]);
@@ -167,20 +123,15 @@ test('Redis killed and restarted mid-run (AOF): ingest answers 503 meanwhile, ne
     };
     const producers = [produce(a, 'pa'), produce(b, 'pb')];
     await new Promise((r) => setTimeout(r, 500));
-    redis.kill('SIGKILL');
-    await once(redis, 'exit');
+    await redis.kill();
     // Out of the balancer after the short grace (2 s), not at the first blip.
     await eventually(async () => (await fetch(`${a.base}/readyz`)).status === 503, 5_000, 'readyz 503 in the outage');
-    await startRedis();
+    await redis.restart();
     await new Promise((r) => setTimeout(r, 1000));
     stop = true;
     await Promise.all(producers);
     assert.ok(unavailable > 0, 'the outage was seen by the producers');
-    const expected = [...accepted.values()].sort((x, y) => {
-      const [xm, xs] = x.split('-').map(BigInt);
-      const [ym, ys] = y.split('-').map(BigInt);
-      return xm === ym ? Number(xs - ys) : Number(xm - ym);
-    });
+    const expected = [...accepted.values()].sort(byLogOrder);
     await eventually(() => atA.received.length >= expected.length && atB.received.length >= expected.length,
       15_000, `both subscribers got all ${expected.length} accepted events`);
     await new Promise((r) => setTimeout(r, 300));
@@ -191,25 +142,12 @@ test('Redis killed and restarted mid-run (AOF): ingest answers 503 meanwhile, ne
   });
 });
 
-function redisCli(...args) {
-  return new Promise((resolve, reject) => {
-    const cli = spawn('redis-cli', ['-p', String(redisPort), ...args]);
-    let out = '';
-    cli.stdout.on('data', (d) => { out += d; });
-    cli.on('error', reject);
-    cli.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`redis-cli ${args.join(' ')}: ${code}`))));
-  });
-}
-
 test('Redis wiped (FLUSHALL) under two replicas: every subscriber gets system.sse.resync, never a silent gap; the replicas rebuild and agree', async () => {
   await withTwoReplicas(async (a, b) => {
     const watch = (relay) => {
       const s = collect(`${relay.base}/api/events/stream?types=worker.created`);
-      s.resyncs = [];
-      s.es.addEventListener('system.sse.resync', (e) => {
-        s.resyncs.push(JSON.parse(e.data));
-        s.received.push({ resync: true });
-      });
+      // In the sequence too: nothing of before may follow it.
+      s.es.addEventListener('system.sse.resync', () => s.received.push({ resync: true }));
       return s;
     };
     const atA = watch(a);
@@ -217,7 +155,7 @@ test('Redis wiped (FLUSHALL) under two replicas: every subscriber gets system.ss
     await Promise.all([atA.opened, atB.opened]);
     for (const id of ['old-1', 'old-2', 'old-3']) assert.equal((await a.ingest(created(id))).status, 202);
     await eventually(() => atA.received.length === 3 && atB.received.length === 3, 10_000, 'three created at both');
-    await redisCli('FLUSHALL');
+    await redis.cli('FLUSHALL');
     await eventually(() => atA.resyncs.length === 1 && atB.resyncs.length === 1, 10_000, 'a resync at both');
     assert.equal(atA.resyncs[0].reason, 'bus_data_lost');
     assert.equal(atB.resyncs[0].reason, 'bus_data_lost');
@@ -233,9 +171,7 @@ test('Redis wiped (FLUSHALL) under two replicas: every subscriber gets system.ss
     assert.deepEqual(wa.workers.map((w) => w.worker_id).sort(), ['new-1', 'new-2']);
     assert.deepEqual(wb, wa);
     // A Last-Event-ID from before the wipe is not replayed across it.
-    const stale = collect(`${a.base}/api/events/stream?types=worker.created`, { 'Last-Event-ID': atA.received[1].id });
-    stale.resyncs = [];
-    stale.es.addEventListener('system.sse.resync', (e) => stale.resyncs.push(JSON.parse(e.data)));
+    const stale = collect(`${a.base}/api/events/stream?types=worker.created`, { headers: { 'Last-Event-ID': atA.received[1].id } });
     await eventually(() => stale.resyncs.length === 1, 5_000, 'an old id resyncs');
     assert.equal(stale.received.length, 0);
     const stats = await a.stats();
@@ -263,10 +199,10 @@ test('a replica started after 10,000 events, the stream trimmed below them, star
       assert.equal(res.status, 202, await res.clone().text());
     }
     await eventually(async () => (await a.stats()).bus.snapshots_written >= 9, 10_000, 'snapshots written');
-    const snapshotId = await redisCli('HGET', `${env.RELAY_BUS_STREAM}:snapshot`, 'id');
-    await redisCli('XTRIM', env.RELAY_BUS_STREAM, 'MINID', snapshotId);
-    const length = Number(await redisCli('XLEN', env.RELAY_BUS_STREAM));
-    assert.ok(length < 1000, `the stream keeps ${length} entries, not the 10,000`);
+    const snapshotId = await redis.cli('HGET', `${env.RELAY_BUS_STREAM}:snapshot`, 'id');
+    await redis.cli('XTRIM', env.RELAY_BUS_STREAM, 'MINID', snapshotId);
+    const length = Number(await redis.cli('XLEN', env.RELAY_BUS_STREAM));
+    assert.ok(length < 2000, `the stream keeps ${length} entries, not the 10,000`);
     const expected = await (await fetch(`${a.base}/api/workers`)).json();
     assert.equal(expected.workers.length, 2000);
 
@@ -280,14 +216,14 @@ test('a replica started after 10,000 events, the stream trimmed below them, star
     assert.equal(stats.bus.epoch_changes, 0);
     // Its replay window is the others': a Last-Event-ID from A resumes exactly at C.
     const resumeFrom = (await a.stats()).log.newest_id;
-    const resumed = collect(`${c.base}/api/events/stream?types=bus.tick`, { 'Last-Event-ID': resumeFrom });
+    const resumed = collect(`${c.base}/api/events/stream?types=bus.tick`, { headers: { 'Last-Event-ID': resumeFrom } });
     await resumed.opened;
     const tick = await a.publish({ type: 'bus.tick', data: { n: 1 } });
     const tickId = (await tick.json()).id;
     await eventually(() => resumed.received.length === 1, 5_000, 'the next event at C');
     assert.equal(resumed.received[0].id, tickId);
   } finally {
-    open.forEach((es) => es.close());
+    closeAll();
     a.kill();
     c?.kill();
   }

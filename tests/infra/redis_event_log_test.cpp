@@ -300,8 +300,10 @@ TEST_CASE("snapshots: written every N events with a compare-and-set; a replica s
   Folder fc;
   RedisEventLog c(r.io.get_executor(), r.config, r.logger);
   REQUIRE_FALSE(r.wait(asio::co_spawn(r.io, c.connect(), asio::use_future)));
+  CHECK_FALSE(c.health().positioned);  // no stream can be placed before the state is built
   c.tail({0, 0}, fc);
   r.run_until([&] { return c.health().ready; });
+  CHECK(c.health().positioned);
   r.run_until([&] { return fc.ids.size() == fa.ids.size(); });
   CHECK(fc.ids == fa.ids);  // the snapshot's ids, then exactly the entries after it
   REQUIRE(fc.rebuilds.size() == 1);

@@ -1,0 +1,58 @@
+// A real redis-server on a free loopback port with AOF on (appendfsync always), as the
+// durability tests need; restartable on the same port and directory, like a crash.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { eventually, freePort } from './relay_process.mjs';
+
+export class RedisProcess {
+  static async start() {
+    const redis = new RedisProcess(await freePort(), mkdtempSync(path.join(tmpdir(), 'sse-relay-redis-')));
+    await redis.restart();
+    return redis;
+  }
+
+  constructor(port, dir) {
+    this.port = port;
+    this.dir = dir;
+    this.url = `redis://127.0.0.1:${port}`;
+  }
+
+  /** Starts (again) on the same port and directory: the AOF is read back. */
+  async restart() {
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
+      '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+    this.exited = once(this.child, 'exit');
+    await eventually(() => new Promise((resolve) => {
+      const s = net.connect(this.port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      s.on('error', () => resolve(false));
+    }), 10_000, 'redis-server listening');
+  }
+
+  /** SIGKILL, as a crash. */
+  async kill() {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+
+  async remove() {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** One redis-cli command; its output, trimmed. */
+  cli(...args) {
+    return new Promise((resolve, reject) => {
+      const cli = spawn('redis-cli', ['-p', String(this.port), ...args]);
+      let out = '';
+      cli.stdout.on('data', (d) => { out += d; });
+      cli.on('error', reject);
+      cli.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`redis-cli ${args.join(' ')}: ${code}`))));
+    });
+  }
+}
