@@ -41,6 +41,7 @@ bench:
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j $(JOBS) --target sse-relay sse-bench
 	node tests/bench/run_bench.mjs --relay $(BUILD)/sse-relay --bench $(BUILD)/tests/sse-bench $(BENCH_ARGS)
+	node tests/bench/bus_bench.mjs --relay $(BUILD)/sse-relay --bench $(BUILD)/tests/sse-bench $(BUS_BENCH_ARGS)
 
 clean:
 	rm -rf build

@@ -30,28 +30,51 @@ constexpr std::string_view append_script = R"lua(
 local stream, maxlen, ttl, prefix = KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3]
 redis.call('SET', KEYS[2], ARGV[4], 'NX')
 local n, at = tonumber(ARGV[5]), 6
-local ids, in_batch, stored = {}, {}, 0
+-- Where each record's fields start, and its dedupe keys looked up in one MGET.
+local starts, counts, keys, lookups = {}, {}, {}, {}
 for r = 1, n do
   local key, count = ARGV[at], tonumber(ARGV[at + 1])
-  at = at + 2
-  local id = false
-  if key ~= '' then id = in_batch[key] or redis.call('GET', prefix .. key) end
-  if not id then
-    local args = {stream, 'MAXLEN', '~', maxlen, '*'}
-    for f = 0, count * 2 - 1 do args[#args + 1] = ARGV[at + f] end
-    args[#args + 1] = 'n'
-    args[#args + 1] = redis.call('INCR', KEYS[3])
-    id = redis.call('XADD', unpack(args))
-    stored = stored + 1
-    if key ~= '' then
-      redis.call('SET', prefix .. key, id, 'EX', ttl)
-      in_batch[key] = id
-    end
-  end
-  at = at + count * 2
-  ids[r] = id
+  starts[r], counts[r], keys[r] = at + 2, count, key
+  if key ~= '' then lookups[#lookups + 1] = prefix .. key end
+  at = at + 2 + count * 2
 end
-return {stored, ids}
+local found = {}
+if #lookups > 0 then
+  local values = redis.call('MGET', unpack(lookups))
+  for i = 1, #lookups do found[lookups[i]] = values[i] end
+end
+-- Which records are new (not stored before, not a repeat within the batch).
+local ids, fresh, seen = {}, {}, {}
+for r = 1, n do
+  local key = keys[r]
+  if key ~= '' and found[prefix .. key] then
+    ids[r] = found[prefix .. key]
+  elseif key ~= '' and seen[key] then
+    ids[r] = seen[key]  -- resolved to the first one's id below
+  else
+    fresh[#fresh + 1] = r
+    if key ~= '' then seen[key] = r end
+  end
+end
+local ordinal = 0
+if #fresh > 0 then ordinal = redis.call('INCRBY', KEYS[3], #fresh) - #fresh end
+for _, r in ipairs(fresh) do
+  ordinal = ordinal + 1
+  local args = {stream, 'MAXLEN', '~', maxlen, '*'}
+  for f = 0, counts[r] * 2 - 1 do args[#args + 1] = ARGV[starts[r] + f] end
+  args[#args + 1] = 'n'
+  args[#args + 1] = ordinal
+  local id = redis.call('XADD', unpack(args))
+  ids[r] = id
+  if keys[r] ~= '' then
+    redis.call('SET', prefix .. keys[r], id, 'EX', ttl)
+    seen[keys[r]] = id
+  end
+end
+for r = 1, n do
+  if type(ids[r]) == 'number' then ids[r] = seen[keys[r]] end
+end
+return {#fresh, ids}
 )lua";
 
 // KEYS[1] stream, KEYS[2] epoch, KEYS[3] entry counter. Returns {epoch or '', newest id or

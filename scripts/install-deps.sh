@@ -18,7 +18,7 @@ build_pkgs=(
 )
 # chromium: the dashboard tests (playwright-core); clang + libclang-rt-14-dev: libFuzzer
 # redis-server: the Redis event log's tests (started by the tests themselves)
-test_pkgs=(nodejs npm nginx-light chromium clang libclang-rt-14-dev redis-server)
+test_pkgs=(nodejs npm nginx-light haproxy chromium clang libclang-rt-14-dev redis-server)
 bench_pkgs=(libnginx-mod-nchan)
 
 pkgs=("${build_pkgs[@]}")

@@ -45,16 +45,16 @@ class Balancer {
   }
 }
 
-/** nginx with deploy/nginx.conf in front of `ports` (relay replicas on 127.0.0.1). */
-export async function startNginx(ports) {
+/** nginx with deploy/nginx.conf in front of `ports` (relay replicas on 127.0.0.1);
+ *  `launcher`: a command it runs under (the benchmark pins it: taskset). */
+export async function startNginx(ports, launcher = []) {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'sse-relay-nginx-'));
   const port = await freePort();
   const servers = ports.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=3s;`).join('\n    ');
   const conf = render('nginx.conf', { NGINX_PREFIX: prefix, NGINX_LISTEN: `127.0.0.1:${port}`, RELAY_SERVERS: servers });
   fs.writeFileSync(path.join(prefix, 'nginx.conf'), conf);
-  const child = spawn('nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-g', 'daemon off;'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const [command, ...argv] = [...launcher, 'nginx', '-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-g', 'daemon off;'];
+  const child = spawn(command, argv, { stdio: ['ignore', 'inherit', 'inherit'] });
   const balancer = new Balancer(child, port, prefix);
   await answering(balancer.base);
   return balancer;

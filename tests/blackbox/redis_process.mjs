@@ -1,5 +1,5 @@
-// A real redis-server on a free loopback port with AOF on (appendfsync always), as the
-// durability tests need; restartable on the same port and directory, like a crash.
+// A real redis-server on a free loopback port with AOF on (appendfsync always unless asked),
+// as the durability tests need; restartable on the same port and directory, like a crash.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,8 +9,12 @@ import path from 'node:path';
 import { eventually, freePort } from './relay_process.mjs';
 
 export class RedisProcess {
-  static async start() {
+  /** `launcher`: a command redis-server runs under (the benchmark pins it: taskset);
+   *  `fsync`: appendfsync (always for the durability tests; everysec is Redis's default). */
+  static async start({ launcher = [], fsync = 'always' } = {}) {
     const redis = new RedisProcess(await freePort(), mkdtempSync(path.join(tmpdir(), 'sse-relay-redis-')));
+    redis.launcher = launcher;
+    redis.fsync = fsync;
     await redis.restart();
     return redis;
   }
@@ -23,8 +27,9 @@ export class RedisProcess {
 
   /** Starts (again) on the same port and directory: the AOF is read back. */
   async restart() {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
-      '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+    const [command, ...argv] = [...(this.launcher ?? []), 'redis-server', '--port', String(this.port), '--bind',
+      '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', this.fsync ?? 'always'];
+    this.child = spawn(command, argv, { stdio: 'ignore' });
     this.exited = once(this.child, 'exit');
     await eventually(() => new Promise((resolve) => {
       const s = net.connect(this.port, '127.0.0.1', () => { s.destroy(); resolve(true); });
