@@ -55,6 +55,11 @@ struct Replicas {
     io.run_for(std::chrono::milliseconds(50));
     if (sink != stderr) std::fclose(sink);
   }
+  /// Replica `a` again with the settings the test changed, connected.
+  void renew_a() {
+    a = std::make_unique<RedisEventLog>(io.get_executor(), config, logger);
+    REQUIRE_FALSE(wait(asio::co_spawn(io, a->connect(), asio::use_future)));
+  }
   template <class T>
   T wait(std::future<T> future) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -282,9 +287,8 @@ TEST_CASE("snapshots: written every N events with a compare-and-set; a replica s
   Replicas r(redis);
   r.config.snapshot_every = 10;
   r.config.snapshot_interval = std::chrono::seconds(0);
-  r.a = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
+  r.renew_a();
   Folder fa;
-  REQUIRE_FALSE(r.wait(asio::co_spawn(r.io, r.a->connect(), asio::use_future)));
   r.a->tail({0, 0}, fa);
   const auto first = append_n(r, *r.a, 25);
   r.run_until([&] { return fa.ids.size() == 25 && r.a->stats().snapshots_written >= 2; });
@@ -319,8 +323,7 @@ TEST_CASE("entries trimmed before a replica read them, with no snapshot to cover
   Replicas r(redis);
   r.config.snapshot_every = 1'000'000;
   r.config.snapshot_interval = std::chrono::seconds(0);
-  r.a = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
-  REQUIRE_FALSE(r.wait(asio::co_spawn(r.io, r.a->connect(), asio::use_future)));
+  r.renew_a();
   const auto ids = append_n(r, *r.a, 10);
   Operator op(r, redis.port());
   op.run({"XTRIM", r.config.stream, "MINID", ids[6].to_string()});
@@ -341,8 +344,7 @@ TEST_CASE("RELAY_BUS_WAIT_REPLICAS: 202 only once a Redis replica has the append
   Replicas r(primary);
   r.config.wait_replicas = 1;
   r.config.wait_timeout = std::chrono::milliseconds(200);
-  r.a = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
-  REQUIRE_FALSE(r.wait(asio::co_spawn(r.io, r.a->connect(), asio::use_future)));
+  r.renew_a();
   // No replica: stored, but not confirmed, so not acknowledged.
   const auto alone = r.append(*r.a, {generic("w.one", "", "src\nw-1")});
   CHECK(alone.error == relay::make_error_code(relay::error::bus_unavailable));
@@ -365,9 +367,8 @@ TEST_CASE("a running replica that fell behind past the trimmed entries catches u
   Replicas r(redis);
   r.config.snapshot_every = 10;
   r.config.snapshot_interval = std::chrono::seconds(0);
-  r.a = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
+  r.renew_a();
   Folder fa;
-  REQUIRE_FALSE(r.wait(asio::co_spawn(r.io, r.a->connect(), asio::use_future)));
   r.a->tail({0, 0}, fa);
   auto ids = append_n(r, *r.a, 5);
   // The slow replica runs on an io_context of its own, which the test stops turning.
