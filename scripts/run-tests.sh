@@ -67,7 +67,7 @@ build "$RELEASE" -DCMAKE_BUILD_TYPE=RelWithDebInfo || { echo "release build fail
 run_ctest "$RELEASE" unit-integration
 
 echo "== black-box: real binary, real clients"
-(cd tests/blackbox && { [[ -d node_modules/eventsource && -d node_modules/@opentelemetry/otlp-proto-exporter-base && -d node_modules/playwright-core ]] || npm ci --no-audit --no-fund --loglevel=error; })
+(cd tests/blackbox && { [[ -d node_modules/eventsource && -d node_modules/@opentelemetry/otlp-proto-exporter-base && -d node_modules/playwright-core && -d node_modules/yaml ]] || npm ci --no-audit --no-fund --loglevel=error; })
 if (cd tests/blackbox && RELAY_BINARY="$PWD/../../$RELEASE/sse-relay" node --test ./*.test.mjs) >"$LOGS/blackbox.log" 2>&1; then
   :
 else
