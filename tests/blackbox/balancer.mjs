@@ -1,6 +1,6 @@
 // Starts the shipped balancer configurations (deploy/nginx.conf, deploy/haproxy.cfg) on
 // loopback in front of relay processes, substituting only their ${PLACEHOLDERS}.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,17 +45,25 @@ class Balancer {
   }
 }
 
-/** nginx with deploy/nginx.conf in front of `ports` (relay replicas on 127.0.0.1);
- *  `launcher`: a command it runs under (the benchmark pins it: taskset). */
+/** nginx with deploy/nginx.conf in front of `ports` (relay replicas on 127.0.0.1), plain
+ *  HTTP at `base` and HTTPS + HTTP/2 at `tlsBase` (a self-signed certificate for 127.0.0.1
+ *  made here); `launcher`: a command it runs under (the benchmark pins it: taskset). */
 export async function startNginx(ports, launcher = []) {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'sse-relay-nginx-'));
   const port = await freePort();
+  const tlsPort = await freePort();
+  const cert = path.join(prefix, 'cert.pem');
+  const key = path.join(prefix, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
   const servers = ports.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=3s;`).join('\n    ');
-  const conf = render('nginx.conf', { NGINX_PREFIX: prefix, NGINX_LISTEN: `127.0.0.1:${port}`, RELAY_SERVERS: servers });
+  const conf = render('nginx.conf', { NGINX_PREFIX: prefix, NGINX_LISTEN: `127.0.0.1:${port}`, RELAY_SERVERS: servers,
+    NGINX_TLS_LISTEN: `127.0.0.1:${tlsPort}`, NGINX_TLS_CERT: cert, NGINX_TLS_KEY: key });
   fs.writeFileSync(path.join(prefix, 'nginx.conf'), conf);
   const [command, ...argv] = [...launcher, 'nginx', '-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-g', 'daemon off;'];
   const child = spawn(command, argv, { stdio: ['ignore', 'inherit', 'inherit'] });
   const balancer = new Balancer(child, port, prefix);
+  balancer.tlsBase = `https://127.0.0.1:${tlsPort}`;
   await answering(balancer.base);
   return balancer;
 }
