@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHaproxy, startNginx } from './balancer.mjs';
-import { byLogOrder, closeAll, collect, created, ready } from './bus_clients.mjs';
+import { byLogOrder, closeAll, collect, created, ingestUntilAccepted, ready } from './bus_clients.mjs';
 import { RedisProcess } from './redis_process.mjs';
 import { RelayProcess, eventually, freePort } from './relay_process.mjs';
 
@@ -27,21 +27,6 @@ async function replicas(n, stream) {
   for (let i = 0; i < n; i++) started.push(await RelayProcess.start(replicaEnv(stream)));
   for (const r of started) await ready(r);
   return started;
-}
-
-/** POST through `base` until 202, with the same CloudEvent each time (a producer's retry). */
-async function ingestUntilAccepted(base, event) {
-  for (;;) {
-    const res = await fetch(`${base}/api/domain-events`, {
-      method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(event),
-    }).catch(() => null);
-    if (res?.status === 202) return (await res.json()).ids[0];
-    if (res) {
-      assert.ok([502, 503, 504].includes(res.status), `${res.status} ${await res.text()}`);
-      await res.text().catch(() => {});
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 test('two replicas behind nginx: events ingested through it reach subscribers on both with the same ids, order and envelopes; a subscriber whose replica is SIGKILLed resumes on the other through nginx with exactly the missed events', async () => {

@@ -2,6 +2,7 @@
 // they receive (npm eventsource, which reconnects with Last-Event-ID as the spec says), and
 // a worker.created CloudEvent.
 import { EventSource } from 'eventsource';
+import assert from 'node:assert/strict';
 import { eventually } from './relay_process.mjs';
 
 export async function ready(relay, ms = 10_000) {
@@ -55,4 +56,19 @@ export function byLogOrder(x, y) {
   const [xm, xs] = x.split('-').map(BigInt);
   const [ym, ys] = y.split('-').map(BigInt);
   return xm === ym ? Number(xs - ys) : Number(xm - ym);
+}
+
+/** POST through `base` until 202, with the same CloudEvent each time (a producer's retry). */
+export async function ingestUntilAccepted(base, event) {
+  for (;;) {
+    const res = await fetch(`${base}/api/domain-events`, {
+      method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(event),
+    }).catch(() => null);
+    if (res?.status === 202) return (await res.json()).ids[0];
+    if (res) {
+      assert.ok([502, 503, 504].includes(res.status), `${res.status} ${await res.text()}`);
+      await res.text().catch(() => {});
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
