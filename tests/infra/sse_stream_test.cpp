@@ -344,44 +344,48 @@ TEST_CASE("a peer that stops reading and never closes is evicted as write_timeou
   CHECK(ev.has_value());
 }
 
-TEST_CASE("a stream request while the relay drains gets 503 draining with Retry-After") {
-  relay::service::Logger quiet(stderr, relay::service::LogLevel::error);
+// The whole relay with its default settings, not listening: for open_stream() called directly.
+struct UnstartedApp {
+  relay::service::Logger quiet{stderr, relay::service::LogLevel::error};
   asio::io_context io;
   relay::infra::AppConfig cfg;
   relay::infra::SystemClock clock;
-  relay::infra::Application app(io, cfg, clock, quiet);
-  asio::co_spawn(io, app.relay().stop(), asio::detached);
-  io.poll();
-  REQUIRE(app.relay().stopping());
+  relay::infra::Application app{io, cfg, clock, quiet};
+};
+
+TEST_CASE("a stream request while the relay drains gets 503 draining with Retry-After") {
+  UnstartedApp fx;
+  asio::co_spawn(fx.io, fx.app.relay().stop(), asio::detached);
+  fx.io.poll();
+  REQUIRE(fx.app.relay().stopping());
   relay::infra::Request req{http::verb::get, "/api/events/stream", 11};
   relay::infra::AddressQuota quota(0);
-  auto opened = relay::infra::open_stream(req, true, app.relay(), cfg.http, quota, "127.0.0.1");
+  auto opened =
+      relay::infra::open_stream(req, true, fx.app.relay(), fx.cfg.http, quota, "127.0.0.1");
   REQUIRE(std::holds_alternative<relay::infra::Response>(opened));
   const auto& res = std::get<relay::infra::Response>(opened);
   CHECK(res.result_int() == 503);
   CHECK(res[http::field::retry_after] == "1");
   CHECK(json_at(res.body(), "/type") == R"("urn:sse-relay:problem:draining")");
-  CHECK(app.relay().stats().rejected_subscriptions == 1);
+  CHECK(fx.app.relay().stats().rejected_subscriptions == 1);
 }
 
-TEST_CASE("a stream asked of a replica still building its state from the bus gets 503 "
-          "catching-up, and no subscription") {
-  relay::service::Logger quiet(stderr, relay::service::LogLevel::error);
-  asio::io_context io;
-  relay::infra::AppConfig cfg;
-  relay::infra::SystemClock clock;
-  relay::infra::Application app(io, cfg, clock, quiet);
+TEST_CASE(
+    "a stream asked of a replica still building its state from the bus gets 503 "
+    "catching-up, and no subscription") {
+  UnstartedApp fx;
   relay::infra::Request req{http::verb::get, "/api/events/stream", 11};
   req.set("Last-Event-ID", "1700000000000-0");
   relay::infra::AddressQuota quota(0);
-  auto opened = relay::infra::open_stream(req, false, app.relay(), cfg.http, quota, "127.0.0.1");
+  auto opened =
+      relay::infra::open_stream(req, false, fx.app.relay(), fx.cfg.http, quota, "127.0.0.1");
   REQUIRE(std::holds_alternative<relay::infra::Response>(opened));
   const auto& res = std::get<relay::infra::Response>(opened);
   CHECK(res.result_int() == 503);
   CHECK(res[http::field::retry_after] == "1");
   CHECK(json_at(res.body(), "/type") == R"("urn:sse-relay:problem:catching-up")");
-  CHECK(app.relay().subscriber_count() == 0);
-  CHECK(app.relay().stats().subscriptions_total == 0);
+  CHECK(fx.app.relay().subscriber_count() == 0);
+  CHECK(fx.app.relay().stats().subscriptions_total == 0);
 }
 
 TEST_CASE("filter amplification: a long or repetitive stream query is refused or costs one entry") {
@@ -445,30 +449,28 @@ TEST_CASE("a stream's 400 and 503 refusals carry CORS headers for an allowed ori
   CHECK(has(stranger.head(), "Vary: Origin"));
 }
 
-TEST_CASE("RELAY_MAX_CLIENTS_PER_IP: an address past its streams gets 503; another address and a "
-          "freed place are admitted") {
-  relay::service::Logger quiet(stderr, relay::service::LogLevel::error);
-  asio::io_context io;
-  relay::infra::AppConfig cfg;
-  relay::infra::SystemClock clock;
-  relay::infra::Application app(io, cfg, clock, quiet);
+TEST_CASE(
+    "RELAY_MAX_CLIENTS_PER_IP: an address past its streams gets 503; another address and a "
+    "freed place are admitted") {
+  UnstartedApp fx;
   relay::infra::AddressQuota quota(2);
   relay::infra::Request req{http::verb::get, "/api/events/stream", 11};
-  auto first = relay::infra::open_stream(req, true, app.relay(), cfg.http, quota, "10.0.0.1");
-  auto second = relay::infra::open_stream(req, true, app.relay(), cfg.http, quota, "10.0.0.1");
+  auto first = relay::infra::open_stream(req, true, fx.app.relay(), fx.cfg.http, quota, "10.0.0.1");
+  auto second =
+      relay::infra::open_stream(req, true, fx.app.relay(), fx.cfg.http, quota, "10.0.0.1");
   REQUIRE(std::holds_alternative<relay::infra::OpenedStream>(first));
   REQUIRE(std::holds_alternative<relay::infra::OpenedStream>(second));
-  auto third = relay::infra::open_stream(req, true, app.relay(), cfg.http, quota, "10.0.0.1");
+  auto third = relay::infra::open_stream(req, true, fx.app.relay(), fx.cfg.http, quota, "10.0.0.1");
   REQUIRE(std::holds_alternative<relay::infra::Response>(third));
   const auto& refused = std::get<relay::infra::Response>(third);
   CHECK(refused.result_int() == 503);
   CHECK(refused[http::field::retry_after] == "5");
   CHECK(json_at(refused.body(), "/type") == R"("urn:sse-relay:problem:too-many-subscribers")");
   CHECK(refused.body().find("RELAY_MAX_CLIENTS_PER_IP") != std::string::npos);
-  auto other = relay::infra::open_stream(req, true, app.relay(), cfg.http, quota, "10.0.0.2");
+  auto other = relay::infra::open_stream(req, true, fx.app.relay(), fx.cfg.http, quota, "10.0.0.2");
   CHECK(std::holds_alternative<relay::infra::OpenedStream>(other));
   std::get<relay::infra::OpenedStream>(first).slot = {};  // the first stream ended
   CHECK(quota.held("10.0.0.1") == 1);
-  auto again = relay::infra::open_stream(req, true, app.relay(), cfg.http, quota, "10.0.0.1");
+  auto again = relay::infra::open_stream(req, true, fx.app.relay(), fx.cfg.http, quota, "10.0.0.1");
   CHECK(std::holds_alternative<relay::infra::OpenedStream>(again));
 }
