@@ -7,11 +7,11 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <random>
 
 #include <fmt/format.h>
 
+#include "infra/config_values.hpp"
 #include "infra/stream_record.hpp"
 #include "service/relay_error.hpp"
 
@@ -120,12 +120,7 @@ std::optional<std::uint64_t> ordinal_of(const RedisValue& entry) {
   if (entry.elements.size() != 2) return std::nullopt;
   const auto& flat = entry.elements[1].elements;
   for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
-    if (flat[i].text != "n") continue;
-    std::uint64_t n = 0;
-    const auto& text = flat[i + 1].text;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return n;
+    if (flat[i].text == "n") return parse_uint(flat[i + 1].text);
   }
   return std::nullopt;
 }
@@ -507,11 +502,9 @@ asio::awaitable<void> RedisEventLog::recover_gap(const std::shared_ptr<RedisConn
   if (fields != nullptr && fields->elements.size() == 4) {
     const auto& f = fields->elements;
     const auto id = id_in(f[0]);
-    std::uint64_t n = 0;
-    const bool has_n =
-        std::from_chars(f[2].text.data(), f[2].text.data() + f[2].text.size(), n).ec == std::errc{};
+    const auto n = parse_uint(f[2].text);
     // The snapshot covers the gap when it includes every entry before `ordinal`.
-    if (id && f[1].text == epoch_ && has_n && n + 1 >= ordinal && last_ < *id &&
+    if (id && f[1].text == epoch_ && n && *n + 1 >= ordinal && last_ < *id &&
         tailer.rebuild(f[3].text, "bus_gap")) {
       ++rebuilds_;
       last_ = *id;
@@ -589,11 +582,7 @@ asio::awaitable<bool> RedisEventLog::restart(const std::shared_ptr<RedisConnecti
   if (usable && tailer.rebuild(fields[3].text, reason)) {
     last_ = *snapshot_id;
     epoch_ = current;
-    std::uint64_t n = 0;
-    const auto& text = fields[2].text;
-    ordinal_ = std::from_chars(text.data(), text.data() + text.size(), n).ec == std::errc{}
-                   ? std::optional<std::uint64_t>(n)
-                   : std::nullopt;
+    ordinal_ = parse_uint(fields[2].text);
     logger_.info("started from the bus snapshot", {{"last_id", last_.to_string()},
                                                   {"bytes", fields[3].text.size()}});
     co_return true;

@@ -185,9 +185,8 @@ void Fanout::resync_all(const std::string& reason) {
     if (sub) sub->resync(notice, end);
   }
   stats_.resyncs += size();
-  // The parked now have the notice to write; the writing get it once their write is done.
+  // The parked write the notice now; the writing ones right after their write (written()).
   wake_parked(false);
-  request_sweep();
 }
 
 void Fanout::wake_parked(bool only_heartbeat_due) {
