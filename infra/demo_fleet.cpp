@@ -9,7 +9,9 @@
 #include <boost/beast/http/field.hpp>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
+#include "infra/config_values.hpp"
 #include "proto/rfc3339.hpp"
 
 namespace relay::infra {
@@ -54,11 +56,42 @@ asio::awaitable<void> DemoFleet::stop() {
 
 asio::awaitable<void> DemoFleet::run() {
   while (!stopping_) {
-    co_await step();
+    if (!adopted_) {
+      adopted_ = co_await adopt();
+      if (adopted_) co_await step();
+    } else if (!pending_.empty()) {
+      co_await post();
+    } else {
+      co_await step();
+    }
     if (stopping_) break;
     timer_.expires_after(tick_);
     co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
+}
+
+asio::awaitable<bool> DemoFleet::adopt() {
+  if (!routes_.log_positioned()) co_return false;
+  const Request req{http::verb::get, route::workers, 11};
+  const auto res = co_await routes_.handle(req);
+  if (res.result() != http::status::ok) co_return false;
+  simdjson::ondemand::parser parser;
+  const simdjson::padded_string body(res.body());
+  auto doc = parser.iterate(body);
+  for (auto item : doc["workers"].get_array()) {
+    auto worker = item.get_object();
+    std::string_view id, status;
+    if (worker["worker_id"].get(id) || worker["status"].get(status)) continue;
+    const auto number = id.starts_with("worker-") ? parse_uint(id.substr(7)) : std::nullopt;
+    if (!number) continue;
+    next_worker_ = std::max(next_worker_, *number + 1);
+    if (status == "terminated" || fleet_.size() >= size_) continue;
+    fleet_.push_back(SimWorker{std::string(id), std::string(status)});
+  }
+  if (!fleet_.empty()) {
+    logger_.info("demo fleet adopted", {{"workers", static_cast<std::uint64_t>(fleet_.size())}});
+  }
+  co_return true;
 }
 
 std::string DemoFleet::cloudevent(std::string_view type, const std::string& data) {
@@ -136,23 +169,31 @@ asio::awaitable<void> DemoFleet::step() {
   }
   // Terminated workers leave the simulation; the next step creates their replacements.
   std::erase_if(fleet_, [](const SimWorker& w) { return w.status == "terminated"; });
-  co_await post(events);
+  pending_ = std::move(events);
+  co_await post();
 }
 
-asio::awaitable<void> DemoFleet::post(const std::vector<std::string>& events) {
-  if (events.empty()) co_return;
+asio::awaitable<void> DemoFleet::post() {
+  if (pending_.empty()) co_return;
   Request req{http::verb::post, route::domain_events, 11};
   req.set(http::field::content_type, "application/cloudevents-batch+json");
   if (!config_.publish_token.empty()) {
     req.set(http::field::authorization, "Bearer " + config_.publish_token);
   }
-  req.body() = "[" + fmt::format("{}", fmt::join(events, ",")) + "]";
+  req.body() = "[" + fmt::format("{}", fmt::join(pending_, ",")) + "]";
   req.prepare_payload();
   auto res = co_await routes_.handle(req);
-  if (res.result() != http::status::accepted) {
-    logger_.warn("demo batch refused",
+  if (res.result() == http::status::accepted) {
+    pending_.clear();
+    if (refusing_) logger_.info("demo batch accepted again", {});
+    refusing_ = false;
+    co_return;
+  }
+  if (!refusing_) {
+    logger_.warn("demo batch refused, re-sent every tick until accepted",
                  {{"status", static_cast<int>(res.result_int())}, {"problem", res.body()}});
   }
+  refusing_ = true;
 }
 
 }  // namespace relay::infra

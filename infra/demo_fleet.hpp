@@ -3,6 +3,12 @@
 // to show. It publishes through the process's own routes (POST /api/domain-events with
 // CloudEvents bodies), so it exercises parsing, validation, idempotency, the log, the fold,
 // broadcast and /metrics exactly as production traffic does. Time is the injected clock's.
+//
+// On a shared bus the demo runs on one replica and may restart while the fleet lives on in
+// the others' read model: it starts only once the log is positioned, adopts the demo workers
+// it finds there (ids worker-NNN, not terminated) and numbers new ones after them. A batch the
+// relay refuses (503 while Redis is away, 429) is re-sent unchanged on the next tick, with the
+// same CloudEvent ids, so the bus stores it once, and the simulation waits for it.
 #include <chrono>
 #include <cstdint>
 #include <random>
@@ -43,9 +49,12 @@ class DemoFleet final : public service::HostedService {
   };
 
   boost::asio::awaitable<void> run();
+  /// Takes over the demo workers of the read model; false while the log is not positioned.
+  boost::asio::awaitable<bool> adopt();
   void create_worker(std::vector<std::string>& events, std::uint64_t now_ms);
   std::string cloudevent(std::string_view type, const std::string& data);
-  boost::asio::awaitable<void> post(const std::vector<std::string>& events);
+  /// Posts pending_ as one batch; it stays pending unless accepted.
+  boost::asio::awaitable<void> post();
 
   boost::asio::any_io_executor executor_;
   const HttpConfig& config_;
@@ -57,6 +66,9 @@ class DemoFleet final : public service::HostedService {
   boost::asio::steady_timer timer_;
   std::mt19937 random_{std::random_device{}()};
   std::vector<SimWorker> fleet_;
+  std::vector<std::string> pending_;  // the last step's events until the relay accepts them
+  bool adopted_ = false;
+  bool refusing_ = false;  // a refusal is logged once per spell, not at every retry
   std::uint64_t next_worker_ = 1;
   std::uint64_t next_event_ = 1;
   std::string source_;

@@ -2,12 +2,11 @@
 // paths, settings and drain timing it names are the ones the relay actually has.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { RelayProcess, relayBinary } from './relay_process.mjs';
+import { RelayProcess, relayHelp, settingDefault } from './relay_process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.resolve(here, '../../deploy/k8s');
@@ -25,14 +24,6 @@ function load() {
   return byKind;
 }
 
-const help = () => execFileSync(relayBinary, ['--help'], { encoding: 'utf8' });
-/** The default of a RELAY_* variable as --help prints it. */
-function defaultOf(variable) {
-  const line = help().split('\n').find((l) => l.split(/\s+/).includes(variable));
-  assert.ok(line, `${variable} is a setting of the binary`);
-  return line.match(/\(default: ([^)]*)\)\s*$/)[1];
-}
-
 test('every manifest parses, and each kind the deployment needs is there', () => {
   const m = load();
   for (const kind of ['ConfigMap', 'Deployment', 'Service', 'Ingress', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']) {
@@ -47,7 +38,7 @@ test('ports, probes and selectors agree with each other and with the binary', as
   const http = container.ports.find((p) => p.name === 'http');
   const env = Object.fromEntries(container.env.filter((e) => 'value' in e).map((e) => [e.name, e.value]));
   assert.equal(String(http.containerPort), env.RELAY_PORT, 'the container port is the one the relay listens on');
-  assert.equal(defaultOf('RELAY_PORT'), String(http.containerPort), 'and the binary default (the image sets it too)');
+  assert.equal(settingDefault('RELAY_PORT'), String(http.containerPort), 'and the binary default (the image sets it too)');
   const labels = pod.metadata.labels;
   const selects = (selector) => Object.entries(selector).every(([k, v]) => labels[k] === v);
   assert.ok(selects(m.Deployment.spec.selector.matchLabels));
@@ -79,7 +70,7 @@ test('ports, probes and selectors agree with each other and with the binary', as
 
 test('every ConfigMap setting is one the binary has', () => {
   const m = load();
-  const known = help();
+  const known = relayHelp();
   for (const name of Object.keys(m.ConfigMap.data)) {
     assert.ok(known.split(/\s+/).includes(name), `${name} appears in --help`);
   }
@@ -91,12 +82,12 @@ test('a drain always completes: the grace period covers preStop plus the relay\'
   const [container] = pod.containers;
   const [command, seconds] = container.lifecycle.preStop.exec.command;
   assert.equal(command, 'sleep');
-  const graceMs = Number(m.ConfigMap.data.RELAY_SHUTDOWN_GRACE_MS ?? defaultOf('RELAY_SHUTDOWN_GRACE_MS'));
+  const graceMs = Number(m.ConfigMap.data.RELAY_SHUTDOWN_GRACE_MS ?? settingDefault('RELAY_SHUTDOWN_GRACE_MS'));
   assert.ok(pod.terminationGracePeriodSeconds * 1000 > Number(seconds) * 1000 + graceMs + 2000,
     `${pod.terminationGracePeriodSeconds} s > ${seconds} s preStop + ${graceMs} ms grace + margin`);
   // The heartbeat keeps a quiet stream alive through the ingress's read timeout.
   const readTimeoutS = Number(m.Ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']);
-  const heartbeatMs = Number(m.ConfigMap.data.RELAY_HEARTBEAT_MS ?? defaultOf('RELAY_HEARTBEAT_MS'));
+  const heartbeatMs = Number(m.ConfigMap.data.RELAY_HEARTBEAT_MS ?? settingDefault('RELAY_HEARTBEAT_MS'));
   assert.ok(readTimeoutS * 1000 > 2 * heartbeatMs);
   assert.equal(m.Ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-buffering'], 'off');
 });

@@ -228,3 +228,28 @@ test('a replica started after 10,000 events, the stream trimmed below them, star
     c?.kill();
   }
 });
+
+test('the demo replica restarted on the shared bus adopts its fleet: the same workers keep moving, no refused batch', async () => {
+  const env = busEnv();
+  let demo = await RelayProcess.start({ ...env, RELAY_DEMO: 'true' });
+  const other = await RelayProcess.start(env);
+  const workers = async () => (await (await fetch(`${other.base}/api/workers`)).json()).workers;
+  try {
+    await ready(other);
+    await eventually(async () => (await workers()).length === 6, 10_000, 'the demo fleet on the other replica');
+    assert.ok((await workers()).some((w) => w.status !== 'running'), 'killed while its workers are still starting');
+    demo.kill();
+    await demo.exited;
+    demo = await RelayProcess.start({ ...env, RELAY_DEMO: 'true' });
+    // Pending -> provisioning -> running takes about five ticks: only a fleet that was adopted
+    // gets there, the old process's workers would otherwise stay where it left them.
+    await eventually(async () => (await workers()).every((w) => w.status === 'running'), 15_000, 'every worker running');
+    const ids = (await workers()).map((w) => w.worker_id).sort();
+    assert.deepEqual(ids, ['worker-001', 'worker-002', 'worker-003', 'worker-004', 'worker-005', 'worker-006']);
+    assert.match(demo.stdout, /"demo fleet adopted","workers":6/);
+    assert.doesNotMatch(demo.stdout, /demo batch refused/);
+  } finally {
+    demo.kill();
+    other.kill();
+  }
+});

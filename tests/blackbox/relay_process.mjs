@@ -1,5 +1,5 @@
 // Starts the real sse-relay binary on a free loopback port and stops it like an operator.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
@@ -8,6 +8,16 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const relayBinary =
   process.env.RELAY_BINARY ?? path.resolve(here, '../../build/release/sse-relay');
+
+/** The binary's --help: every setting with its variable and default. */
+export const relayHelp = () => execFileSync(relayBinary, ['--help'], { encoding: 'utf8' });
+
+/** The default of a setting (RELAY_* or OTEL_*) as --help prints it; throws for an unknown one. */
+export function settingDefault(variable) {
+  const line = relayHelp().split('\n').find((l) => l.split(/\s+/).includes(variable));
+  if (!line) throw new Error(`${variable} is not a setting of the binary`);
+  return line.match(/\(default: ([^)]*)\)\s*$/)[1];
+}
 
 export async function freePort() {
   const server = net.createServer();
