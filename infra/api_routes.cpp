@@ -1,5 +1,6 @@
 #include "infra/api_routes.hpp"
 
+#include <algorithm>
 #include <variant>
 
 #include <boost/beast/core/string.hpp>
@@ -13,6 +14,7 @@
 #include "infra/http_responses.hpp"
 #include "infra/ingest_span.hpp"
 #include "infra/stats_report.hpp"
+#include "infra/subscriber_auth.hpp"
 #include "infra/web_assets.hpp"
 #include "proto/json_writer.hpp"
 #include "proto/publish_request.hpp"
@@ -60,20 +62,35 @@ std::string_view allowed_methods(std::string_view path) {
 
 }  // namespace
 
-std::optional<Response> ApiRoutes::check_publish_token(const Request& req) const {
-  if (config_.publish_token.empty()) return std::nullopt;
+std::optional<Response> ApiRoutes::check_publisher(const Request& req) const {
+  const bool static_token = !config_.publish_token.empty();
+  if (!static_token && !config_.auth.enabled()) return std::nullopt;
   std::string_view auth = req[http::field::authorization];
   constexpr std::string_view scheme = "Bearer ";
-  const bool ok = auth.size() > scheme.size() &&
-                  boost::beast::iequals(auth.substr(0, scheme.size()), scheme) &&
-                  same_secret(auth.substr(scheme.size()), config_.publish_token);
-  if (ok) return std::nullopt;
-  auto res = problem_response(
-      req, {401, ptype::unauthorized, "Unauthorized",
-            auth.empty() ? "this relay requires Authorization: Bearer <token> to publish"
-                         : "the bearer token is not valid",
-            ""});
-  res.set(http::field::www_authenticate, "Bearer realm=\"sse-relay\"");
+  const bool bearer = auth.size() > scheme.size() &&
+                      boost::beast::iequals(auth.substr(0, scheme.size()), scheme);
+  const auto token = bearer ? auth.substr(scheme.size()) : std::string_view{};
+  if (static_token && bearer && same_secret(token, config_.publish_token)) return std::nullopt;
+  std::string detail = bearer ? "the bearer token is not valid"
+                              : "this relay requires Authorization: Bearer <token> to publish";
+  if (config_.auth.enabled() && bearer) {
+    auto verified = config_.auth.verifier->verify(
+        token, static_cast<std::int64_t>(relay_.clock().now_unix_ms() / 1000));
+    if (const auto* claims = std::get_if<proto::JwtClaims>(&verified)) {
+      const auto& scopes = claims->scopes;
+      if (std::find(scopes.begin(), scopes.end(), SubscriberAuthConfig::publish_scope) !=
+          scopes.end()) {
+        return std::nullopt;
+      }
+      return forbidden(req, fmt::format("the token lacks the {} scope needed to publish",
+                                        SubscriberAuthConfig::publish_scope));
+    }
+    // A static token that did not match is also "not a JWT": say what a JWT would need.
+    if (!static_token) detail = std::get<JwtRejection>(verified).detail;
+  }
+  auto res = problem_response(req, {401, ptype::unauthorized, "Unauthorized", detail, ""});
+  res.set(http::field::www_authenticate,
+          bearer ? R"(Bearer realm="sse-relay", error="invalid_token")" : R"(Bearer realm="sse-relay")");
   return res;
 }
 
@@ -96,7 +113,7 @@ asio::awaitable<Response> ApiRoutes::dispatch(const Request& req, std::string_vi
     co_return co_await ingest(req, path == route::publish ? route::publish : route::domain_events,
                               client);
   }
-  if (auto res = read(req, path)) co_return std::move(*res);
+  if (auto res = read(req, path, client)) co_return std::move(*res);
   if (auto allow = allowed_methods(path); !allow.empty()) {
     auto res =
         problem_response(req, {405, ptype::method_not_allowed, "Method Not Allowed",
@@ -111,7 +128,8 @@ asio::awaitable<Response> ApiRoutes::dispatch(const Request& req, std::string_vi
       req, {404, ptype::not_found, "Not Found", fmt::format("no route for {}", path), ""});
 }
 
-std::optional<Response> ApiRoutes::read(const Request& req, std::string_view path) {
+std::optional<Response> ApiRoutes::read(const Request& req, std::string_view path,
+                                        std::string_view client) {
   const auto method = req.method();
 
   if (method == http::verb::options && !allowed_methods(path).empty()) {
@@ -127,7 +145,9 @@ std::optional<Response> ApiRoutes::read(const Request& req, std::string_view pat
   }
 
   if (method == http::verb::head && path == route::stream) {
-    // What a stream would answer, without opening one.
+    // What a stream would answer, without opening one: a token is asked for here too.
+    auto authorized = authorize(req, config_.auth, static_cast<std::int64_t>(relay_.clock().now_unix_ms()));
+    if (auto* refused = std::get_if<Response>(&authorized)) return std::move(*refused);
     auto res = make_response(req, http::status::ok, "text/event-stream", "");
     res.set(http::field::cache_control, "no-cache");
     return res;
@@ -142,7 +162,7 @@ std::optional<Response> ApiRoutes::read(const Request& req, std::string_view pat
       return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
                            metrics_.render());
     }
-    if (path == route::workers) return workers_.read(req, "");
+    if (path == route::workers) return read_workers(req, "", client);
     if (path.starts_with(route::worker_prefix) && path.size() > route::worker_prefix.size()) {
       // A worker id may hold any printable character; '/', '?', '%' and spaces arrive
       // percent-encoded (encodeURIComponent), so the segment is decoded before the lookup.
@@ -152,7 +172,7 @@ std::optional<Response> ApiRoutes::read(const Request& req, std::string_view pat
             req, {400, ptype::bad_request, "Bad Request",
                   "the worker id in the path is not a valid percent-encoded segment", ""});
       }
-      return workers_.read(req, id->decode());
+      return read_workers(req, id->decode(), client);
     }
     if (const auto* asset = find_web_asset(path)) {
       auto res =
@@ -169,6 +189,16 @@ std::optional<Response> ApiRoutes::read(const Request& req, std::string_view pat
     }
   }
   return std::nullopt;
+}
+
+Response ApiRoutes::read_workers(const Request& req, std::string_view worker_id,
+                                 std::string_view client) {
+  if (client.empty()) return workers_.read(req, worker_id, nullptr);
+  auto authorized =
+      authorize(req, config_.auth, static_cast<std::int64_t>(relay_.clock().now_unix_ms()));
+  if (auto* refused = std::get_if<Response>(&authorized)) return std::move(*refused);
+  const auto& grant = std::get<std::optional<SubscriberGrant>>(authorized);
+  return workers_.read(req, worker_id, grant ? &*grant : nullptr);
 }
 
 Response ApiRoutes::readiness(const Request& req) const {
@@ -229,7 +259,8 @@ asio::awaitable<Response> ApiRoutes::ingest(const Request& req, std::string_view
   }
   context.tracestate = std::string(producer.tracestate);
   Response res;
-  if (auto denied = check_publish_token(req)) {
+  // `client` empty: the relay's own demo producer, inside the process.
+  if (auto denied = client.empty() ? std::nullopt : check_publisher(req)) {
     res = std::move(*denied);
   } else if (route == route::publish) {
     res = co_await publish(req, std::move(context), client);

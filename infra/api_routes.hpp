@@ -56,16 +56,20 @@ class ApiRoutes {
   /// False while the event log's state is being (re)built: streams are refused meanwhile.
   [[nodiscard]] bool log_positioned() const { return log_.health().positioned; }
 
-  /// 401 problem unless the request carries the configured Bearer token (or none is set).
-  /// The comparison takes the same time wherever the first difference is.
-  [[nodiscard]] std::optional<Response> check_publish_token(const Request& req) const;
+  /// 401 problem unless the request's Bearer token is RELAY_PUBLISH_TOKEN (compared in the
+  /// same time wherever the first difference is) or a JWT with the publish scope; 403 for a
+  /// valid JWT without it. Nothing is asked when neither is configured.
+  [[nodiscard]] std::optional<Response> check_publisher(const Request& req) const;
 
  private:
   boost::asio::awaitable<Response> dispatch(const Request& req, std::string_view client);
   /// 429 when the producer (its bearer token, else `client`) is over RELAY_PUBLISH_RATE.
   std::optional<Response> admit(const Request& req, std::string_view client, std::size_t events);
-  /// GET and OPTIONS routes, which answer at once; nullopt for other requests.
-  std::optional<Response> read(const Request& req, std::string_view path);
+  /// GET and OPTIONS routes, which answer at once; nullopt for other requests. `client`
+  /// empty: the relay's own demo, which reads without a token.
+  std::optional<Response> read(const Request& req, std::string_view path, std::string_view client);
+  /// GET /api/workers[/id] for whoever the request's token says (401 without a valid one).
+  Response read_workers(const Request& req, std::string_view worker_id, std::string_view client);
   /// /readyz: 503 while draining or while the event log is not ready.
   [[nodiscard]] Response readiness(const Request& req) const;
   /// POST /api/domain-events and /api/events inside their SERVER span; logs the answer.

@@ -10,6 +10,7 @@
 #include "infra/client_address.hpp"
 #include "infra/redis_event_log.hpp"
 #include "infra/request_framing.hpp"
+#include "infra/subscriber_auth.hpp"
 #include "infra/tracing_config.hpp"
 #include "service/logger.hpp"
 #include "service/relay_config.hpp"
@@ -38,6 +39,9 @@ struct HttpConfig {
   TrustedProxies trusted_proxies;
   std::string publish_token;              ///< RELAY_PUBLISH_TOKEN: Bearer token for POSTs.
   std::vector<std::string> cors_origins;  ///< RELAY_CORS_ORIGINS: allowed Origins, or "*".
+  /// RELAY_JWT_*: subscriber (and producer) tokens; verifier null when none is configured.
+  SubscriberAuthConfig auth;
+  JwtSettings jwt;  ///< As configured; load_config builds auth.verifier from it.
 };
 
 struct AppConfig {

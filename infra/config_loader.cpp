@@ -1,9 +1,11 @@
 #include "infra/config_loader.hpp"
 
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <random>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -141,6 +143,62 @@ std::vector<Option> options() {
          c.http.cors_origins = split_list(v);
          return std::nullopt;
        }},
+      {"--jwt-secret", "RELAY_JWT_SECRET", "",
+       "HS256/384/512 key for subscriber tokens, at least 32 bytes (empty: no HS key)",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         c.http.jwt.secret = v;
+         return std::nullopt;
+       }},
+      {"--jwt-public-key-file", "RELAY_JWT_PUBLIC_KEY_FILE", "",
+       "PEM public key (RSA or EC) for RS*/ES* subscriber tokens",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         if (v.empty()) {
+           c.http.jwt.public_key_pem.clear();
+           return std::nullopt;
+         }
+         std::ifstream file{std::string(v)};
+         std::ostringstream pem;
+         if (!file || !(pem << file.rdbuf())) return fmt::format("cannot read '{}'", v);
+         c.http.jwt.public_key_pem = pem.str();
+         return std::nullopt;
+       }},
+      {"--jwt-algorithms", "RELAY_JWT_ALGORITHMS", "(HS256 or RS256, by the key given)",
+       "comma-separated algorithms accepted; a token naming any other is refused",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         c.http.jwt.algorithms = split_list(v);
+         return std::nullopt;
+       }},
+      {"--jwt-issuer", "RELAY_JWT_ISSUER", "", "required iss of tokens (empty: not checked)",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         c.http.jwt.issuer = v;
+         return std::nullopt;
+       }},
+      {"--jwt-audience", "RELAY_JWT_AUDIENCE", "", "required aud of tokens (empty: not checked)",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         c.http.jwt.audience = v;
+         return std::nullopt;
+       }},
+      {"--jwt-leeway-s", "RELAY_JWT_LEEWAY_S", "30", "clock skew allowed on exp and nbf, seconds",
+       integer(0, 3600, [](AppConfig& c, auto v) { c.http.jwt.leeway = std::chrono::seconds(v); })},
+      {"--jwt-key-id", "RELAY_JWT_KEY_ID", "",
+       "kid tokens must name (empty: not checked)",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         c.http.jwt.key_id = v;
+         return std::nullopt;
+       }},
+      {"--jwt-cookie", "RELAY_JWT_COOKIE", "sse_relay_token",
+       "cookie a token may come in (EventSource cannot send headers)",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         if (v.empty()) return std::string("expected a cookie name");
+         c.http.auth.cookie = v;
+         return std::nullopt;
+       }},
+      {"--jwt-query-param", "RELAY_JWT_QUERY_PARAM", "",
+       "query parameter a token may come in (empty: off; URLs end up in proxies' logs)",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         c.http.auth.query_param = v;
+         return std::nullopt;
+       }},
       {"--instance-id", "RELAY_INSTANCE_ID", "(random)", "this replica's name in connected events",
        [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
          c.relay.instance_id = v;
@@ -274,6 +332,16 @@ std::variant<AppConfig, ConfigExit> load_config(const std::vector<std::string>& 
                                      "RELAY_MAX_BODY_BYTES ({}), or a few events would trim all "
                                      "history",
                                      config.relay.history_bytes, config.http.max_body_bytes)};
+  }
+  if (config.http.jwt.enabled()) {
+    auto verifier = JwtVerifier::create(config.http.jwt);
+    if (auto* error = std::get_if<std::string>(&verifier)) return ConfigExit{2, *error};
+    config.http.auth.verifier =
+        std::make_shared<const JwtVerifier>(std::move(std::get<JwtVerifier>(verifier)));
+    config.http.auth.leeway = config.http.jwt.leeway;
+  } else if (!config.http.jwt.algorithms.empty()) {
+    return ConfigExit{2, "RELAY_JWT_ALGORITHMS is set but neither RELAY_JWT_SECRET nor "
+                         "RELAY_JWT_PUBLIC_KEY_FILE is"};
   }
   auto tracing = load_tracing_config(env);
   if (auto* error = std::get_if<std::string>(&tracing)) return ConfigExit{2, *error};

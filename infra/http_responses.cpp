@@ -35,10 +35,11 @@ Response problem_response(const Request& req, const proto::Problem& problem) {
 std::string allowed_origin(const Request& req, const std::vector<std::string>& cors_origins) {
   auto origin = req[http::field::origin];
   if (origin.empty() || cors_origins.empty()) return {};
-  for (const auto& allowed : cors_origins) {
-    if (allowed == "*") return "*";
-    if (allowed == origin) return std::string(origin);
+  // A listed origin is echoed (and may send credentials); "*" answers any other, without.
+  if (std::find(cors_origins.begin(), cors_origins.end(), origin) != cors_origins.end()) {
+    return std::string(origin);
   }
+  if (std::find(cors_origins.begin(), cors_origins.end(), "*") != cors_origins.end()) return "*";
   return {};
 }
 
@@ -50,10 +51,23 @@ bool varies_by_origin(const std::vector<std::string>& cors_origins) {
 void apply_cors(const Request& req, const std::vector<std::string>& cors_origins, Response& res) {
   // Every answer depends on the Origin once an allowlist is set, also one that carries no
   // CORS header: a cache must not hand it to a page of another origin.
-  if (varies_by_origin(cors_origins)) res.set(http::field::vary, "Origin");
+  if (varies_by_origin(cors_origins)) {
+    const std::string_view vary = res[http::field::vary];
+    res.set(http::field::vary, vary.empty() ? std::string("Origin") : std::string(vary) + ", Origin");
+  }
   auto origin = allowed_origin(req, cors_origins);
   if (origin.empty()) return;
+  // What a page's script may read of the answer besides the simple headers.
+  res.set(http::field::access_control_expose_headers, "ETag, X-Last-Event-ID, Retry-After");
+  if (origin == "*") {
+    res.set(http::field::access_control_allow_origin, "*");
+    return;
+  }
   res.set(http::field::access_control_allow_origin, origin);
+  // Cookies (and a withCredentials EventSource) only for origins named one by one: the
+  // Fetch standard refuses credentials with "*" anyway, and a reflected "*" would hand
+  // every site the subscriber's view.
+  res.set(http::field::access_control_allow_credentials, "true");
 }
 
 bool has_media_type(const Request& req, std::string_view type) {

@@ -35,6 +35,8 @@ std::string stream_head(const Request& req, const HttpConfig& config) {
       "Connection: close\r\n";
   if (auto origin = allowed_origin(req, config.cors_origins); !origin.empty()) {
     head += fmt::format("Access-Control-Allow-Origin: {}\r\n", origin);
+    // A listed origin may subscribe withCredentials (its cookie carries the token).
+    if (origin != "*") head += "Access-Control-Allow-Credentials: true\r\n";
   }
   if (varies_by_origin(config.cors_origins)) head += "Vary: Origin\r\n";
   head += "\r\n";
@@ -57,11 +59,24 @@ std::variant<OpenedStream, Response> open_stream(const Request& req, bool log_po
     apply_cors(req, config.cors_origins, res);
     return res;
   };
+  // Who is asking, before anything it asks for is looked at: no token, no stream.
+  auto authorized =
+      authorize(req, config.auth, static_cast<std::int64_t>(relay.clock().now_unix_ms()));
+  if (auto* res = std::get_if<Response>(&authorized)) return refused(std::move(*res));
+  const auto& grant = std::get<std::optional<SubscriberGrant>>(authorized);
   auto query = parse_stream_query(req.target());
   if (auto* error = std::get_if<std::string>(&query)) return refused(invalid_query(req, *error));
   auto& q = std::get<StreamQuery>(query);
   auto filter = service::SubscriptionFilter::parse(q.types, q.workers);
   if (auto* error = std::get_if<std::string>(&filter)) return refused(invalid_query(req, *error));
+  // The grant narrows the request; asking for more than it allows is 403, not a quiet cut.
+  std::optional<std::int64_t> expires_unix_ms;
+  if (grant) {
+    auto narrowed = std::get<service::SubscriptionFilter>(filter).within(grant->allowed);
+    if (auto* error = std::get_if<std::string>(&narrowed)) return refused(forbidden(req, *error));
+    filter = std::move(std::get<service::SubscriptionFilter>(narrowed));
+    expires_unix_ms = grant->expires_unix_ms;
+  }
   // The header is what EventSource sends on reconnect, so it is newer than a ?since= that
   // stays in the URL from the first connect.
   std::optional<std::string> last_event_id;
@@ -79,8 +94,8 @@ std::variant<OpenedStream, Response> open_stream(const Request& req, bool log_po
                     quota.limit()));
     return refused(std::move(res));
   }
-  auto subscribed = relay.subscribe(
-      {std::move(std::get<service::SubscriptionFilter>(filter)), std::move(last_event_id)});
+  auto subscribed = relay.subscribe({std::move(std::get<service::SubscriptionFilter>(filter)),
+                                     std::move(last_event_id), expires_unix_ms});
   if (const auto* reason = std::get_if<relay::error>(&subscribed)) {
     return refused(refusal_response(req, *reason, ""));
   }

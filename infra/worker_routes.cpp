@@ -121,7 +121,19 @@ std::variant<PageQuery, std::string> parse_page_query(std::string_view target) {
 
 }  // namespace
 
-Response WorkerRoutes::read(const Request& req, std::string_view worker_id) {
+namespace {
+
+// Whether `grant` (null: everything) lets the read model show `worker`.
+bool shows(const SubscriberGrant* grant, const domain::Worker& worker) {
+  return grant == nullptr || grant->allowed.allows_worker(worker.worker_id, worker.region);
+}
+
+}  // namespace
+
+Response WorkerRoutes::read(const Request& req, std::string_view worker_id,
+                            const SubscriberGrant* grant) {
+  // A grant that allows everything reads like no grant: the shared list and its ETag.
+  if (grant != nullptr && grant->allowed.matches_everything()) grant = nullptr;
   const auto last_id = projection_.last_event_id();
   const auto last = last_id.to_string();
   std::optional<PageQuery> page;
@@ -133,25 +145,56 @@ Response WorkerRoutes::read(const Request& req, std::string_view worker_id) {
     }
     if (auto& parsed = std::get<PageQuery>(query); parsed.limit) page = std::move(parsed);
   }
+  const auto* worker = worker_id.empty() ? nullptr : projection_.registry().find(worker_id);
+  // Outside the grant by its id, or (when it exists) by its region: 403. An id the grant
+  // names that does not exist stays a 404, like for everyone.
+  if (grant != nullptr && !worker_id.empty() &&
+      !(worker ? grant->allowed.allows_worker(worker_id, worker->region)
+               : grant->allowed.allows_worker_id(worker_id))) {
+    return forbidden(req, fmt::format("the token does not allow worker '{}'", worker_id));
+  }
   // Every fold moves the log's newest id, so it is a validator of every document; a page's
-  // also names the page.
+  // also names the page, and a grant's the claim set it was filtered by.
+  const auto scope = grant == nullptr ? std::string{}
+                                      : fmt::format("-g{:016x}", std::hash<std::string>{}(grant->canonical));
   const auto etag =
-      !worker_id.empty() ? fmt::format("\"worker-{}\"", last)
-      : page ? fmt::format("\"workers-{}-{}-{:x}\"", last, *page->limit,
-                           std::hash<std::string>{}(page->after))
-             : fmt::format("\"workers-{}\"", last);
+      !worker_id.empty() ? fmt::format("\"worker-{}{}\"", last, scope)
+      : page ? fmt::format("\"workers-{}-{}-{:x}{}\"", last, *page->limit,
+                           std::hash<std::string>{}(page->after), scope)
+             : fmt::format("\"workers-{}{}\"", last, scope);
   auto finish = [&](Response res) {
     res.set("X-Last-Event-ID", last);
     res.set(http::field::etag, etag);
+    if (grant != nullptr) {
+      // One token's view: no shared cache may hand it to another.
+      res.set(http::field::cache_control, "private, no-cache");
+      res.set(http::field::vary, "Authorization, Cookie");
+    }
     return res;
   };
   // `*` matches only a representation that exists: an unknown worker stays a 404.
-  const bool exists = worker_id.empty() || projection_.registry().find(worker_id) != nullptr;
+  const bool exists = worker_id.empty() || worker != nullptr;
   if (auto inm = req[http::field::if_none_match];
       exists && !inm.empty() && (inm == etag || inm == "*")) {
     return finish(make_response(req, http::status::not_modified, "application/json", ""));
   }
-  if (page) return finish(read_page(req, *page->limit, page->after));
+  if (page) return finish(read_page(req, *page->limit, page->after, grant));
+  if (worker_id.empty() && grant != nullptr) {
+    // A grant's list is its own, built per request (the shared one serves everyone else).
+    std::string body;
+    proto::JsonObjectWriter w(body);
+    w.string("last_event_id", last);
+    std::string workers = "[";
+    for (const auto& [id, row] : projection_.registry().workers()) {
+      if (!shows(grant, row)) continue;
+      if (workers.size() > 1) workers.push_back(',');
+      workers += proto::encode_worker(row);
+    }
+    workers.push_back(']');
+    w.raw("workers", workers);
+    w.close();
+    return finish(json_response(req, http::status::ok, std::move(body)));
+  }
   if (worker_id.empty()) {
     if (!snapshot_ || snapshot_of_ != last_id) {
       auto body = std::make_shared<std::string>();
@@ -170,7 +213,6 @@ Response WorkerRoutes::read(const Request& req, std::string_view worker_id) {
     }
     return finish(json_response(req, http::status::ok, SharedText(snapshot_)));
   }
-  const auto* worker = projection_.registry().find(worker_id);
   if (!worker) {
     return problem_response(req, {404, ptype::not_found, "Not Found",
                                   fmt::format("worker '{}' does not exist", worker_id), ""});
@@ -183,21 +225,29 @@ Response WorkerRoutes::read(const Request& req, std::string_view worker_id) {
   return finish(json_response(req, http::status::ok, std::move(body)));
 }
 
-Response WorkerRoutes::read_page(const Request& req, std::size_t limit, const std::string& after) {
+Response WorkerRoutes::read_page(const Request& req, std::size_t limit, const std::string& after,
+                                 const SubscriberGrant* grant) {
   const auto& workers = projection_.registry().workers();
   auto it = after.empty() ? workers.begin() : workers.upper_bound(after);
   std::string list = "[";
-  for (std::size_t n = 0; n < limit && it != workers.end(); ++n, ++it) {
+  std::string_view last_shown;
+  for (std::size_t n = 0; n < limit && it != workers.end(); ++it) {
+    if (!shows(grant, it->second)) continue;
     if (list.size() > 1) list.push_back(',');
     list += proto::encode_worker(it->second);
+    last_shown = it->first;
+    ++n;
   }
+  // Rows the grant hides are skipped here too: next_after names only an id the token may
+  // see, and is absent when no visible row follows.
+  while (it != workers.end() && !shows(grant, it->second)) ++it;
   list.push_back(']');
   std::string body;
   proto::JsonObjectWriter w(body);
   w.string("last_event_id", projection_.last_event_id().to_string());
   w.raw("workers", list);
   // Where the next page starts; absent on the last page.
-  if (it != workers.end()) w.string("next_after", std::prev(it)->first);
+  if (it != workers.end()) w.string("next_after", last_shown);
   w.close();
   return json_response(req, http::status::ok, std::move(body));
 }

@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "infra/http_types.hpp"
+#include "infra/subscriber_auth.hpp"
 #include "service/event_ingest.hpp"
 #include "service/worker_projection.hpp"
 
@@ -28,14 +29,17 @@ class WorkerRoutes {
                                           Admission admit);
   /// GET /api/workers (`worker_id` empty) or GET /api/workers/{worker_id}. The whole list
   /// is serialised once per version of the read model and shared by every response to it;
-  /// `?limit=N&after=<worker id>` pages through it in worker id order instead.
-  Response read(const Request& req, std::string_view worker_id);
+  /// `?limit=N&after=<worker id>` pages through it in worker id order instead. `grant`
+  /// (null: no token needed) keeps only the workers it allows, answers 403 for a worker
+  /// outside it, and makes the ETag the grant's own.
+  Response read(const Request& req, std::string_view worker_id, const SubscriberGrant* grant);
 
   /// Most workers one page holds (`?limit=`).
   static constexpr std::size_t max_page = 1000;
 
  private:
-  Response read_page(const Request& req, std::size_t limit, const std::string& after);
+  Response read_page(const Request& req, std::size_t limit, const std::string& after,
+                     const SubscriberGrant* grant);
 
   service::EventIngest& ingest_;
   const service::WorkerProjection& projection_;

@@ -14,6 +14,7 @@ inline constexpr std::string_view payload_too_large = "urn:sse-relay:problem:pay
 inline constexpr std::string_view unsupported_media_type =
     "urn:sse-relay:problem:unsupported-media-type";
 inline constexpr std::string_view unauthorized = "urn:sse-relay:problem:unauthorized";
+inline constexpr std::string_view forbidden = "urn:sse-relay:problem:forbidden";
 inline constexpr std::string_view not_found = "urn:sse-relay:problem:not-found";
 inline constexpr std::string_view method_not_allowed = "urn:sse-relay:problem:method-not-allowed";
 inline constexpr std::string_view too_many_subscribers =

@@ -63,6 +63,8 @@ void append_frame(std::string& out, const SnapshotFrame& f) {
   append_json_string(out, f.worker_id);
   out.push_back(',');
   append_json_string(out, f.frame);
+  out.push_back(',');
+  append_json_string(out, f.region);
   out.push_back(']');
 }
 
@@ -157,18 +159,23 @@ std::variant<domain::Worker, std::string> read_worker(simdjson::dom::element ele
 
 std::variant<SnapshotFrame, std::string> read_frame(simdjson::dom::element element) {
   simdjson::dom::array array;
-  if (element.get(array) != simdjson::SUCCESS || array.size() != 5) {
-    return std::string("a frame is not an array of 5 strings");
+  // Five strings in snapshots written before frames carried the worker's region.
+  if (element.get(array) != simdjson::SUCCESS || (array.size() != 5 && array.size() != 6)) {
+    return std::string("a frame is not an array of 5 or 6 strings");
   }
-  std::string_view parts[5];
+  std::string_view parts[6];
   std::size_t i = 0;
   for (auto part : array) {
     if (part.get(parts[i++]) != simdjson::SUCCESS) return std::string("a frame field is not a string");
   }
   const auto id = domain::EventId::parse(parts[0]);
   if (!id) return fmt::format("frame id \"{}\" is not an event id", parts[0]);
-  return SnapshotFrame{*id, std::string(parts[1]), std::string(parts[2]), std::string(parts[3]),
-                       std::string(parts[4])};
+  return SnapshotFrame{*id,
+                       std::string(parts[1]),
+                       std::string(parts[2]),
+                       std::string(parts[3]),
+                       std::string(parts[4]),
+                       std::string(parts[5])};
 }
 
 }  // namespace

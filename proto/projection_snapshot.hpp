@@ -23,6 +23,7 @@ struct SnapshotFrame {
   std::string conflation_key;
   std::string worker_id;
   std::string frame;
+  std::string region;  ///< Empty when none (and in snapshots written before regions).
 
   bool operator==(const SnapshotFrame&) const = default;
 };

@@ -15,6 +15,8 @@ build_pkgs=(
   libsimdjson-dev libfmt-dev doctest-dev
   prometheus-cpp-dev        # /metrics: registry + text serializer (core library only)
   libhiredis-dev            # Redis: RESP reader and command formatter (RELAY_BUS=redis://)
+  libjwt-dev                # JWT signature checks (subscriber and producer tokens)
+  libssl-dev                # OpenSSL: the JWT public key's type
 )
 # chromium: the dashboard tests (playwright-core); clang + libclang-rt-14-dev: libFuzzer
 # redis-server: the Redis event log's tests (started by the tests themselves)

@@ -18,7 +18,7 @@ PlannedBatch plan_batch(const FrameLog& log, LogPosition cursor, const Subscript
   for (; position < end; ++position) {
     const auto& entry = log.at(position);
     // Silent entries (events folded without a notification) hold a position, no bytes.
-    if (entry.frame->empty() || !filter.matches(entry.type, entry.worker_id)) continue;
+    if (entry.frame->empty() || !filter.matches(entry.type, entry.worker_id, entry.region)) continue;
     if (!window.empty() && (window.size() >= limits.max_frames ||
                             window_bytes + entry.frame->size() > limits.max_bytes)) {
       break;

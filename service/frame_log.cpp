@@ -11,13 +11,15 @@ FrameLog::FrameLog(std::size_t capacity, std::uint64_t max_bytes)
 }
 
 LogPosition FrameLog::append(domain::EventId id, std::string type, std::string conflation_key,
-                             std::string worker_id, std::shared_ptr<const std::string> frame) {
+                             std::string worker_id, std::shared_ptr<const std::string> frame,
+                             std::string region) {
   if (!entries_.empty() && !(entries_.back().id < id)) {
     throw std::logic_error("frame log ids must be strictly increasing");
   }
   total_bytes_ += frame->size();
   entries_.push_back(FrameEntry{id, std::move(type), std::move(conflation_key),
-                                std::move(worker_id), std::move(frame), total_bytes_});
+                                std::move(worker_id), std::move(frame), total_bytes_,
+                                std::move(region)});
   // Trimmed by count and by bytes, whichever bound is hit: a few large events must not hold
   // the memory that many small ones would.
   while (entries_.size() > 1 && (entries_.size() > capacity_ || retained_bytes() > max_bytes_)) {

@@ -22,6 +22,7 @@ struct FrameEntry {
   std::string worker_id;       ///< Matched by `?worker=`: the worker, or a generic event's key.
   std::shared_ptr<const std::string> frame;
   std::uint64_t bytes_through = 0;  ///< Sum of frame sizes up to and including this entry.
+  std::string region;  ///< The worker's region (a token may restrict by it); empty when none.
 };
 
 /// A ring of the newest entries, at most `capacity` of them and at most `max_bytes` of
@@ -34,7 +35,8 @@ class FrameLog {
   /// Appends (dropping the oldest entries past either bound) and returns the new entry's
   /// position.
   LogPosition append(domain::EventId id, std::string type, std::string conflation_key,
-                     std::string worker_id, std::shared_ptr<const std::string> frame);
+                     std::string worker_id, std::shared_ptr<const std::string> frame,
+                     std::string region = {});
 
   /// Drops every entry (the log it mirrored is gone). Positions go on from where they were,
   /// so a cursor from before stays comparable: it is simply behind the log.

@@ -67,6 +67,13 @@ std::shared_ptr<const std::string> RelayFrames::shutdown() {
   return std::make_shared<const std::string>(std::move(out));
 }
 
+std::shared_ptr<const std::string> RelayFrames::reauth() const {
+  // The same bytes for every stream: built once.
+  static const auto frame = std::make_shared<const std::string>(
+      proto::encode_event("", "system.sse.reauth", R"({"reason":"token_expired"})"));
+  return frame;
+}
+
 std::string RelayFrames::random_hex(std::size_t digits) {
   std::string out;
   while (out.size() < digits) out += fmt::format("{:016x}", random_());

@@ -42,9 +42,17 @@ std::variant<std::unique_ptr<Subscription>, error> SseEventRelay::subscribe(
                                        {"reason", decision.reason},
                                        {"last_event_id", request.last_event_id.value_or("")}});
   }
-  return std::make_unique<Subscription>(std::move(client_id), std::move(request.filter),
-                                        decision.from, std::move(preamble), config_.heartbeat,
-                                        std::chrono::steady_clock::now());
+  const auto now = std::chrono::steady_clock::now();
+  auto sub = std::make_unique<Subscription>(std::move(client_id), std::move(request.filter),
+                                            decision.from, std::move(preamble), config_.heartbeat,
+                                            now);
+  if (request.expires_unix_ms) {
+    // Token times are wall-clock; the fan-out's are steady: the remaining time carries over.
+    const auto left = std::chrono::milliseconds(*request.expires_unix_ms -
+                                                static_cast<std::int64_t>(clock_.now_unix_ms()));
+    sub->expire_at(now + left);
+  }
+  return sub;
 }
 
 asio::awaitable<void> SseEventRelay::stop() {

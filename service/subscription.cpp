@@ -21,6 +21,13 @@ Subscription::Next Subscription::next(WriteContext& ctx, time_point now) {
     batch.frames.push_back(std::move(preamble_));
     preamble_.reset();
   }
+  if (expired(now)) {
+    auto frame = ctx.frames.reauth();
+    batch.bytes += frame->size();
+    batch.frames.push_back(std::move(frame));
+    batch.closes_stream = true;
+    return start_write(std::move(out), now);
+  }
   const FrameLog& log = ctx.log;
   if (cursor_ < log.begin_position()) {
     state_ = State::done;
@@ -66,10 +73,14 @@ Subscription::Next Subscription::next(WriteContext& ctx, time_point now) {
     state_ = State::parked;
     return out;
   }
+  return start_write(std::move(out), now);
+}
+
+Subscription::Next Subscription::start_write(Next out, time_point now) {
   state_ = State::writing;
   write_started_ = now;
-  closes_after_write_ = batch.closes_stream;
-  capped_write_ = batch.capped;
+  closes_after_write_ = out.batch.closes_stream;
+  capped_write_ = out.batch.capped;
   out.kind = Next::Kind::write;
   return out;
 }
@@ -95,7 +106,8 @@ Subscription::AfterWrite Subscription::written(bool stopping, time_point now) {
 bool Subscription::has_work(LogPosition log_end, time_point now, bool heartbeats,
                             bool stopping) const {
   if (state_ != State::parked) return false;
-  return stopping || cursor_ < log_end || preamble_ || (heartbeats && heartbeat_.due(now));
+  return stopping || cursor_ < log_end || preamble_ || expired(now) ||
+         (heartbeats && heartbeat_.due(now));
 }
 
 void Subscription::resync(std::shared_ptr<const std::string> notice, LogPosition end) {

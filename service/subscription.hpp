@@ -35,7 +35,7 @@ struct OutgoingBatch {
   std::uint64_t bytes = 0;
   std::size_t conflated = 0;   ///< Superseded entries left out of this batch.
   bool heartbeat = false;      ///< Carries a heartbeat event.
-  bool closes_stream = false;  ///< Ends with system.sse.shutdown: close after writing.
+  bool closes_stream = false;  ///< Ends with system.sse.shutdown or .reauth: close after writing.
   bool capped = false;         ///< Hit the batch limits: more log frames are waiting.
 
   [[nodiscard]] bool empty() const { return frames.empty(); }
@@ -86,14 +86,15 @@ class Subscription {
 
   /// What to write now (state ready or parked): the stream preamble, then log frames after
   /// the cursor (filtered, conflated when behind, capped), else a due heartbeat, else, when
-  /// stopping, the shutdown frame. `evict` when its next entry was trimmed away.
+  /// stopping, the shutdown frame; once expired, only the reauth frame. `evict` when its
+  /// next entry was trimmed away.
   Next next(WriteContext& ctx, time_point now);
 
   /// The batch next() handed out is fully written.
   AfterWrite written(bool stopping, time_point now);
 
   /// A parked subscription has something to write: frames past its cursor, a resync notice,
-  /// a due heartbeat (`heartbeats`), or the stop.
+  /// a due heartbeat (`heartbeats`), its expiry, or the stop.
   [[nodiscard]] bool has_work(LogPosition log_end, time_point now, bool heartbeats,
                               bool stopping) const;
 
@@ -105,6 +106,12 @@ class Subscription {
   /// The log it followed was rebuilt: `notice` (system.sse.resync) goes out next, after what
   /// is being written and any preamble not yet sent, and the cursor moves to `end`.
   void resync(std::shared_ptr<const std::string> notice, LogPosition end);
+
+  /// The subscriber's token stops being accepted at `at`: from then on it gets
+  /// system.sse.reauth instead of more frames, and the stream closes. Nothing is lost: the
+  /// client resumes from its last id with a fresh token.
+  void expire_at(time_point at) { expires_ = at; }
+  [[nodiscard]] bool expired(time_point now) const { return now >= expires_; }
 
   /// A sweep found it still writing: it is behind, so its next batch conflates.
   void mark_behind() { behind_ = true; }
@@ -128,6 +135,7 @@ class Subscription {
   std::shared_ptr<const std::string> preamble_;
   HeartbeatSchedule heartbeat_;
   time_point write_started_{};
+  time_point expires_ = time_point::max();
   State state_ = State::ready;
   bool closes_after_write_ = false;  ///< The write in flight ends with the shutdown frame.
   bool capped_write_ = false;        ///< The write in flight hit the batch limits.
@@ -135,6 +143,9 @@ class Subscription {
   /// Only then do superseded conflatable entries drop: one that keeps up gets every
   /// event, even when pacing puts several in one write.
   bool behind_ = true;
+
+  /// Hands `out` (a non-empty batch) to the transport: the state becomes writing.
+  Next start_write(Next out, time_point now);
 };
 
 }  // namespace relay::service

@@ -74,15 +74,83 @@ std::variant<SubscriptionFilter, std::string> SubscriptionFilter::parse(
   return filter;
 }
 
-bool SubscriptionFilter::matches(std::string_view type, std::string_view worker_id) const {
-  if (!workers_.empty() &&
-      std::find(workers_.begin(), workers_.end(), worker_id) == workers_.end()) {
-    return false;
-  }
+std::variant<SubscriptionFilter, std::string> SubscriptionFilter::grant(
+    const std::vector<std::string>& types, const std::vector<std::string>& workers,
+    std::vector<std::string> regions) {
+  auto filter = parse(types, workers);
+  if (auto* built = std::get_if<SubscriptionFilter>(&filter)) built->regions_ = std::move(regions);
+  return filter;
+}
+
+bool SubscriptionFilter::type_covered(std::string_view type) const {
   if (exact_.empty() && prefixes_.empty()) return true;
   if (std::find(exact_.begin(), exact_.end(), type) != exact_.end()) return true;
   return std::any_of(prefixes_.begin(), prefixes_.end(),
                      [&](const std::string& p) { return type.starts_with(p); });
+}
+
+bool SubscriptionFilter::pattern_covered(std::string_view prefix) const {
+  if (exact_.empty() && prefixes_.empty()) return true;
+  // "worker.metrics." lies inside a grant of "worker." but not inside one of some names.
+  return std::any_of(prefixes_.begin(), prefixes_.end(),
+                     [&](const std::string& p) { return prefix.starts_with(p); });
+}
+
+std::variant<SubscriptionFilter, std::string> SubscriptionFilter::within(
+    const SubscriptionFilter& grant) const {
+  SubscriptionFilter out = *this;
+  if (exact_.empty() && prefixes_.empty()) {
+    out.exact_ = grant.exact_;
+    out.prefixes_ = grant.prefixes_;
+  } else {
+    for (const auto& t : exact_) {
+      if (!grant.type_covered(t)) return fmt::format("the token does not allow type '{}'", t);
+    }
+    for (const auto& p : prefixes_) {
+      if (!grant.pattern_covered(p)) {
+        return fmt::format("the token does not allow all of '{}*'", p);
+      }
+    }
+  }
+  if (workers_.empty()) {
+    out.workers_ = grant.workers_;
+  } else if (!grant.workers_.empty()) {
+    for (const auto& w : workers_) {
+      if (std::find(grant.workers_.begin(), grant.workers_.end(), w) == grant.workers_.end()) {
+        return fmt::format("the token does not allow worker '{}'", w);
+      }
+    }
+  }
+  out.regions_ = grant.regions_;
+  return out;
+}
+
+bool SubscriptionFilter::allows_worker_id(std::string_view worker_id) const {
+  return workers_.empty() ||
+         std::find(workers_.begin(), workers_.end(), worker_id) != workers_.end();
+}
+
+bool SubscriptionFilter::allows_worker(std::string_view worker_id, std::string_view region) const {
+  if (!allows_worker_id(worker_id)) return false;
+  return regions_.empty() || std::find(regions_.begin(), regions_.end(), region) != regions_.end();
+}
+
+bool SubscriptionFilter::matches(std::string_view type, std::string_view worker_id,
+                                 std::string_view region) const {
+  return allows_worker(worker_id, region) && type_covered(type);
+}
+
+std::string SubscriptionFilter::canonical() const {
+  // Length-prefixed entries, each list sorted: two filters share a text only when they pass
+  // the same events, whatever bytes their entries hold.
+  std::string out;
+  for (auto list : {exact_, prefixes_, workers_, regions_}) {
+    std::sort(list.begin(), list.end());
+    out += fmt::format("{}[", list.size());
+    for (const auto& entry : list) out += fmt::format("{}:{}", entry.size(), entry);
+    out += ']';
+  }
+  return out;
 }
 
 }  // namespace relay::service

@@ -35,7 +35,8 @@ void WorkerProjection::on_event(const StoredEvent& event) {
   const SpanParent accepted_under{proto::parse_traceparent(record.traceparent), record.tracestate};
   if (const auto* generic = std::get_if<proto::PublishRequest>(&record.body)) {
     // A generic event's key is what ?worker= follows and what conflation supersedes.
-    broadcast(event, {generic->type, generic->data_json, generic->key, "", generic->key, "", ""},
+    broadcast(event,
+              {generic->type, generic->data_json, generic->key, "", generic->key, "", "", ""},
               accepted_under);
     return;
   }
@@ -51,6 +52,11 @@ void WorkerProjection::on_event(const StoredEvent& event) {
   if (!item.subject.empty()) span.set("cloudevents.event_subject", item.subject);
   auto notification = fold(event, item, span);
   if (notification) {
+    // The region a token may restrict to: fixed at the worker's creation, still known at
+    // its termination (the worker stays in the registry for its retention).
+    if (const auto* worker = registry_.find(notification->worker_id)) {
+      notification->region = worker->region;
+    }
     span.set("relay.outcome", "broadcast");
     broadcast(event, *notification, tracer_.enabled() ? span.as_parent() : accepted_under);
   } else {
@@ -105,7 +111,7 @@ void WorkerProjection::broadcast(const StoredEvent& event, const domain::Notific
   auto frame = std::make_shared<const std::string>(proto::encode_event(id_text, n.type, envelope));
   std::string key = n.conflation_key.empty() ? std::string{} : n.type + '\n' + n.conflation_key;
   const auto position =
-      frames_.append(event.id, n.type, std::move(key), n.worker_id, std::move(frame));
+      frames_.append(event.id, n.type, std::move(key), n.worker_id, std::move(frame), n.region);
   ++stats_.events_broadcast;
   stats_.count_type(n.type);
   fanout_.appended(position, std::move(span));
@@ -121,7 +127,7 @@ std::string WorkerProjection::snapshot() const {
   for (auto at = frames_.begin_position(); at < frames_.end_position(); ++at) {
     const auto& entry = frames_.at(at);
     out.frames.push_back(
-        {entry.id, entry.type, entry.conflation_key, entry.worker_id, *entry.frame});
+        {entry.id, entry.type, entry.conflation_key, entry.worker_id, *entry.frame, entry.region});
   }
   return proto::encode_snapshot(out);
 }
@@ -141,7 +147,7 @@ bool WorkerProjection::rebuild(std::string_view snapshot, const std::string& rea
       for (auto& f : state.frames) {
         auto frame = std::make_shared<const std::string>(std::move(f.frame));
         frames_.append(f.id, std::move(f.type), std::move(f.conflation_key),
-                       std::move(f.worker_id), std::move(frame));
+                       std::move(f.worker_id), std::move(frame), std::move(f.region));
       }
       last_ = state.last_id;
       restored = true;

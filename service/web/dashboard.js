@@ -236,8 +236,27 @@ const tuning = Object.fromEntries(Object.entries({
   failuresBeforePolling: query.get('failures'),
   hiddenPauseMs: query.get('hidden_pause_ms'),
 }).filter(([, v]) => v !== null && Number(v) > 0).map(([k, v]) => [k, Number(v)]));
+// Hosted on another origin than the relay: <meta name="sse-relay-base" content="https://relay">
+// (the relay lists this page's origin in RELAY_CORS_ORIGINS; its cookie goes along). A relay
+// that wants a token: <meta name="sse-relay-token-url" content="/relay-token">, a URL of this
+// page's own site that (re)sets the relay's cookie; it is POSTed before a connect that needs
+// a token (the first, and after the token expired).
+const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content || null;
+const relayBase = meta('sse-relay-base');
+const tokenUrl = meta('sse-relay-token-url');
 const client = new SseClient({
   ...tuning,
+  ...(relayBase ? {
+    url: new URL('/api/events/stream', relayBase).href,
+    snapshotUrl: new URL('/api/workers', relayBase).href,
+    withCredentials: true,
+  } : {}),
+  ...(tokenUrl ? {
+    getToken: async () => {
+      const res = await fetch(tokenUrl, { method: 'POST', credentials: 'include' });
+      if (!res.ok) throw new Error(`${tokenUrl}: ${res.status}`);
+    },
+  } : {}),
   onSnapshot: (snapshot) => replaceAll(snapshot.workers ?? []),
 });
 for (const [type, apply] of Object.entries(fold)) {

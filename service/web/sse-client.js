@@ -10,6 +10,13 @@
 //   - polling fallback (ETag) when EventSource is missing or fails N times in a row, and
 //     back to SSE once it works again
 //   - pause while the tab is hidden for long, resume with replay when it is visible
+//   - relays that want a token (RELAY_JWT_*): `getToken()` is asked before the first
+//     connect, after system.sse.reauth (the token expired: the relay closed the stream) and
+//     after a failed connect; the stream resumes from the last id, so nothing is lost.
+//     getToken may return the token (sent as `Authorization: Bearer` on fetches, and in the
+//     URL when `tokenParam` names the relay's RELAY_JWT_QUERY_PARAM) or just refresh the
+//     cookie the relay reads and return nothing. `withCredentials` sends that cookie to a
+//     relay on another origin (it must list this page's origin in RELAY_CORS_ORIGINS).
 //   - handlers run after the event, in one batch per animation frame, so input never waits
 //
 //   import { SseClient } from '/sse-client.js';
@@ -32,7 +39,7 @@ export const WORKER_EVENT_TYPES = Object.freeze([
   'worker.created', 'worker.status.updated', 'worker.metrics.updated', 'worker.labs.updated',
   'worker.terminated',
 ]);
-const RELAY_TYPES = ['connected', 'heartbeat', 'system.sse.resync', 'system.sse.shutdown'];
+const RELAY_TYPES = ['connected', 'heartbeat', 'system.sse.resync', 'system.sse.shutdown', 'system.sse.reauth'];
 
 const DEFAULTS = {
   url: '/api/events/stream',
@@ -46,6 +53,12 @@ const DEFAULTS = {
   sseRetryWhilePollingMs: 15000, // how often to try SSE again while polling
   hiddenPauseMs: 60000, // hidden this long: the stream is closed until the tab is visible
   onSnapshot: null, // (snapshot, reason) => void; reason: initial | resync | poll
+  getToken: null, // async () => token | undefined; see the header comment
+  withCredentials: false, // send cookies to a relay on another origin
+  tokenParam: null, // the relay's RELAY_JWT_QUERY_PARAM, to put the token in the URL
+  // (token) => the EventSource's second argument beyond withCredentials (e.g. the npm
+  // eventsource package's `fetch`, which can send the token as a header)
+  eventSourceInit: null,
 };
 
 export class SseClient {
@@ -66,6 +79,8 @@ export class SseClient {
     this.es = null;
     this.timers = new Set();
     this.etag = null;
+    this.token = undefined; // what getToken() last returned
+    this.needToken = true; // ask getToken() before the next connect
     this.started = false;
     this.paused = false;
     this.onVisibility = () => this.#visibilityChanged();
@@ -128,16 +143,61 @@ export class SseClient {
     for (const w of this.options.workers ?? []) url.searchParams.append('worker', w);
     // A new EventSource cannot carry Last-Event-ID; ?since= is the relay's equivalent.
     if (this.lastEventId) url.searchParams.set('since', this.lastEventId);
+    if (this.options.tokenParam && this.token) url.searchParams.set(this.options.tokenParam, this.token);
     return url.toString();
+  }
+
+  #newEventSource() {
+    return new this.EventSource(this.#streamUrl(), {
+      withCredentials: this.options.withCredentials,
+      ...(this.options.eventSourceInit?.(this.token) ?? {}),
+    });
+  }
+
+  /** Asks getToken() when a token is due; false when it failed (the caller backs off). */
+  async #refreshToken() {
+    if (!this.options.getToken || !this.needToken) return true;
+    // Several callers may ask at once (a reauth and a snapshot): one getToken() for all.
+    this.tokenRequest ??= (async () => {
+      try {
+        this.token = (await this.options.getToken()) ?? undefined;
+        this.needToken = false;
+        return null;
+      } catch (e) {
+        return e;
+      } finally {
+        this.tokenRequest = null;
+      }
+    })();
+    const error = await this.tokenRequest;
+    if (!error) return true;
+    this.#failed(`getToken failed: ${error.message}`);
+    return false;
+  }
+
+  #fetchInit(headers) {
+    if (this.token && !this.options.tokenParam) headers.authorization = `Bearer ${this.token}`;
+    return { headers, credentials: this.options.withCredentials ? 'include' : 'same-origin' };
   }
 
   #open() {
     this.#closeStream();
     if (!this.started) return;
     this.#setStatus(this.failures === 0 && this.status !== STATUS.reconnecting ? STATUS.connecting : STATUS.reconnecting);
+    if (this.options.getToken && this.needToken) {
+      // A token first; the stream opens once it is here (unless something else opened one).
+      this.#refreshToken().then((ok) => {
+        if (ok && this.started && !this.es) this.#openStream();
+      });
+      return;
+    }
+    this.#openStream();
+  }
+
+  #openStream() {
     let es;
     try {
-      es = new this.EventSource(this.#streamUrl());
+      es = this.#newEventSource();
     } catch (e) {
       this.#failed(`cannot open the stream: ${e.message}`);
       return;
@@ -170,6 +230,15 @@ export class SseClient {
       this.#refetchSnapshot('resync');
     });
     es.addEventListener('system.sse.shutdown', (e) => this.#shutdown(e));
+    es.addEventListener('system.sse.reauth', () => {
+      if (this.es !== es) return;
+      // The token ran out and the relay closed the stream after this frame, having sent
+      // nothing past lastEventId: a fresh token and ?since= continue exactly there.
+      this.#closeStream();
+      this.needToken = true;
+      this.#setStatus(STATUS.reconnecting, 'token expired');
+      this.#open();
+    });
     for (const type of this.#types()) this.#listen(es, type);
   }
 
@@ -234,6 +303,8 @@ export class SseClient {
   #failed(reason) {
     this.#closeStream();
     this.failures += 1;
+    // A refused connect may be a token that expired meanwhile: ask for one next time.
+    this.needToken = true;
     if (this.failures >= this.options.failuresBeforePolling && this.options.snapshotUrl) {
       this.#startPolling(reason);
       return;
@@ -257,7 +328,8 @@ export class SseClient {
 
   async #refetchSnapshot(reason) {
     try {
-      const res = await this.fetch(this.options.snapshotUrl, { headers: { accept: 'application/json' } });
+      if (!(await this.#refreshToken())) return;
+      const res = await this.fetch(this.options.snapshotUrl, this.#fetchInit({ accept: 'application/json' }));
       if (!res.ok) throw new Error(`GET ${this.options.snapshotUrl}: ${res.status}`);
       this.etag = res.headers.get('etag');
       const snapshot = await res.json();
@@ -287,7 +359,9 @@ export class SseClient {
       try {
         const headers = { accept: 'application/json' };
         if (this.etag) headers['if-none-match'] = this.etag;
-        const res = await this.fetch(this.options.snapshotUrl, { headers });
+        if (!(await this.#refreshToken())) return;
+        const res = await this.fetch(this.options.snapshotUrl, this.#fetchInit(headers));
+        if (res.status === 401) this.needToken = true;
         if (res.status === 200) {
           this.etag = res.headers.get('etag');
           const snapshot = await res.json();
@@ -309,7 +383,7 @@ export class SseClient {
   // polling (see #connected). If it fails, keep polling and try again later.
   #probeSse() {
     if (!this.started || this.mode !== 'polling') return;
-    const es = new this.EventSource(this.#streamUrl());
+    const es = this.#newEventSource();
     const giveUp = () => {
       es.close();
       if (this.es === es) this.es = null;

@@ -34,7 +34,8 @@ ProjectionSnapshot sample() {
   gone.terminated_at_ms = 2500;
   gone.terminated_logged_ms = 1'700'000'000'000;
   s.workers = {running, gone};
-  s.frames = {{{1'700'000'000'100, 0}, "worker.created", "", "w-2", "id: x\ndata: {\"a\":1}\n\n"},
+  s.frames = {{{1'700'000'000'100, 0}, "worker.created", "", "w-2", "id: x\ndata: {\"a\":1}\n\n",
+               "eu-west-1"},
               {{1'700'000'000'101, 0}, "", "", "", ""},
               {{1'700'000'000'123, 7}, "worker.metrics.updated", "k\n1", "w", "é"}};
   return s;
@@ -94,5 +95,15 @@ TEST_CASE("anything but a whole snapshot of this version is refused with the rea
   text.replace(status, 9, "\"runnin\"");
   CHECK(refused(text).find("unknown status \"runnin\"") != std::string::npos);
   CHECK(refused(R"({"v":1,"last_id":"1-0","log_ms":0,"workers":[],"frames":[["1-0","","",""]]})") ==
-        "snapshot: a frame is not an array of 5 strings");
+        "snapshot: a frame is not an array of 5 or 6 strings");
+}
+
+TEST_CASE("a snapshot written before frames carried a region still reads: its frames have none") {
+  auto decoded = decode_snapshot(
+      R"({"v":1,"last_id":"1-0","log_ms":0,"workers":[],"frames":[["1-0","t","","w","f"]]})");
+  REQUIRE(std::holds_alternative<ProjectionSnapshot>(decoded));
+  const auto& frames = std::get<ProjectionSnapshot>(decoded).frames;
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].worker_id == "w");
+  CHECK(frames[0].region.empty());
 }

@@ -58,3 +58,75 @@ TEST_CASE(
   }
   CHECK(std::get<std::string>(SubscriptionFilter::parse(types, {})).starts_with("types: at most"));
 }
+
+namespace {
+SubscriptionFilter grant(std::vector<std::string> types, std::vector<std::string> workers = {},
+                         std::vector<std::string> regions = {}) {
+  auto g = SubscriptionFilter::grant(types, workers, std::move(regions));
+  REQUIRE(std::holds_alternative<SubscriptionFilter>(g));
+  return std::get<SubscriptionFilter>(g);
+}
+std::string refusal(const SubscriptionFilter& request, const SubscriptionFilter& g) {
+  auto narrowed = request.within(g);
+  REQUIRE(std::holds_alternative<std::string>(narrowed));
+  return std::get<std::string>(narrowed);
+}
+SubscriptionFilter narrowed(const SubscriptionFilter& request, const SubscriptionFilter& g) {
+  auto n = request.within(g);
+  REQUIRE(std::holds_alternative<SubscriptionFilter>(n));
+  return std::get<SubscriptionFilter>(n);
+}
+}  // namespace
+
+TEST_CASE("a request that names nothing takes its grant: types, workers and regions") {
+  const auto g = grant({"worker.status.updated", "lab.*"}, {"w-1", "w-2"}, {"eu-west-1"});
+  const auto f = narrowed(filter({}), g);
+  CHECK(f.matches("worker.status.updated", "w-1", "eu-west-1"));
+  CHECK(f.matches("lab.progress", "w-2", "eu-west-1"));
+  CHECK_FALSE(f.matches("worker.metrics.updated", "w-1", "eu-west-1"));  // type outside
+  CHECK_FALSE(f.matches("worker.status.updated", "w-3", "eu-west-1"));   // worker outside
+  CHECK_FALSE(f.matches("worker.status.updated", "w-1", "us-east-1"));   // region outside
+  // Under a region restriction an event without a region (a generic one) is not shown.
+  CHECK_FALSE(f.matches("lab.progress", "w-1", ""));
+  CHECK_FALSE(f.matches_everything());
+}
+
+TEST_CASE("a request inside its grant is narrowed to what it asked; one outside is refused") {
+  const auto g = grant({"worker.status.updated", "worker.metrics.*"}, {"w-1", "w-2"});
+  const auto f = narrowed(filter({"worker.metrics.updated"}, {"w-2"}), g);
+  CHECK(f.matches("worker.metrics.updated", "w-2"));
+  CHECK_FALSE(f.matches("worker.status.updated", "w-2"));
+  CHECK_FALSE(f.matches("worker.metrics.updated", "w-1"));
+  // A narrower pattern inside a granted one is fine; a wider one is not.
+  CHECK(narrowed(filter({"worker.metrics.*"}), g).matches("worker.metrics.updated", "w-1"));
+  CHECK(refusal(filter({"worker.*"}), g) == "the token does not allow all of 'worker.*'");
+  CHECK(refusal(filter({"worker.created"}), g) == "the token does not allow type 'worker.created'");
+  CHECK(refusal(filter({}, {"w-3"}), g) == "the token does not allow worker 'w-3'");
+  // "*" asks for nothing in particular: the grant applies.
+  CHECK_FALSE(narrowed(filter({"*"}), g).matches("worker.created", "w-1"));
+}
+
+TEST_CASE("an open grant leaves a request as it is") {
+  const auto g = grant({});
+  CHECK(g.matches_everything());
+  const auto f = narrowed(filter({"a.*"}, {"k"}), g);
+  CHECK(f.matches("a.b", "k"));
+  CHECK_FALSE(f.matches("a.b", "j"));
+}
+
+TEST_CASE("a grant's canonical text is the same for the same grant in any order, else not") {
+  CHECK(grant({"a", "b.*"}, {"x", "y"}, {"r"}).canonical() ==
+        grant({"b.*", "a"}, {"y", "x"}, {"r"}).canonical());
+  CHECK(grant({"a"}, {"x"}).canonical() != grant({"a"}, {}, {"x"}).canonical());
+  CHECK(grant({"a"}, {"bc"}).canonical() != grant({"a"}, {"b", "c"}).canonical());
+  CHECK(std::holds_alternative<std::string>(SubscriptionFilter::grant({"no*good"}, {}, {})));
+}
+
+TEST_CASE("the read model's rows: by worker id and region") {
+  const auto g = grant({}, {"w-1", "w-2"}, {"eu-west-1"});
+  CHECK(g.allows_worker("w-1", "eu-west-1"));
+  CHECK_FALSE(g.allows_worker("w-1", "us-east-1"));
+  CHECK_FALSE(g.allows_worker("w-3", "eu-west-1"));
+  CHECK(g.allows_worker_id("w-2"));
+  CHECK_FALSE(g.allows_worker_id("w-3"));
+}

@@ -129,3 +129,36 @@ TEST_CASE("one that keeps up takes the shared range; one marked behind conflates
   CHECK(text_of(behind.batch) == "m:4\n");
   CHECK(behind.batch.conflated == 1);
 }
+
+TEST_CASE("at its token's expiry a subscription writes system.sse.reauth alone, then closes") {
+  Machine m;
+  m.sub.expire_at(t0 + 50ms);
+  (void)m.next(t0);
+  m.sub.written(false, t0);
+  m.append("a");
+  auto before = m.next(t0 + 10ms);  // still valid: the event
+  REQUIRE(before.kind == Subscription::Next::Kind::write);
+  CHECK(text_of(before.batch) == "a:x\n");
+  m.sub.written(false, t0 + 10ms);
+  CHECK_FALSE(m.sub.has_work(m.log.end_position(), t0 + 49ms, true, false));
+  // Expiry is work for a parked subscriber (the fan-out's tick finds it)...
+  CHECK(m.sub.has_work(m.log.end_position(), t0 + 50ms, true, false));
+  // ...and nothing of the log goes out after it: the client resumes from its last id.
+  m.append("b");
+  auto reauth = m.next(t0 + 50ms);
+  REQUIRE(reauth.kind == Subscription::Next::Kind::write);
+  CHECK(text_of(reauth.batch) == "event: system.sse.reauth\ndata: {\"reason\":\"token_expired\"}\n\n");
+  CHECK(reauth.batch.closes_stream);
+  CHECK(reauth.batch.event_frames == 0);
+  CHECK(m.sub.written(false, t0 + 51ms) == Subscription::AfterWrite::finished);
+}
+
+TEST_CASE("a subscription whose token expired before its preamble went out sends both, then closes") {
+  Machine m;
+  m.sub.expire_at(t0);
+  auto only = m.next(t0);
+  REQUIRE(only.kind == Subscription::Next::Kind::write);
+  CHECK(text_of(only.batch) ==
+        "PREAMBLEevent: system.sse.reauth\ndata: {\"reason\":\"token_expired\"}\n\n");
+  CHECK(only.batch.closes_stream);
+}

@@ -1,0 +1,128 @@
+#include "infra/jwt_verifier.hpp"
+
+#include <algorithm>
+#include <memory>
+
+#include <fmt/format.h>
+#include <jwt.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+namespace relay::infra {
+
+namespace {
+
+using Reason = JwtRejection::Reason;
+
+constexpr std::string_view algorithms[] = {"HS256", "HS384", "HS512", "RS256", "RS384",
+                                           "RS512", "ES256", "ES384", "ES512"};
+
+bool is_hmac(std::string_view alg) { return alg.starts_with("HS"); }
+
+// The PEM's key family (EVP_PKEY_RSA, EVP_PKEY_EC), or 0 when it is no public key.
+int pem_key_type(const std::string& pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
+                                                &BIO_free);
+  if (!bio) return 0;
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
+  return key ? EVP_PKEY_get_base_id(key.get()) : 0;
+}
+
+// libjwt checks the signature with the header's alg and the key it is given; both were
+// checked by the caller. Its answer is only "valid or not": that is all the relay needs.
+bool signature_valid(const std::string& token, const std::string& key) {
+  jwt_t* jwt = nullptr;
+  const int rc = jwt_decode(&jwt, token.c_str(), reinterpret_cast<const unsigned char*>(key.data()),
+                            static_cast<int>(key.size()));
+  if (jwt) jwt_free(jwt);
+  return rc == 0;
+}
+
+}  // namespace
+
+bool known_jwt_algorithm(std::string_view alg) {
+  return std::find(std::begin(algorithms), std::end(algorithms), alg) != std::end(algorithms);
+}
+
+std::variant<JwtVerifier, std::string> JwtVerifier::create(JwtSettings settings) {
+  if (settings.algorithms.empty()) {
+    settings.algorithms.emplace_back(settings.public_key_pem.empty() ? "HS256" : "RS256");
+  }
+  const int pem_type = settings.public_key_pem.empty() ? 0 : pem_key_type(settings.public_key_pem);
+  if (!settings.public_key_pem.empty() && pem_type != EVP_PKEY_RSA && pem_type != EVP_PKEY_EC) {
+    return std::string("RELAY_JWT_PUBLIC_KEY_FILE holds no RSA or EC public key in PEM form");
+  }
+  for (const auto& alg : settings.algorithms) {
+    if (!known_jwt_algorithm(alg)) {
+      return fmt::format("RELAY_JWT_ALGORITHMS: '{}' is not one of HS256, HS384, HS512, RS256, "
+                         "RS384, RS512, ES256, ES384, ES512",
+                         alg);
+    }
+    if (is_hmac(alg) && settings.secret.empty()) {
+      return fmt::format("RELAY_JWT_ALGORITHMS lists {} but RELAY_JWT_SECRET is empty", alg);
+    }
+    if (is_hmac(alg)) continue;
+    if (settings.public_key_pem.empty()) {
+      return fmt::format("RELAY_JWT_ALGORITHMS lists {} but RELAY_JWT_PUBLIC_KEY_FILE is not set", alg);
+    }
+    if ((alg.starts_with("RS") && pem_type != EVP_PKEY_RSA) ||
+        (alg.starts_with("ES") && pem_type != EVP_PKEY_EC)) {
+      return fmt::format("RELAY_JWT_ALGORITHMS lists {} but the public key is of another kind", alg);
+    }
+  }
+  if (!settings.secret.empty() && settings.secret.size() < 32) {
+    return std::string("RELAY_JWT_SECRET must be at least 32 bytes (RFC 7518 3.2)");
+  }
+  return JwtVerifier(std::move(settings));
+}
+
+std::variant<proto::JwtClaims, JwtRejection> JwtVerifier::verify(std::string_view token,
+                                                                 std::int64_t now_s) const {
+  if (token.size() > max_token_bytes) {
+    return JwtRejection{Reason::malformed,
+                        fmt::format("the token is longer than {} bytes", max_token_bytes)};
+  }
+  auto parsed = proto::parse_jwt(token);
+  if (auto* error = std::get_if<std::string>(&parsed)) {
+    return JwtRejection{Reason::malformed, "malformed token: " + *error};
+  }
+  auto& [header, claims] = std::get<proto::ParsedJwt>(parsed);
+  const auto& pinned = settings_.algorithms;
+  if (std::find(pinned.begin(), pinned.end(), header.alg) == pinned.end()) {
+    // Only a short, printable alg is echoed back.
+    const bool printable = header.alg.size() <= 16 &&
+                           std::all_of(header.alg.begin(), header.alg.end(),
+                                       [](char c) { return c > ' ' && c < 0x7f && c != '"'; });
+    return JwtRejection{Reason::algorithm_not_allowed,
+                        fmt::format("algorithm {} is not allowed (accepted: {})",
+                                    printable ? header.alg : "(unprintable)",
+                                    fmt::join(pinned, ", "))};
+  }
+  if (!settings_.key_id.empty() && header.kid != settings_.key_id) {
+    return JwtRejection{Reason::unknown_key, header.kid.empty()
+                                                 ? std::string("the token names no key (kid)")
+                                                 : std::string("the token's key id (kid) is not known")};
+  }
+  const auto& key = is_hmac(header.alg) ? settings_.secret : settings_.public_key_pem;
+  if (!signature_valid(std::string(token), key)) {
+    return JwtRejection{Reason::bad_signature, "the signature does not verify"};
+  }
+  const auto leeway = settings_.leeway.count();
+  if (!claims.exp) return JwtRejection{Reason::no_expiry, "the token has no exp: it must expire"};
+  if (now_s >= *claims.exp + leeway) return JwtRejection{Reason::expired, "the token has expired"};
+  if (claims.nbf && now_s + leeway < *claims.nbf) {
+    return JwtRejection{Reason::not_yet_valid, "the token is not valid yet (nbf)"};
+  }
+  if (!settings_.issuer.empty() && claims.iss != settings_.issuer) {
+    return JwtRejection{Reason::wrong_issuer, "the token's issuer (iss) is not accepted"};
+  }
+  if (!settings_.audience.empty() &&
+      std::find(claims.aud.begin(), claims.aud.end(), settings_.audience) == claims.aud.end()) {
+    return JwtRejection{Reason::wrong_audience, "the token is not meant for this audience (aud)"};
+  }
+  return std::move(claims);
+}
+
+}  // namespace relay::infra

@@ -1,0 +1,108 @@
+#include "proto/jwt_token.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace relay::proto;
+
+namespace {
+
+// Base64url of `text` (the encoder the tests need; the relay only decodes).
+std::string b64(std::string_view text) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (const unsigned char c : text) {
+    buffer = (buffer << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(alphabet[(buffer >> bits) & 63]);
+    }
+  }
+  if (bits > 0) out.push_back(alphabet[(buffer << (6 - bits)) & 63]);
+  return out;
+}
+
+std::string token(std::string_view header, std::string_view payload, std::string_view sig = "sig") {
+  return b64(header) + "." + b64(payload) + "." + b64(sig);
+}
+
+ParsedJwt parsed(const std::string& t) {
+  auto p = parse_jwt(t);
+  if (auto* error = std::get_if<std::string>(&p)) FAIL_CHECK(*error);
+  REQUIRE(std::holds_alternative<ParsedJwt>(p));
+  return std::get<ParsedJwt>(p);
+}
+
+std::string refused(const std::string& t) {
+  auto p = parse_jwt(t);
+  REQUIRE(std::holds_alternative<std::string>(p));
+  return std::get<std::string>(p);
+}
+
+}  // namespace
+
+TEST_CASE("base64url: the alphabet, no padding, one spelling per value") {
+  CHECK(base64url_decode("") == "");
+  CHECK(base64url_decode("YQ") == "a");
+  CHECK(base64url_decode("YWI") == "ab");
+  CHECK(base64url_decode("YWJj") == "abc");
+  CHECK(base64url_decode("-_8") == std::string("\xfb\xff", 2));
+  CHECK_FALSE(base64url_decode("YQ=="));  // padding
+  CHECK_FALSE(base64url_decode("Y+Q"));   // base64, not base64url
+  CHECK_FALSE(base64url_decode("Y"));     // a length no encoding has
+  CHECK_FALSE(base64url_decode("YR"));    // non-zero leftover bits: a second spelling of "a"
+}
+
+TEST_CASE("a token's header and claims: alg, kid, exp, nbf, iss, sub, aud, scope, sse") {
+  const auto p = parsed(token(
+      R"({"alg":"RS256","kid":"k1","typ":"JWT"})",
+      R"({"exp":1700000300,"nbf":1700000000.9,"iss":"idp","sub":"u1","aud":["relay","other"],)"
+      R"("scope":"read  sse:publish","sse":{"types":["worker.*"],"workers":["w-1"],"regions":["eu"]}})"));
+  CHECK(p.header.alg == "RS256");
+  CHECK(p.header.kid == "k1");
+  CHECK(p.claims.exp == 1700000300);
+  CHECK(p.claims.nbf == 1700000000);  // a fraction rounds down
+  CHECK(p.claims.iss == "idp");
+  CHECK(p.claims.sub == "u1");
+  CHECK(p.claims.aud == std::vector<std::string>{"relay", "other"});
+  CHECK(p.claims.scopes == std::vector<std::string>{"read", "sse:publish"});
+  CHECK(p.claims.types == std::vector<std::string>{"worker.*"});
+  CHECK(p.claims.workers == std::vector<std::string>{"w-1"});
+  CHECK(p.claims.regions == std::vector<std::string>{"eu"});
+  // aud as one string; no sse claim at all: no restriction.
+  const auto q = parsed(token(R"({"alg":"HS256"})", R"({"aud":"relay"})"));
+  CHECK(q.claims.aud == std::vector<std::string>{"relay"});
+  CHECK(q.claims.types.empty());
+  CHECK_FALSE(q.claims.exp);
+}
+
+TEST_CASE("what is not a token is refused with the reason, before any key is used") {
+  CHECK(refused("abc") == "not a compact JWS: three base64url segments separated by dots");
+  CHECK(refused("a.b.c.d") == "not a compact JWS: three base64url segments separated by dots");
+  // An empty signature ("alg": "none") parses: the verifier's algorithm check refuses it.
+  CHECK(parsed(b64(R"({"alg":"none"})") + "." + b64("{}") + ".").header.alg == "none");
+  CHECK(refused("%%%." + b64("{}") + ".c2ln") == "the header is not base64url");
+  CHECK(refused(token("not json", "{}")) == "the header is not JSON");
+  CHECK(refused(token("[1]", "{}")) == "the header is not a JSON object");
+  CHECK(refused(token(R"({"typ":"JWT"})", "{}")) == "the header has no \"alg\"");
+  CHECK(refused(token(R"({"alg":"HS256","alg":"none"})", "{}")) ==
+        "the header repeats the key at /alg");
+  CHECK(refused(token(R"({"alg":"HS256","crit":["x"]})", "{}")).find("crit") != std::string::npos);
+  CHECK(refused(token(R"({"alg":"HS256"})", "{}") + "$") == "the signature is not base64url");
+  CHECK(refused(token(R"({"alg":"HS256"})", R"({"exp":"tomorrow"})")) ==
+        "claim exp is not a NumericDate");
+  CHECK(refused(token(R"({"alg":"HS256"})", R"({"exp":1,"exp":2})")) ==
+        "the payload repeats the key at /exp");
+  CHECK(refused(token(R"({"alg":"HS256"})", R"({"sse":{"workers":"w-1"}})")) ==
+        "claim sse.workers is not an array of strings");
+  CHECK(refused(token(R"({"alg":"HS256"})", R"({"sse":{"worker":["w-1"]}})")) ==
+        "claim sse.worker is not known (types, workers, regions)");
+  CHECK(refused(token(R"({"alg":"HS256"})", R"({"sse":{"types":[""]}})")) ==
+        "claim sse.types holds something other than non-empty strings");
+  std::string many = R"({"sse":{"workers":[)";
+  for (int i = 0; i < 65; ++i) many += (i ? ",\"w" : "\"w") + std::to_string(i) + "\"";
+  many += "]}}";
+  CHECK(refused(token(R"({"alg":"HS256"})", many)) == "claim sse.workers holds more than 64 entries");
+}
