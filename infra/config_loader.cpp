@@ -105,8 +105,11 @@ std::vector<Option> options() {
        "time a kept-alive connection may wait for its next request",
        integer(100, day_ms, [](AppConfig& c, auto v) { c.http.idle_timeout = ms(v); })},
       {"--max-header-bytes", "RELAY_MAX_HEADER_BYTES", "16384",
-       "largest request head (431 above); the request line alone is at most 8192 (414)",
-       integer(1024, 1024 * 1024, [](AppConfig& c, auto v) { c.http.max_header_bytes = v; })},
+       "largest request head (431 above), at most 65535; the request line alone is at most 8192 "
+       "(414)",
+       // Beast stores a field's value with a 16-bit length and throws, outside any handler of
+       // ours, for a longer one: a head that large could carry such a field and stop the process.
+       integer(1024, 65535, [](AppConfig& c, auto v) { c.http.max_header_bytes = v; })},
       {"--max-clients-per-ip", "RELAY_MAX_CLIENTS_PER_IP", "0",
        "streams one client address may hold, more get 503 (0: no limit; behind a balancer "
        "set RELAY_TRUSTED_PROXIES first)",

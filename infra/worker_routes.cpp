@@ -132,6 +132,9 @@ bool shows(const SubscriberGrant* grant, const domain::Worker& worker) {
 
 Response WorkerRoutes::read(const Request& req, std::string_view worker_id,
                             const SubscriberGrant* grant) {
+  // Any answer to a token is that token's: it keeps the relay's Cache-Control: no-store and
+  // says what it varies by, so no cache hands it to someone else (who may have no token).
+  const bool authenticated = grant != nullptr;
   // A grant that allows everything reads like no grant: the shared list and its ETag.
   if (grant != nullptr && grant->allowed.matches_everything()) grant = nullptr;
   const auto last_id = projection_.last_event_id();
@@ -165,11 +168,7 @@ Response WorkerRoutes::read(const Request& req, std::string_view worker_id,
   auto finish = [&](Response res) {
     res.set("X-Last-Event-ID", last);
     res.set(http::field::etag, etag);
-    if (grant != nullptr) {
-      // One token's view: no shared cache may hand it to another.
-      res.set(http::field::cache_control, "private, no-cache");
-      res.set(http::field::vary, "Authorization, Cookie");
-    }
+    if (authenticated) res.set(http::field::vary, "Authorization, Cookie");
     return res;
   };
   // `*` matches only a representation that exists: an unknown worker stays a 404.

@@ -65,7 +65,9 @@ TEST_CASE("--help lists every option with its variable and default") {
   for (const char* needle :
        {"--port", "RELAY_PORT", "(default: 8080)", "RELAY_HEARTBEAT_MS", "RELAY_HISTORY",
         "RELAY_MAX_CLIENTS", "RELAY_MAX_PENDING_BYTES", "RELAY_SHUTDOWN_GRACE_MS",
-        "RELAY_PUBLISH_TOKEN", "RELAY_HOST", "RELAY_CORS_ORIGINS", "RELAY_BUS", "1.2.3"}) {
+        "RELAY_PUBLISH_TOKEN", "RELAY_HOST", "RELAY_CORS_ORIGINS", "RELAY_BUS", "RELAY_JWT_SECRET",
+        "RELAY_JWT_PUBLIC_KEY_FILE", "RELAY_JWT_ALGORITHMS", "RELAY_JWT_ISSUER", "RELAY_JWT_AUDIENCE",
+        "RELAY_JWT_LEEWAY_S", "RELAY_JWT_COOKIE", "RELAY_JWT_QUERY_PARAM", "1.2.3"}) {
     CAPTURE(needle);
     CHECK(r.message.find(needle) != std::string::npos);
   }
@@ -97,6 +99,36 @@ TEST_CASE("the limits of DESIGN 8: per-address streams and publish rate off by d
       load_config({}, env_of({{"RELAY_TRUSTED_PROXIES", "10.0.0.1, lb.internal"}}), "t"));
   CHECK(bad.exit_code == 2);
   CHECK(bad.message == "RELAY_TRUSTED_PROXIES: 'lb.internal' is not an IP address or network");
+  // A head larger than Beast can hold one field of is refused at start, not met at run time.
+  auto huge = std::get<ConfigExit>(load_config({}, env_of({{"RELAY_MAX_HEADER_BYTES", "65536"}}), "t"));
+  CHECK(huge.message == "RELAY_MAX_HEADER_BYTES: expected an integer from 1024 to 65535, got '65536'");
+}
+
+TEST_CASE("RELAY_JWT_*: off by default; a secret or a key file turns it on; bad settings stop the start") {
+  CHECK_FALSE(std::get<AppConfig>(load_config({}, env_of({}), "t")).http.auth.enabled());
+  auto on = std::get<AppConfig>(load_config(
+      {"--jwt-cookie", "session"},
+      env_of({{"RELAY_JWT_SECRET", std::string(32, 'k')}, {"RELAY_JWT_LEEWAY_S", "5"},
+              {"RELAY_JWT_QUERY_PARAM", "access_token"}}),
+      "t"));
+  CHECK(on.http.auth.enabled());
+  CHECK(on.http.auth.cookie == "session");
+  CHECK(on.http.auth.query_param == "access_token");
+  CHECK(on.http.auth.leeway == std::chrono::seconds(5));
+  auto error = [](std::map<std::string, std::string> vars) {
+    auto r = load_config({}, env_of(std::move(vars)), "t");
+    REQUIRE(std::holds_alternative<ConfigExit>(r));
+    CHECK(std::get<ConfigExit>(r).exit_code == 2);
+    return std::get<ConfigExit>(r).message;
+  };
+  CHECK(error({{"RELAY_JWT_SECRET", "short"}}) ==
+        "RELAY_JWT_SECRET must be at least 32 bytes (RFC 7518 3.2)");
+  CHECK(error({{"RELAY_JWT_ALGORITHMS", "RS256"}}) ==
+        "RELAY_JWT_ALGORITHMS is set but neither RELAY_JWT_SECRET nor RELAY_JWT_PUBLIC_KEY_FILE is");
+  CHECK(error({{"RELAY_JWT_PUBLIC_KEY_FILE", "/nonexistent/key.pem"}}) ==
+        "RELAY_JWT_PUBLIC_KEY_FILE: cannot read '/nonexistent/key.pem'");
+  CHECK(error({{"RELAY_JWT_SECRET", std::string(32, 'k')}, {"RELAY_JWT_ALGORITHMS", "HS256,none"}})
+            .find("'none' is not one of") != std::string::npos);
 }
 
 TEST_CASE("RELAY_BUS: memory, or a redis:// URL with credentials and a database") {
