@@ -6,18 +6,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { once } from 'node:events';
-import { chromium } from 'playwright-core';
 import { claimsFor, secret, sign } from './jwt_tokens.mjs';
+import { launchChromium } from './chromium.mjs';
 import { RelayProcess, eventually, freePort } from './relay_process.mjs';
 
 let browser;
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 after(async () => browser?.close());
 

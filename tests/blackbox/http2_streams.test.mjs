@@ -3,8 +3,8 @@
 // over HTTP/1.1 the browser holds six connections per origin, so four never open.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
 import { startNginx } from './balancer.mjs';
+import { launchChromium } from './chromium.mjs';
 import { RelayProcess, eventually } from './relay_process.mjs';
 
 let browser;
@@ -14,12 +14,7 @@ let nginx;
 before(async () => {
   relay = await RelayProcess.start({ RELAY_HEARTBEAT_MS: '1000' });
   nginx = await startNginx([relay.port]);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
