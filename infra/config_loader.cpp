@@ -341,7 +341,6 @@ std::variant<AppConfig, ConfigExit> load_config(const std::vector<std::string>& 
     if (auto* error = std::get_if<std::string>(&verifier)) return ConfigExit{2, *error};
     config.http.auth.verifier =
         std::make_shared<const JwtVerifier>(std::move(std::get<JwtVerifier>(verifier)));
-    config.http.auth.leeway = config.http.jwt.leeway;
   } else if (!config.http.jwt.algorithms.empty()) {
     return ConfigExit{2, "RELAY_JWT_ALGORITHMS is set but neither RELAY_JWT_SECRET nor "
                          "RELAY_JWT_PUBLIC_KEY_FILE is"};

@@ -88,7 +88,7 @@ std::variant<proto::JwtClaims, JwtRejection> JwtVerifier::verify(std::string_vie
   if (auto* error = std::get_if<std::string>(&parsed)) {
     return JwtRejection{Reason::malformed, "malformed token: " + *error};
   }
-  auto& [header, claims] = std::get<proto::ParsedJwt>(parsed);
+  const auto& header = std::get<proto::ParsedJwt>(parsed).header;
   const auto& pinned = settings_.algorithms;
   if (std::find(pinned.begin(), pinned.end(), header.alg) == pinned.end()) {
     // Only a short, printable alg is echoed back.
@@ -109,6 +109,12 @@ std::variant<proto::JwtClaims, JwtRejection> JwtVerifier::verify(std::string_vie
   if (!signature_valid(std::string(token), key)) {
     return JwtRejection{Reason::bad_signature, "the signature does not verify"};
   }
+  // Claims are read only now: nothing an unsigned payload says is interpreted.
+  auto read = proto::parse_claims(std::get<proto::ParsedJwt>(parsed).payload);
+  if (auto* error = std::get_if<std::string>(&read)) {
+    return JwtRejection{Reason::malformed, "malformed token: " + *error};
+  }
+  auto& claims = std::get<proto::JwtClaims>(read);
   const auto leeway = settings_.leeway.count();
   if (!claims.exp) return JwtRejection{Reason::no_expiry, "the token has no exp: it must expire"};
   if (now_s >= *claims.exp + leeway) return JwtRejection{Reason::expired, "the token has expired"};

@@ -4,8 +4,8 @@
 // the one configured for that family (HS* the secret, RS*/ES* the PEM public key), so
 // "alg": "none" and HS256 signed with the public key (algorithm confusion) never reach a
 // signature check that could pass. libjwt 1.10 verifies the signature; it trusts the
-// header's alg, which is why it is only called after that check. Then exp/nbf (with leeway),
-// iss and aud. Construction reads and checks the key once; verify() is const and cheap.
+// header's alg, which is why it is only called after that check. Only then are the claims
+// read (nothing an unsigned payload says is interpreted): exp/nbf (with leeway), iss, aud. Construction reads and checks the key once; verify() is const and cheap.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -57,6 +57,9 @@ class JwtVerifier {
   /// The token's claims, or why it is refused. `now_s`: seconds since the epoch.
   [[nodiscard]] std::variant<proto::JwtClaims, JwtRejection> verify(std::string_view token,
                                                                     std::int64_t now_s) const;
+
+  /// How long after exp a token is still accepted (a stream's expiry is exp plus this).
+  [[nodiscard]] std::chrono::seconds leeway() const { return settings_.leeway; }
 
  private:
   explicit JwtVerifier(JwtSettings settings) : settings_(std::move(settings)) {}

@@ -62,13 +62,25 @@ std::optional<std::string> query(const Request& req, std::string_view name) {
   return std::nullopt;
 }
 
+// RFC 6750 3: error_description holds %x20-21 / %x23-5B / %x5D-7E only. A detail may quote
+// what a token said (a repeated key's name, say): anything else becomes '?', so no token can
+// write a quote, a backslash or a line break into a response header.
+std::string header_safe(std::string_view detail) {
+  std::string out(detail.substr(0, 200));
+  for (auto& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7e || c == '"' || c == '\\') c = '?';
+  }
+  return out;
+}
+
 Response unauthorized(const Request& req, const std::string& detail, bool token_given) {
   auto res = problem_response(req, {401, ptype::unauthorized, "Unauthorized", detail, ""});
   // RFC 6750 3: no error code when no credentials came; invalid_token for a refused one.
   res.set(http::field::www_authenticate,
           token_given ? fmt::format(R"(Bearer realm="sse-relay", error="invalid_token", )"
                                     R"(error_description="{}")",
-                                    detail)
+                                    header_safe(detail))
                       : std::string(R"(Bearer realm="sse-relay")"));
   return res;
 }
@@ -105,10 +117,8 @@ std::variant<std::optional<SubscriberGrant>, Response> authorize(const Request& 
     return unauthorized(req, "the token's sse claim is not valid: " + *error, true);
   }
   SubscriberGrant grant{std::move(std::get<service::SubscriptionFilter>(allowed)),
-                        (*claims.exp + auth.leeway.count()) * 1000, std::move(claims.sub), {}, false};
+                        (*claims.exp + auth.verifier->leeway().count()) * 1000, {}};
   grant.canonical = grant.allowed.canonical();
-  grant.may_publish = std::find(claims.scopes.begin(), claims.scopes.end(),
-                                SubscriberAuthConfig::publish_scope) != claims.scopes.end();
   return std::optional<SubscriberGrant>(std::move(grant));
 }
 

@@ -4,7 +4,6 @@
 // query parameter when one is configured; verified, and turned into the grant the
 // subscription and the read model filter by. Answers 401 (with WWW-Authenticate) when the
 // token is missing or refused and 403 when a request asks for more than its grant.
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -21,7 +20,6 @@ namespace relay::infra {
 /// How subscribers authenticate; `verifier` null = no JWT configured (open, as before).
 struct SubscriberAuthConfig {
   std::shared_ptr<const JwtVerifier> verifier;
-  std::chrono::seconds leeway{30};
   std::string cookie = "sse_relay_token";  ///< RELAY_JWT_COOKIE
   std::string query_param;                 ///< RELAY_JWT_QUERY_PARAM; empty: off
   /// The scope a token needs to publish (POST) in place of RELAY_PUBLISH_TOKEN.
@@ -34,9 +32,7 @@ struct SubscriberAuthConfig {
 struct SubscriberGrant {
   service::SubscriptionFilter allowed;
   std::int64_t expires_unix_ms = 0;  ///< exp plus the leeway: when the token stops being accepted
-  std::string subject;               ///< "sub", for logs
   std::string canonical;             ///< allowed.canonical(): part of the read model's ETag
-  bool may_publish = false;          ///< the token carries the publish scope
 };
 
 /// The grant of `req`'s token, nullopt when authentication is off, or the 401 to answer.

@@ -54,19 +54,17 @@ std::optional<std::string> read_strings(simdjson::dom::element value, std::strin
   return std::nullopt;
 }
 
-// Decodes one segment into a JSON object held by `parser`.
-std::variant<simdjson::dom::object, std::string> segment_object(simdjson::dom::parser& parser,
-                                                                std::string_view segment,
-                                                                std::string_view name) {
-  auto bytes = base64url_decode(segment);
-  if (!bytes) return fmt::format("the {} is not base64url", name);
+// `json` as an object held by `parser`, its keys each once.
+std::variant<simdjson::dom::object, std::string> json_object(simdjson::dom::parser& parser,
+                                                             std::string_view json,
+                                                             std::string_view name) {
   simdjson::dom::element root;
-  if (parser.parse(*bytes).get(root) != simdjson::SUCCESS) {
+  if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS) {
     return fmt::format("the {} is not JSON", name);
   }
   simdjson::dom::object object;
   if (root.get(object) != simdjson::SUCCESS) return fmt::format("the {} is not a JSON object", name);
-  // One meaning for everyone: a repeated claim could be read differently by the issuer.
+  // One meaning for everyone: a repeated key could be read differently by the issuer.
   if (auto pointer = find_duplicate_key(root)) {
     return fmt::format("the {} repeats the key at {}", name, *pointer);
   }
@@ -129,7 +127,7 @@ std::optional<std::string> read_claims(simdjson::dom::object object, JwtClaims& 
                                                                 : nullptr;
         // An axis the relay does not know could be a restriction the issuer meant: refused
         // rather than ignored, so a typo never widens access.
-        if (!out) return fmt::format("claim sse.{} is not known (types, workers, regions)", axis.key);
+        if (!out) return std::string("claim sse holds a member other than types, workers, regions");
         if (auto error = read_strings(axis.value, fmt::format("sse.{}", axis.key), *out)) {
           return error;
         }
@@ -169,19 +167,28 @@ std::variant<ParsedJwt, std::string> parse_jwt(std::string_view token) {
     return std::string("not a compact JWS: three base64url segments separated by dots");
   }
   ParsedJwt parsed;
+  auto header_json = base64url_decode(token.substr(0, first));
+  if (!header_json) return std::string("the header is not base64url");
   simdjson::dom::parser parser;
-  auto header = segment_object(parser, token.substr(0, first), "header");
+  auto header = json_object(parser, *header_json, "header");
   if (auto* error = std::get_if<std::string>(&header)) return *error;
   if (auto error = read_header(std::get<simdjson::dom::object>(header), parsed.header)) {
     return *error;
   }
+  auto payload = base64url_decode(token.substr(first + 1, second - first - 1));
+  if (!payload) return std::string("the payload is not base64url");
   if (!base64url_decode(token.substr(second + 1))) return std::string("the signature is not base64url");
-  auto claims = segment_object(parser, token.substr(first + 1, second - first - 1), "payload");
-  if (auto* error = std::get_if<std::string>(&claims)) return *error;
-  if (auto error = read_claims(std::get<simdjson::dom::object>(claims), parsed.claims)) {
-    return *error;
-  }
+  parsed.payload = std::move(*payload);
   return parsed;
+}
+
+std::variant<JwtClaims, std::string> parse_claims(std::string_view payload) {
+  simdjson::dom::parser parser;
+  auto object = json_object(parser, payload, "payload");
+  if (auto* error = std::get_if<std::string>(&object)) return *error;
+  JwtClaims claims;
+  if (auto error = read_claims(std::get<simdjson::dom::object>(object), claims)) return *error;
+  return claims;
 }
 
 }  // namespace relay::proto

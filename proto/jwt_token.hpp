@@ -32,9 +32,11 @@ struct JwtClaims {
   std::vector<std::string> regions;
 };
 
+/// A token taken apart: its header read, its payload decoded but not yet interpreted (the
+/// verifier reads claims only from a token whose signature holds).
 struct ParsedJwt {
   JwtHeader header;
-  JwtClaims claims;
+  std::string payload;
 };
 
 /// Entries an "sse" array may hold (the subscription filter's own bound).
@@ -43,10 +45,14 @@ inline constexpr std::size_t max_claim_entries = 64;
 /// Base64url without padding (RFC 7515 2); nullopt for any other character or length.
 std::optional<std::string> base64url_decode(std::string_view text);
 
-/// Splits `token` into its three segments and reads the header and the claims. Returns why
-/// it is not a token: not three segments, bad base64url, not JSON objects, no "alg", a
-/// claim of the wrong type. The signature is not looked at (an empty one, as "alg": "none"
-/// has, is left for the algorithm check to refuse).
+/// Splits `token` into its three segments, reads the header and decodes the payload. Returns
+/// why it is not a token: not three segments, bad base64url, a header that is not a JSON
+/// object with an "alg". The signature is not looked at (an empty one, as "alg": "none" has,
+/// is left for the algorithm check to refuse).
 std::variant<ParsedJwt, std::string> parse_jwt(std::string_view token);
+
+/// The claims of a decoded payload; why not: not a JSON object, a repeated key, a claim of
+/// the wrong type, an unknown member of "sse".
+std::variant<JwtClaims, std::string> parse_claims(std::string_view payload);
 
 }  // namespace relay::proto

@@ -106,6 +106,17 @@ test('attack: malformed JSON', async () => {
   await refused(bearer(`${b64url('{"alg":"RS256",')}.${b64url('{}')}.c2ln`), /malformed token: the header is not JSON/);
 });
 
+test('attack: a token whose refusal would quote a line break into WWW-Authenticate (header injection)', async () => {
+  // A repeated header key is named in the refusal; its name here holds CR LF and a header.
+  const header = '{"alg":"RS256","x\\r\\nX-Injected: 1":1,"x\\r\\nX-Injected: 1":2}';
+  const res = await refused(bearer(`${b64url(header)}.${b64url('{}')}.c2ln`), /repeats the key/);
+  assert.equal(res.headers.get('x-injected'), null);
+  const description = res.headers.get('www-authenticate').match(/error_description="([^"]*)"$/)[1];
+  assert.match(description, /at \/x\?\?X-Injected: 1$/, 'CR and LF became ?');
+  // And a claim about sse that only a signed token could make is not even read unsigned.
+  await refused(bearer(`${b64url({ alg: 'RS256', kid: 'k1' })}.${b64url({ sse: { 'a"\r\nb': [] } })}.c2ln`), /signature does not verify/);
+});
+
 test('attack: oversized tokens: 60 KB (inside the largest head) is 401 unread; 64 KB cannot arrive (431); the relay stays up', async () => {
   const big = `${'a'.repeat(60 * 1024)}.b.c`;
   await refused(bearer(big), /longer than 8192 bytes/);

@@ -114,7 +114,7 @@ TEST_CASE("RELAY_JWT_*: off by default; a secret or a key file turns it on; bad 
   CHECK(on.http.auth.enabled());
   CHECK(on.http.auth.cookie == "session");
   CHECK(on.http.auth.query_param == "access_token");
-  CHECK(on.http.auth.leeway == std::chrono::seconds(5));
+  CHECK(on.http.auth.verifier->leeway() == std::chrono::seconds(5));
   auto error = [](std::map<std::string, std::string> vars) {
     auto r = load_config({}, env_of(std::move(vars)), "t");
     REQUIRE(std::holds_alternative<ConfigExit>(r));

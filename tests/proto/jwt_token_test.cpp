@@ -35,10 +35,20 @@ ParsedJwt parsed(const std::string& t) {
   return std::get<ParsedJwt>(p);
 }
 
+JwtClaims claims_of(const std::string& t) {
+  auto c = parse_claims(parsed(t).payload);
+  if (auto* error = std::get_if<std::string>(&c)) FAIL_CHECK(*error);
+  REQUIRE(std::holds_alternative<JwtClaims>(c));
+  return std::get<JwtClaims>(c);
+}
+
+// Why the token (its segments, its header) or else its claims are refused.
 std::string refused(const std::string& t) {
   auto p = parse_jwt(t);
-  REQUIRE(std::holds_alternative<std::string>(p));
-  return std::get<std::string>(p);
+  if (auto* error = std::get_if<std::string>(&p)) return *error;
+  auto c = parse_claims(std::get<ParsedJwt>(p).payload);
+  REQUIRE(std::holds_alternative<std::string>(c));
+  return std::get<std::string>(c);
 }
 
 }  // namespace
@@ -56,26 +66,28 @@ TEST_CASE("base64url: the alphabet, no padding, one spelling per value") {
 }
 
 TEST_CASE("a token's header and claims: alg, kid, exp, nbf, iss, sub, aud, scope, sse") {
-  const auto p = parsed(token(
+  const auto t = token(
       R"({"alg":"RS256","kid":"k1","typ":"JWT"})",
       R"({"exp":1700000300,"nbf":1700000000.9,"iss":"idp","sub":"u1","aud":["relay","other"],)"
-      R"("scope":"read  sse:publish","sse":{"types":["worker.*"],"workers":["w-1"],"regions":["eu"]}})"));
+      R"("scope":"read  sse:publish","sse":{"types":["worker.*"],"workers":["w-1"],"regions":["eu"]}})");
+  const auto p = parsed(t);
   CHECK(p.header.alg == "RS256");
   CHECK(p.header.kid == "k1");
-  CHECK(p.claims.exp == 1700000300);
-  CHECK(p.claims.nbf == 1700000000);  // a fraction rounds down
-  CHECK(p.claims.iss == "idp");
-  CHECK(p.claims.sub == "u1");
-  CHECK(p.claims.aud == std::vector<std::string>{"relay", "other"});
-  CHECK(p.claims.scopes == std::vector<std::string>{"read", "sse:publish"});
-  CHECK(p.claims.types == std::vector<std::string>{"worker.*"});
-  CHECK(p.claims.workers == std::vector<std::string>{"w-1"});
-  CHECK(p.claims.regions == std::vector<std::string>{"eu"});
+  const auto c = claims_of(t);
+  CHECK(c.exp == 1700000300);
+  CHECK(c.nbf == 1700000000);  // a fraction rounds down
+  CHECK(c.iss == "idp");
+  CHECK(c.sub == "u1");
+  CHECK(c.aud == std::vector<std::string>{"relay", "other"});
+  CHECK(c.scopes == std::vector<std::string>{"read", "sse:publish"});
+  CHECK(c.types == std::vector<std::string>{"worker.*"});
+  CHECK(c.workers == std::vector<std::string>{"w-1"});
+  CHECK(c.regions == std::vector<std::string>{"eu"});
   // aud as one string; no sse claim at all: no restriction.
-  const auto q = parsed(token(R"({"alg":"HS256"})", R"({"aud":"relay"})"));
-  CHECK(q.claims.aud == std::vector<std::string>{"relay"});
-  CHECK(q.claims.types.empty());
-  CHECK_FALSE(q.claims.exp);
+  const auto q = claims_of(token(R"({"alg":"HS256"})", R"({"aud":"relay"})"));
+  CHECK(q.aud == std::vector<std::string>{"relay"});
+  CHECK(q.types.empty());
+  CHECK_FALSE(q.exp);
 }
 
 TEST_CASE("what is not a token is refused with the reason, before any key is used") {
@@ -84,6 +96,7 @@ TEST_CASE("what is not a token is refused with the reason, before any key is use
   // An empty signature ("alg": "none") parses: the verifier's algorithm check refuses it.
   CHECK(parsed(b64(R"({"alg":"none"})") + "." + b64("{}") + ".").header.alg == "none");
   CHECK(refused("%%%." + b64("{}") + ".c2ln") == "the header is not base64url");
+  CHECK(refused(b64(R"({"alg":"HS256"})") + ".%%%.c2ln") == "the payload is not base64url");
   CHECK(refused(token("not json", "{}")) == "the header is not JSON");
   CHECK(refused(token("[1]", "{}")) == "the header is not a JSON object");
   CHECK(refused(token(R"({"typ":"JWT"})", "{}")) == "the header has no \"alg\"");
@@ -98,7 +111,8 @@ TEST_CASE("what is not a token is refused with the reason, before any key is use
   CHECK(refused(token(R"({"alg":"HS256"})", R"({"sse":{"workers":"w-1"}})")) ==
         "claim sse.workers is not an array of strings");
   CHECK(refused(token(R"({"alg":"HS256"})", R"({"sse":{"worker":["w-1"]}})")) ==
-        "claim sse.worker is not known (types, workers, regions)");
+        "claim sse holds a member other than types, workers, regions");
+  CHECK(refused(token(R"({"alg":"HS256"})", "[]")) == "the payload is not a JSON object");
   CHECK(refused(token(R"({"alg":"HS256"})", R"({"sse":{"types":[""]}})")) ==
         "claim sse.types holds something other than non-empty strings");
   std::string many = R"({"sse":{"workers":[)";
