@@ -6,7 +6,9 @@ Subscription::Subscription(std::string client_id, SubscriptionFilter filter, Log
                            std::string preamble, std::chrono::milliseconds heartbeat,
                            time_point now)
     : client_id_(std::move(client_id)),
-      filter_(std::move(filter)),
+      filter_(filter.matches_everything()
+                  ? nullptr
+                  : std::make_unique<const SubscriptionFilter>(std::move(filter))),
       cursor_(cursor),
       acknowledged_(cursor),
       preamble_(std::make_shared<const std::string>(std::move(preamble))),
@@ -34,7 +36,7 @@ Subscription::Next Subscription::next(WriteContext& ctx, time_point now) {
     return {Next::Kind::evict, {}, EvictionReason::lagging};
   }
   bool planned = false;
-  if (batch.frames.empty() && !behind_ && filter_.matches_everything()) {
+  if (batch.frames.empty() && !behind_ && !filter_) {
     // The common case under load: the same range every parked subscriber takes, built
     // once per sweep; no planning, one buffer.
     if (const auto* range = ctx.shared.get(log, cursor_, ctx.limits)) {
@@ -46,7 +48,8 @@ Subscription::Next Subscription::next(WriteContext& ctx, time_point now) {
     }
   }
   if (!planned) {
-    auto plan = plan_batch(log, cursor_, filter_, ctx.limits, behind_);
+    static const SubscriptionFilter everything;
+    auto plan = plan_batch(log, cursor_, filter_ ? *filter_ : everything, ctx.limits, behind_);
     for (auto position : plan.positions) batch.frames.push_back(log.at(position).frame);
     batch.event_frames = plan.positions.size();
     batch.bytes += plan.bytes;
