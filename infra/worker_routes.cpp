@@ -179,9 +179,17 @@ Response WorkerRoutes::read(const Request& req, std::string_view worker_id,
   }
   if (page) return finish(read_page(req, *page->limit, page->after, grant));
   if (worker_id.empty() && grant != nullptr) {
-    // A grant's list is its own, built per request (the shared one serves everyone else).
-    std::string body;
-    proto::JsonObjectWriter w(body);
+    // A grant's list is shared by every request with the same grant at this version, like
+    // the whole list: clients that ask and never read hold one copy, not one each.
+    if (grant_lists_of_ != last_id) {
+      grant_lists_.clear();
+      grant_lists_of_ = last_id;
+    }
+    if (auto it = grant_lists_.find(grant->canonical); it != grant_lists_.end()) {
+      return finish(json_response(req, http::status::ok, SharedText(it->second)));
+    }
+    auto body = std::make_shared<std::string>();
+    proto::JsonObjectWriter w(*body);
     w.string("last_event_id", last);
     std::string workers = "[";
     for (const auto& [id, row] : projection_.registry().workers()) {
@@ -192,7 +200,9 @@ Response WorkerRoutes::read(const Request& req, std::string_view worker_id,
     workers.push_back(']');
     w.raw("workers", workers);
     w.close();
-    return finish(json_response(req, http::status::ok, std::move(body)));
+    // Bounded: past this many distinct grants in one version, the rest are built per request.
+    if (grant_lists_.size() < max_grant_lists) grant_lists_.emplace(grant->canonical, body);
+    return finish(json_response(req, http::status::ok, SharedText(std::move(body))));
   }
   if (worker_id.empty()) {
     if (!snapshot_ || snapshot_of_ != last_id) {

@@ -4,6 +4,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <unordered_map>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -46,6 +48,10 @@ class WorkerRoutes {
   /// The serialised list and the version it shows.
   std::shared_ptr<const std::string> snapshot_;
   domain::EventId snapshot_of_{0, 0};
+  /// The lists of the grants asked for at version grant_lists_of_, by canonical grant.
+  static constexpr std::size_t max_grant_lists = 64;
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> grant_lists_;
+  domain::EventId grant_lists_of_{0, 0};
 };
 
 }  // namespace relay::infra
