@@ -125,6 +125,9 @@ std::string RelayMetrics::render() const {
   f.counter("sse_relay_resyncs_total",
             "Subscriptions told to resync (Last-Event-ID unusable, or the bus lost data).",
             static_cast<double>(s.resyncs));
+  f.counter("sse_relay_reauths_total",
+            "Streams closed with system.sse.reauth because their token expired.",
+            static_cast<double>(s.reauths));
   if (const auto* bus = log_ != nullptr ? log_->bus_stats() : nullptr) {
     f.counter("sse_relay_bus_appends_total", "Append requests the Redis bus stored.",
               static_cast<double>(bus->appends));

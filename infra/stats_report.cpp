@@ -51,6 +51,7 @@ std::string stats_json(const service::SseEventRelay& relay, const service::Event
       .unsigned_number("conflated", s.conflated)
       .unsigned_number("heartbeats", s.heartbeats)
       .unsigned_number("resyncs", s.resyncs)
+      .unsigned_number("reauths", s.reauths)
       .unsigned_number("rejected_subscriptions", s.rejected_subscriptions)
       .raw("evictions", evictions)
       .raw("log", log_json)

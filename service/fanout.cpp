@@ -61,6 +61,7 @@ void Fanout::serve(Subscription& sub) {
     auto& batch = next.batch;
     stats_.conflated += batch.conflated;
     if (batch.heartbeat) ++stats_.heartbeats;
+    if (batch.reauth) ++stats_.reauths;
     const WriteFigures figures{batch.event_frames, batch.bytes};
     switch (sub.sink->write(batch)) {
       case SubscriberSink::WriteStatus::failed:

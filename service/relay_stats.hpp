@@ -47,6 +47,7 @@ struct RelayStats {
   std::uint64_t conflated = 0;            ///< Frames skipped because a newer one had their key.
   std::uint64_t heartbeats = 0;
   std::uint64_t resyncs = 0;
+  std::uint64_t reauths = 0;  ///< Streams closed with system.sse.reauth (their token expired).
   std::uint64_t rejected_subscriptions = 0;  ///< 503 for max clients or draining.
   std::array<std::uint64_t, std::size(all_eviction_reasons)> evictions{};  ///< By EvictionReason.
   /// By SSE type, at most `max_counted_types` names; later new types count under

@@ -28,6 +28,7 @@ Subscription::Next Subscription::next(WriteContext& ctx, time_point now) {
     batch.bytes += frame->size();
     batch.frames.push_back(std::move(frame));
     batch.closes_stream = true;
+    batch.reauth = true;
     return start_write(std::move(out), now);
   }
   const FrameLog& log = ctx.log;

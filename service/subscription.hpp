@@ -35,6 +35,7 @@ struct OutgoingBatch {
   std::uint64_t bytes = 0;
   std::size_t conflated = 0;   ///< Superseded entries left out of this batch.
   bool heartbeat = false;      ///< Carries a heartbeat event.
+  bool reauth = false;         ///< Carries system.sse.reauth: the token ran out.
   bool closes_stream = false;  ///< Ends with system.sse.shutdown or .reauth: close after writing.
   bool capped = false;         ///< Hit the batch limits: more log frames are waiting.
 

@@ -331,6 +331,8 @@ test('a token that expires mid-stream: system.sse.reauth, the stream closes, a f
   await eventually(() => got.at(-1) === ticks.ids.at(-1), 5_000, 'the last tick');
   es.close();
   assert.ok(reauths.length >= 2, `reauth at each expiry (${reauths.length})`);
+  const metrics = await (await fetch(`${rs.base}/metrics`)).text();
+  assert.ok(Number(metrics.match(/^sse_relay_reauths_total (\d+)/m)[1]) >= reauths.length, 'counted in /metrics');
   assert.deepEqual(reauths[0], { reason: 'token_expired' });
   const first = ticks.ids.indexOf(got[0]);
   assert.deepEqual(got, ticks.ids.slice(first), 'every tick once, in order, across the re-authentications');

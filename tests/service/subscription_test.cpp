@@ -149,6 +149,7 @@ TEST_CASE("at its token's expiry a subscription writes system.sse.reauth alone, 
   REQUIRE(reauth.kind == Subscription::Next::Kind::write);
   CHECK(text_of(reauth.batch) == "event: system.sse.reauth\ndata: {\"reason\":\"token_expired\"}\n\n");
   CHECK(reauth.batch.closes_stream);
+  CHECK(reauth.batch.reauth);  // counted by the fan-out (sse_relay_reauths_total)
   CHECK(reauth.batch.event_frames == 0);
   CHECK(m.sub.written(false, t0 + 51ms) == Subscription::AfterWrite::finished);
 }
