@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <variant>
 
-#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <boost/url/pct_string_view.hpp>
@@ -65,11 +64,9 @@ std::string_view allowed_methods(std::string_view path) {
 std::optional<Response> ApiRoutes::check_publisher(const Request& req) const {
   const bool static_token = !config_.publish_token.empty();
   if (!static_token && !config_.auth.enabled()) return std::nullopt;
-  std::string_view auth = req[http::field::authorization];
-  constexpr std::string_view scheme = "Bearer ";
-  const bool bearer = auth.size() > scheme.size() &&
-                      boost::beast::iequals(auth.substr(0, scheme.size()), scheme);
-  const auto token = bearer ? auth.substr(scheme.size()) : std::string_view{};
+  const auto given = bearer_token(req);
+  const bool bearer = given.has_value();
+  const auto token = given.value_or(std::string_view{});
   if (static_token && bearer && same_secret(token, config_.publish_token)) return std::nullopt;
   std::string detail = bearer ? "the bearer token is not valid"
                               : "this relay requires Authorization: Bearer <token> to publish";

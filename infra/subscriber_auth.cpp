@@ -20,15 +20,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::optional<std::string> bearer(const Request& req) {
-  const std::string_view auth = req[http::field::authorization];
-  constexpr std::string_view scheme = "Bearer ";
-  if (auth.size() <= scheme.size() || !boost::beast::iequals(auth.substr(0, scheme.size()), scheme)) {
-    return std::nullopt;
-  }
-  return std::string(trim(auth.substr(scheme.size())));
-}
-
 // RFC 6265 5.4: "name=value" pairs separated by "; ", possibly in several Cookie fields.
 std::optional<std::string> cookie(const Request& req, std::string_view name) {
   for (auto it = req.find(http::field::cookie); it != req.end() && it->name() == http::field::cookie;
@@ -87,8 +78,17 @@ Response unauthorized(const Request& req, const std::string& detail, bool token_
 
 }  // namespace
 
+std::optional<std::string_view> bearer_token(const Request& req) {
+  const std::string_view auth = req[http::field::authorization];
+  constexpr std::string_view scheme = "Bearer ";
+  if (auth.size() <= scheme.size() || !boost::beast::iequals(auth.substr(0, scheme.size()), scheme)) {
+    return std::nullopt;
+  }
+  return auth.substr(scheme.size());
+}
+
 std::optional<std::string> find_token(const Request& req, const SubscriberAuthConfig& auth) {
-  if (auto token = bearer(req)) return token;
+  if (auto token = bearer_token(req)) return std::string(*token);
   if (auto token = cookie(req, auth.cookie)) return token;
   return query(req, auth.query_param);
 }

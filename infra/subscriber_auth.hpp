@@ -44,6 +44,9 @@ std::variant<std::optional<SubscriberGrant>, Response> authorize(const Request& 
 /// 403 for a request that asks for more than its grant (`detail` says what).
 Response forbidden(const Request& req, const std::string& detail);
 
+/// What follows "Bearer " (scheme case-insensitive) in Authorization; nullopt without one.
+std::optional<std::string_view> bearer_token(const Request& req);
+
 /// The request's token: Bearer header, else cookie, else the configured query parameter.
 std::optional<std::string> find_token(const Request& req, const SubscriberAuthConfig& auth);
 

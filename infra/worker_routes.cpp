@@ -188,36 +188,14 @@ Response WorkerRoutes::read(const Request& req, std::string_view worker_id,
     if (auto it = grant_lists_.find(grant->canonical); it != grant_lists_.end()) {
       return finish(json_response(req, http::status::ok, SharedText(it->second)));
     }
-    auto body = std::make_shared<std::string>();
-    proto::JsonObjectWriter w(*body);
-    w.string("last_event_id", last);
-    std::string workers = "[";
-    for (const auto& [id, row] : projection_.registry().workers()) {
-      if (!shows(grant, row)) continue;
-      if (workers.size() > 1) workers.push_back(',');
-      workers += proto::encode_worker(row);
-    }
-    workers.push_back(']');
-    w.raw("workers", workers);
-    w.close();
+    auto body = list_body(last, grant);
     // Bounded: past this many distinct grants in one version, the rest are built per request.
     if (grant_lists_.size() < max_grant_lists) grant_lists_.emplace(grant->canonical, body);
     return finish(json_response(req, http::status::ok, SharedText(std::move(body))));
   }
   if (worker_id.empty()) {
     if (!snapshot_ || snapshot_of_ != last_id) {
-      auto body = std::make_shared<std::string>();
-      proto::JsonObjectWriter w(*body);
-      w.string("last_event_id", last);
-      std::string workers = "[";
-      for (const auto& [id, worker] : projection_.registry().workers()) {
-        if (workers.size() > 1) workers.push_back(',');
-        workers += proto::encode_worker(worker);
-      }
-      workers.push_back(']');
-      w.raw("workers", workers);
-      w.close();
-      snapshot_ = std::move(body);
+      snapshot_ = list_body(last, nullptr);
       snapshot_of_ = last_id;
     }
     return finish(json_response(req, http::status::ok, SharedText(snapshot_)));
@@ -232,6 +210,23 @@ Response WorkerRoutes::read(const Request& req, std::string_view worker_id,
       .raw("worker", proto::encode_worker(*worker))
       .close();
   return finish(json_response(req, http::status::ok, std::move(body)));
+}
+
+std::shared_ptr<const std::string> WorkerRoutes::list_body(const std::string& last,
+                                                          const SubscriberGrant* grant) const {
+  auto body = std::make_shared<std::string>();
+  proto::JsonObjectWriter w(*body);
+  w.string("last_event_id", last);
+  std::string workers = "[";
+  for (const auto& [id, row] : projection_.registry().workers()) {
+    if (!shows(grant, row)) continue;
+    if (workers.size() > 1) workers.push_back(',');
+    workers += proto::encode_worker(row);
+  }
+  workers.push_back(']');
+  w.raw("workers", workers);
+  w.close();
+  return body;
 }
 
 Response WorkerRoutes::read_page(const Request& req, std::size_t limit, const std::string& after,

@@ -42,6 +42,9 @@ class WorkerRoutes {
  private:
   Response read_page(const Request& req, std::size_t limit, const std::string& after,
                      const SubscriberGrant* grant);
+  /// The whole list (`grant` null) or a grant's rows, as GET /api/workers answers them.
+  std::shared_ptr<const std::string> list_body(const std::string& last,
+                                               const SubscriberGrant* grant) const;
 
   service::EventIngest& ingest_;
   const service::WorkerProjection& projection_;

@@ -1,35 +1,16 @@
 // libFuzzer target: a bearer token as an attacker writes it (header, cookie or query), taken
 // apart before any key is used. Invariants: never crashes; a parsed token has an alg; what
-// the "sse" claim of any payload grants stays within the bound a subscription filter holds; base64url
-// decoding accepts exactly one spelling (re-encoding what it decoded gives the input back).
+// the "sse" claim of any payload grants stays within the bound a subscription filter holds;
+// base64url decoding accepts exactly one spelling (re-encoding what it decoded gives the
+// input back).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "../support/base64url.hpp"
 #include "proto/jwt_token.hpp"
-
-namespace {
-
-std::string encode(std::string_view bytes) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (const unsigned char c : bytes) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(alphabet[(buffer >> bits) & 63]);
-    }
-  }
-  if (bits > 0) out.push_back(alphabet[(buffer << (6 - bits)) & 63]);
-  return out;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(bytes), size);
@@ -48,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
       std::abort();
     }
   }
-  if (auto decoded = relay::proto::base64url_decode(input); decoded && encode(*decoded) != input) {
+  if (auto decoded = relay::proto::base64url_decode(input); decoded && relay::test::base64url_encode(*decoded) != input) {
     std::abort();
   }
   return 0;

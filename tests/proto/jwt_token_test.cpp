@@ -2,27 +2,13 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/base64url.hpp"
+
 using namespace relay::proto;
 
 namespace {
 
-// Base64url of `text` (the encoder the tests need; the relay only decodes).
-std::string b64(std::string_view text) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (const unsigned char c : text) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(alphabet[(buffer >> bits) & 63]);
-    }
-  }
-  if (bits > 0) out.push_back(alphabet[(buffer << (6 - bits)) & 63]);
-  return out;
-}
+std::string b64(std::string_view text) { return relay::test::base64url_encode(text); }
 
 std::string token(std::string_view header, std::string_view payload, std::string_view sig = "sig") {
   return b64(header) + "." + b64(payload) + "." + b64(sig);
