@@ -62,12 +62,23 @@ std::string_view allowed_methods(std::string_view path) {
 }  // namespace
 
 std::optional<Response> ApiRoutes::check_publisher(const Request& req) const {
+  auto identified = identify_publisher(req, {});
+  if (auto* refused = std::get_if<Response>(&identified)) return std::move(*refused);
+  return std::nullopt;
+}
+
+std::variant<std::string, Response> ApiRoutes::identify_publisher(const Request& req,
+                                                                  std::string_view client) const {
+  const auto by_address = fmt::format("address {}", client);
   const bool static_token = !config_.publish_token.empty();
-  if (!static_token && !config_.auth.enabled()) return std::nullopt;
+  if (!static_token && !config_.auth.enabled()) return by_address;
   const auto given = bearer_token(req);
   const bool bearer = given.has_value();
   const auto token = given.value_or(std::string_view{});
-  if (static_token && bearer && same_secret(token, config_.publish_token)) return std::nullopt;
+  // The static token is one producer, wherever its holders connect from.
+  if (static_token && bearer && same_secret(token, config_.publish_token)) {
+    return std::string("publish token");
+  }
   std::string detail = bearer ? "the bearer token is not valid"
                               : "this relay requires Authorization: Bearer <token> to publish";
   if (config_.auth.enabled() && bearer) {
@@ -77,7 +88,8 @@ std::optional<Response> ApiRoutes::check_publisher(const Request& req) const {
       const auto& scopes = claims->scopes;
       if (std::find(scopes.begin(), scopes.end(), SubscriberAuthConfig::publish_scope) !=
           scopes.end()) {
-        return std::nullopt;
+        // Its subject, verified with the signature; a token without one is its address.
+        return claims->sub.empty() ? by_address : fmt::format("subject {}", claims->sub);
       }
       return forbidden(req, fmt::format("the token lacks the {} scope needed to publish",
                                         SubscriberAuthConfig::publish_scope));
@@ -213,15 +225,9 @@ Response ApiRoutes::readiness(const Request& req) const {
   return json_response(req, http::status::ok, R"({"status":"ready"})");
 }
 
-std::optional<Response> ApiRoutes::admit(const Request& req, std::string_view client,
+std::optional<Response> ApiRoutes::admit(const Request& req, const std::string& producer,
                                          std::size_t events) {
-  if (!publish_rate_.enabled() || client.empty()) return std::nullopt;
-  // One producer is one token: its replicas share a bucket wherever they connect from. The
-  // token is kept as a hash, so the table stays small whatever a header holds.
-  const std::string_view auth = req[http::field::authorization];
-  const auto producer = auth.empty()
-                            ? fmt::format("address {}", client)
-                            : fmt::format("token {:016x}", std::hash<std::string_view>{}(auth));
+  if (!publish_rate_.enabled() || producer.empty()) return std::nullopt;
   const auto verdict = publish_rate_.take(producer, events, std::chrono::steady_clock::now());
   if (verdict.allowed) return std::nullopt;
   if (verdict.over_burst) {
@@ -256,15 +262,16 @@ asio::awaitable<Response> ApiRoutes::ingest(const Request& req, std::string_view
   }
   context.tracestate = std::string(producer.tracestate);
   Response res;
-  // `client` empty: the relay's own demo producer, inside the process.
-  if (auto denied = client.empty() ? std::nullopt : check_publisher(req)) {
+  // `client` empty: the relay's own demo producer, inside the process, with no rate.
+  auto identified = client.empty() ? std::variant<std::string, Response>(std::string())
+                                   : identify_publisher(req, client);
+  if (auto* denied = std::get_if<Response>(&identified)) {
     res = std::move(*denied);
   } else if (route == route::publish) {
-    res = co_await publish(req, std::move(context), client);
+    res = co_await publish(req, std::move(context), std::get<std::string>(identified));
   } else {
-    auto admit_events = [this, &req, client](std::size_t events) {
-      return admit(req, client, events);
-    };
+    auto admit_events = [this, &req, producer = std::get<std::string>(identified)](
+                            std::size_t events) { return admit(req, producer, events); };
     res = co_await workers_.ingest(req, std::move(context), admit_events);
   }
   const auto status = res.result_int();
@@ -282,7 +289,7 @@ asio::awaitable<Response> ApiRoutes::ingest(const Request& req, std::string_view
 }
 
 asio::awaitable<Response> ApiRoutes::publish(const Request& req, service::IngestContext context,
-                                             std::string_view client) {
+                                             const std::string& producer) {
   if (!has_media_type(req, "application/json")) {
     co_return problem_response(req,
                                {415, ptype::unsupported_media_type, "Unsupported Media Type",
@@ -302,7 +309,7 @@ asio::awaitable<Response> ApiRoutes::publish(const Request& req, service::Ingest
     co_return problem_response(
         req, {400, ptype::invalid_field, "Invalid Field", detail, error->pointer});
   }
-  if (auto refused = admit(req, client, 1)) co_return std::move(*refused);
+  if (auto refused = admit(req, producer, 1)) co_return std::move(*refused);
   auto outcome = co_await ingest_.publish(std::move(std::get<proto::PublishRequest>(parsed)),
                                           std::move(context));
   if (const auto* refused = std::get_if<service::IngestRejection>(&outcome)) {

@@ -1,6 +1,9 @@
 #pragma once
 // The request/response routes (everything except the SSE stream itself). Ingest awaits the
 // event log's answer, so handle() is a coroutine.
+#include <string>
+#include <variant>
+
 #include <boost/asio/awaitable.hpp>
 
 #include "infra/app_config.hpp"
@@ -46,7 +49,7 @@ class ApiRoutes {
         tracer_(tracer),
         logger_(logger),
         publish_rate_(config.publish_rate, config.publish_burst),
-        workers_(ingest, projection),
+        workers_(ingest, projection, config.max_read_model_bytes),
         metrics_(relay, ingest, projection, tracer, logger, spans, version, &log) {}
 
   /// Answers one request from `client` (its address; empty for the relay's own demo
@@ -61,10 +64,18 @@ class ApiRoutes {
   /// valid JWT without it. Nothing is asked when neither is configured.
   [[nodiscard]] std::optional<Response> check_publisher(const Request& req) const;
 
+  /// The producer a request is counted as for RELAY_PUBLISH_RATE, or the refusal of
+  /// check_publisher. Only a verified identity names a producer (the static token, a publish
+  /// JWT's `sub`); anything else is its address `client`, so a made-up Authorization header
+  /// cannot open a fresh bucket per request.
+  [[nodiscard]] std::variant<std::string, Response> identify_publisher(const Request& req,
+                                                                       std::string_view client) const;
+
  private:
   boost::asio::awaitable<Response> dispatch(const Request& req, std::string_view client);
-  /// 429 when the producer (its bearer token, else `client`) is over RELAY_PUBLISH_RATE.
-  std::optional<Response> admit(const Request& req, std::string_view client, std::size_t events);
+  /// 429 when `producer` (from identify_publisher) is over RELAY_PUBLISH_RATE.
+  std::optional<Response> admit(const Request& req, const std::string& producer,
+                                std::size_t events);
   /// GET and OPTIONS routes, which answer at once; nullopt for other requests. `client`
   /// empty: the relay's own demo, which reads without a token.
   std::optional<Response> read(const Request& req, std::string_view path, std::string_view client);
@@ -77,7 +88,7 @@ class ApiRoutes {
                                           std::string_view client);
   /// `context`: what the fold continues (the ingest span, or the producer's context).
   boost::asio::awaitable<Response> publish(const Request& req, service::IngestContext context,
-                                           std::string_view client);
+                                           const std::string& producer);
 
   const HttpConfig& config_;
   service::SseEventRelay& relay_;

@@ -28,6 +28,9 @@ struct HttpConfig {
   std::chrono::milliseconds idle_timeout{60000};
   /// RELAY_MAX_HEADER_BYTES: largest request head; larger is 431.
   std::size_t max_header_bytes = default_max_header_bytes;
+  /// RELAY_MAX_READ_MODEL_BYTES: bytes that serialised read-model answers not yet read by
+  /// their clients may hold in total; past it a list request gets 503 + Retry-After.
+  std::size_t max_read_model_bytes = std::size_t{64} * 1024 * 1024;
   /// RELAY_MAX_CLIENTS_PER_IP: streams one client address may hold; 0 = no limit (the
   /// default: behind a balancer every client has the balancer's address).
   std::size_t max_clients_per_ip = 0;

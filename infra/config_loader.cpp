@@ -110,6 +110,11 @@ std::vector<Option> options() {
        // Beast stores a field's value with a 16-bit length and throws, outside any handler of
        // ours, for a longer one: a head that large could carry such a field and stop the process.
        integer(1024, 65535, [](AppConfig& c, auto v) { c.http.max_header_bytes = v; })},
+      {"--max-read-model-bytes", "RELAY_MAX_READ_MODEL_BYTES", "67108864",
+       "bytes that read-model answers not yet read by their clients may hold in total; past it "
+       "GET /api/workers gets 503 + Retry-After (one answer is always allowed)",
+       integer(1ULL << 20, 1ULL << 40,
+               [](AppConfig& c, auto v) { c.http.max_read_model_bytes = v; })},
       {"--max-clients-per-ip", "RELAY_MAX_CLIENTS_PER_IP", "0",
        "streams one client address may hold, more get 503 (0: no limit; behind a balancer "
        "set RELAY_TRUSTED_PROXIES first)",

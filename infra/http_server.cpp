@@ -1,5 +1,6 @@
 #include "infra/http_server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
@@ -126,9 +127,45 @@ struct ReadOutcome {
   bool body_declined = false;  ///< Expect: 100-continue, and the head alone is refused.
 };
 
+// Reads the body after its head. Beast's own read loop buffers a chunk-size line or a
+// trailer section until its end arrives, however long; this one feeds the parser the same
+// way and, each time it wants more, judges the incomplete element it holds: a chunk-size
+// line over max_chunk_line_bytes or trailers over the head's limit end the request.
+asio::awaitable<ReadOutcome> read_body(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                       http::request_parser<http::string_body>& parser,
+                                       std::size_t header_limit) {
+  parser.eager(true);
+  for (;;) {
+    if (buffer.size() > 0) {
+      beast::error_code ec;
+      const auto used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (parser.is_done()) co_return ReadOutcome{};
+      if (ec && ec != http::error::need_more) co_return ReadOutcome{ec, {}};
+      if (!ec && used > 0) continue;
+      if (parser.chunked()) {
+        const auto& rest = buffer.cdata();
+        if (auto problem = chunked_remainder_problem(
+                std::string_view(static_cast<const char*>(rest.data()), rest.size()),
+                header_limit)) {
+          co_return ReadOutcome{{}, std::move(problem->detail), problem->status};
+        }
+      }
+    }
+    const auto room = std::min<std::size_t>(buffer.max_size() - buffer.size(), 65536);
+    if (room == 0) co_return ReadOutcome{http::error::buffer_overflow, {}};
+    auto [ec, got] = co_await stream.async_read_some(buffer.prepare(room),
+                                                     asio::as_tuple(asio::use_awaitable));
+    // A client that leaves mid-body gets no answer: there is no one to read it.
+    if (ec == asio::error::eof) co_return ReadOutcome{http::error::end_of_stream, {}};
+    if (ec) co_return ReadOutcome{ec, {}};
+    buffer.commit(got);
+  }
+}
+
 asio::awaitable<ReadOutcome> read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                           http::request_parser<http::string_body>& parser,
-                                          const ApiRoutes& routes) {
+                                          const ApiRoutes& routes, std::size_t header_limit) {
   auto [ec, n] =
       co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
   if (ec) co_return ReadOutcome{ec, {}};
@@ -161,11 +198,7 @@ asio::awaitable<ReadOutcome> read_request(beast::tcp_stream& stream, beast::flat
     auto [wec, wn] = co_await http::async_write(stream, go_on, asio::as_tuple(asio::use_awaitable));
     if (wec) co_return ReadOutcome{wec, {}};
   }
-  if (!parser.is_done()) {
-    auto [bec, bn] =
-        co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-    co_return ReadOutcome{bec, {}};
-  }
+  if (!parser.is_done()) co_return co_await read_body(stream, buffer, parser, header_limit);
   co_return ReadOutcome{};
 }
 
@@ -191,7 +224,9 @@ asio::awaitable<void> HttpServer::refuse(beast::tcp_stream& stream, Response res
 
 asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
+  // Bounded: a head within its limit plus one read. Nothing a client sends (a head, a
+  // chunk-size line, trailers) can make the connection hold more than this unparsed.
+  beast::flat_buffer buffer(config_.max_header_bytes + 65536);
   beast::error_code ignored;
   auto* raw_socket = &stream.socket();
   struct ConnectionGuard {
@@ -225,7 +260,7 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     }
     stream.expires_after(config_.request_timeout);
     auto [ec, refusal, refusal_status, body_declined] =
-        co_await read_request(stream, buffer, parser, routes_);
+        co_await read_request(stream, buffer, parser, routes_, config_.max_header_bytes);
     awaiting_request_.erase(raw_socket);
     if (body_declined) {
       // The routes answer the head (401, counted and traced like any refused ingest); the
@@ -243,6 +278,9 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
           head,
           refusal_status == 414
               ? proto::Problem{414, ptype::uri_too_long, "URI Too Long", std::move(refusal), ""}
+          : refusal_status == 431
+              ? proto::Problem{431, ptype::header_too_large, "Request Header Fields Too Large",
+                               std::move(refusal), ""}
               : proto::Problem{400, ptype::bad_request, "Bad Request", std::move(refusal), ""});
       co_await refuse(stream, std::move(res));
       co_return;

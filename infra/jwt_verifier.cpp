@@ -117,7 +117,9 @@ std::variant<proto::JwtClaims, JwtRejection> JwtVerifier::verify(std::string_vie
   auto& claims = std::get<proto::JwtClaims>(read);
   const auto leeway = settings_.leeway.count();
   if (!claims.exp) return JwtRejection{Reason::no_expiry, "the token has no exp: it must expire"};
-  if (now_s >= *claims.exp + leeway) return JwtRejection{Reason::expired, "the token has expired"};
+  // Written so that no claim takes part in an addition: an exp or nbf near the limits of a
+  // 64-bit NumericDate (year 9999, 2^53-1, 2^63-1) cannot overflow; now and the leeway are small.
+  if (now_s - leeway >= *claims.exp) return JwtRejection{Reason::expired, "the token has expired"};
   if (claims.nbf && now_s + leeway < *claims.nbf) {
     return JwtRejection{Reason::not_yet_valid, "the token is not valid yet (nbf)"};
   }

@@ -59,4 +59,22 @@ OversizedHead oversized_head(std::string_view received, std::size_t header_limit
                            header_limit)};
 }
 
+std::optional<OversizedHead> chunked_remainder_problem(std::string_view unparsed,
+                                                       std::size_t header_limit) {
+  // The CRLF that ends a chunk's data is parsed with the next size line: skip it.
+  auto line = unparsed;
+  if (line.starts_with("\r\n")) line.remove_prefix(2);
+  const bool size_line_whole = line.find('\n') != std::string_view::npos;
+  if (!size_line_whole) {
+    if (line.size() <= max_chunk_line_bytes) return std::nullopt;
+    return OversizedHead{400, fmt::format("a chunk-size line (size and extensions) is longer "
+                                          "than {} bytes",
+                                          max_chunk_line_bytes)};
+  }
+  if (line.size() <= header_limit) return std::nullopt;
+  return OversizedHead{431, fmt::format("the chunked body's trailer fields are larger than {} "
+                                        "bytes (RELAY_MAX_HEADER_BYTES)",
+                                        header_limit)};
+}
+
 }  // namespace relay::infra

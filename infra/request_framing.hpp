@@ -33,4 +33,17 @@ struct OversizedHead {
 };
 OversizedHead oversized_head(std::string_view received, std::size_t header_limit);
 
+/// Longest chunk-size line (size, extensions, CRLF) of a chunked body. nginx and Node's llhttp
+/// refuse long ones too; Beast would buffer one until the request timeout, so an endless
+/// extension or run of leading zeros grew the process by hundreds of megabytes.
+inline constexpr std::size_t max_chunk_line_bytes = 4096;
+
+/// Why a chunked body whose parser wants more bytes is refused, judged from `unparsed`: the
+/// bytes received and not yet consumed, which then hold one incomplete element. Without a
+/// line end it is a chunk-size line (400 past max_chunk_line_bytes); with one, the last
+/// chunk's line is whole and a trailer section is arriving (431 past `header_limit`, the
+/// limit of a head). nullopt: keep reading.
+std::optional<OversizedHead> chunked_remainder_problem(std::string_view unparsed,
+                                                       std::size_t header_limit);
+
 }  // namespace relay::infra

@@ -1,5 +1,7 @@
 #include "infra/subscriber_auth.hpp"
 
+#include <limits>
+
 #include <boost/beast/core/string.hpp>
 #include <boost/url/parse.hpp>
 
@@ -93,6 +95,18 @@ std::optional<std::string> find_token(const Request& req, const SubscriberAuthCo
   return query(req, auth.query_param);
 }
 
+std::int64_t token_expiry_unix_ms(std::int64_t exp_s, std::int64_t leeway_s) {
+  constexpr auto most = std::numeric_limits<std::int64_t>::max();
+  constexpr auto least = std::numeric_limits<std::int64_t>::min();
+  std::int64_t until_s = 0;
+  std::int64_t until_ms = 0;
+  if (__builtin_add_overflow(exp_s, leeway_s, &until_s)) return exp_s > 0 ? most : least;
+  if (__builtin_mul_overflow(until_s, std::int64_t{1000}, &until_ms)) {
+    return until_s > 0 ? most : least;
+  }
+  return until_ms;
+}
+
 std::variant<std::optional<SubscriberGrant>, Response> authorize(const Request& req,
                                                                  const SubscriberAuthConfig& auth,
                                                                  std::int64_t now_ms) {
@@ -117,7 +131,8 @@ std::variant<std::optional<SubscriberGrant>, Response> authorize(const Request& 
     return unauthorized(req, "the token's sse claim is not valid: " + *error, true);
   }
   SubscriberGrant grant{std::move(std::get<service::SubscriptionFilter>(allowed)),
-                        (*claims.exp + auth.verifier->leeway().count()) * 1000, {}};
+                        token_expiry_unix_ms(*claims.exp, auth.verifier->leeway().count()),
+                        {}};
   grant.canonical = grant.allowed.canonical();
   return std::optional<SubscriberGrant>(std::move(grant));
 }

@@ -35,6 +35,10 @@ struct SubscriberGrant {
   std::string canonical;             ///< allowed.canonical(): part of the read model's ETag
 };
 
+/// exp plus the leeway, in milliseconds: when a token stops being accepted. Saturates at the
+/// largest time for an exp (a signed 64-bit NumericDate) too far out to count in ms.
+std::int64_t token_expiry_unix_ms(std::int64_t exp_s, std::int64_t leeway_s);
+
 /// The grant of `req`'s token, nullopt when authentication is off, or the 401 to answer.
 /// `now_ms`: wall-clock time (tokens carry wall-clock times).
 std::variant<std::optional<SubscriberGrant>, Response> authorize(const Request& req,

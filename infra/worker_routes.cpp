@@ -178,25 +178,32 @@ Response WorkerRoutes::read(const Request& req, std::string_view worker_id,
     return finish(make_response(req, http::status::not_modified, "application/json", ""));
   }
   if (page) return finish(read_page(req, *page->limit, page->after, grant));
+  // Lists of an older version are let go first: only unread responses may still hold them.
+  if (snapshot_ && snapshot_of_ != last_id) snapshot_.reset();
+  if (grant_lists_of_ != last_id) {
+    grant_lists_.clear();
+    grant_lists_of_ = last_id;
+  }
   if (worker_id.empty() && grant != nullptr) {
     // A grant's list is shared by every request with the same grant at this version, like
     // the whole list: clients that ask and never read hold one copy, not one each.
-    if (grant_lists_of_ != last_id) {
-      grant_lists_.clear();
-      grant_lists_of_ = last_id;
-    }
     if (auto it = grant_lists_.find(grant->canonical); it != grant_lists_.end()) {
       return finish(json_response(req, http::status::ok, SharedText(it->second)));
     }
+    // At most the whole list's size: refused before anything is built.
+    if (!budget_.admits(list_estimate_)) return busy(req);
     auto body = list_body(last, grant);
-    // Bounded: past this many distinct grants in one version, the rest are built per request.
+    // Bounded: past this many distinct grants in one version, the rest are built per request
+    // (and counted against the budget like the rest).
     if (grant_lists_.size() < max_grant_lists) grant_lists_.emplace(grant->canonical, body);
     return finish(json_response(req, http::status::ok, SharedText(std::move(body))));
   }
   if (worker_id.empty()) {
-    if (!snapshot_ || snapshot_of_ != last_id) {
+    if (!snapshot_) {
+      if (!budget_.admits(list_estimate_)) return busy(req);
       snapshot_ = list_body(last, nullptr);
       snapshot_of_ = last_id;
+      list_estimate_ = snapshot_->size();
     }
     return finish(json_response(req, http::status::ok, SharedText(snapshot_)));
   }
@@ -212,10 +219,21 @@ Response WorkerRoutes::read(const Request& req, std::string_view worker_id,
   return finish(json_response(req, http::status::ok, std::move(body)));
 }
 
+Response WorkerRoutes::busy(const Request& req) const {
+  auto res = problem_response(
+      req, {503, ptype::read_model_busy, "Service Unavailable",
+            fmt::format("unread read-model answers hold {} bytes, and another list would pass "
+                        "RELAY_MAX_READ_MODEL_BYTES ({}); retry shortly, or page with ?limit=",
+                        budget_.pinned(), budget_.limit()),
+            ""});
+  res.set(http::field::retry_after, "1");
+  return res;
+}
+
 std::shared_ptr<const std::string> WorkerRoutes::list_body(const std::string& last,
-                                                          const SubscriberGrant* grant) const {
-  auto body = std::make_shared<std::string>();
-  proto::JsonObjectWriter w(*body);
+                                                          const SubscriberGrant* grant) {
+  std::string text;
+  proto::JsonObjectWriter w(text);
   w.string("last_event_id", last);
   std::string workers = "[";
   for (const auto& [id, row] : projection_.registry().workers()) {
@@ -226,7 +244,7 @@ std::shared_ptr<const std::string> WorkerRoutes::list_body(const std::string& la
   workers.push_back(']');
   w.raw("workers", workers);
   w.close();
-  return body;
+  return budget_.pin(std::move(text));
 }
 
 Response WorkerRoutes::read_page(const Request& req, std::size_t limit, const std::string& after,
@@ -253,7 +271,9 @@ Response WorkerRoutes::read_page(const Request& req, std::size_t limit, const st
   // Where the next page starts; absent on the last page.
   if (it != workers.end()) w.string("next_after", last_shown);
   w.close();
-  return json_response(req, http::status::ok, std::move(body));
+  // A page is bounded by max_page rows, but many unread pages add up like lists do.
+  if (!budget_.admits(body.size())) return busy(req);
+  return json_response(req, http::status::ok, SharedText(budget_.pin(std::move(body))));
 }
 
 }  // namespace relay::infra

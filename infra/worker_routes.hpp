@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "infra/http_types.hpp"
+#include "infra/read_model_budget.hpp"
 #include "infra/subscriber_auth.hpp"
 #include "service/event_ingest.hpp"
 #include "service/worker_projection.hpp"
@@ -18,8 +19,10 @@ namespace relay::infra {
 
 class WorkerRoutes {
  public:
-  WorkerRoutes(service::EventIngest& ingest, const service::WorkerProjection& projection)
-      : ingest_(ingest), projection_(projection) {}
+  /// `read_model_bytes`: RELAY_MAX_READ_MODEL_BYTES, what unread answers may pin in total.
+  WorkerRoutes(service::EventIngest& ingest, const service::WorkerProjection& projection,
+               std::size_t read_model_bytes = ReadModelBudget::default_limit)
+      : ingest_(ingest), projection_(projection), budget_(read_model_bytes) {}
 
   /// Asked with the number of events of a well-formed request before anything is stored;
   /// a response refuses the request (the publish rate).
@@ -39,15 +42,23 @@ class WorkerRoutes {
   /// Most workers one page holds (`?limit=`).
   static constexpr std::size_t max_page = 1000;
 
+  /// Bytes read-model bodies (cached or in responses not yet written) hold now.
+  [[nodiscard]] std::size_t pinned_bytes() const { return budget_.pinned(); }
+
  private:
   Response read_page(const Request& req, std::size_t limit, const std::string& after,
                      const SubscriberGrant* grant);
   /// The whole list (`grant` null) or a grant's rows, as GET /api/workers answers them.
   std::shared_ptr<const std::string> list_body(const std::string& last,
-                                               const SubscriberGrant* grant) const;
+                                               const SubscriberGrant* grant);
+  /// 503 + Retry-After: building another body would pin more than the budget.
+  Response busy(const Request& req) const;
 
   service::EventIngest& ingest_;
   const service::WorkerProjection& projection_;
+  ReadModelBudget budget_;
+  /// Size of the last whole list built: what the next list (or a grant's, at most) will take.
+  std::size_t list_estimate_ = 0;
   /// The serialised list and the version it shows.
   std::shared_ptr<const std::string> snapshot_;
   domain::EventId snapshot_of_{0, 0};

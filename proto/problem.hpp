@@ -23,6 +23,7 @@ inline constexpr std::string_view rate_limited = "urn:sse-relay:problem:rate-lim
 inline constexpr std::string_view draining = "urn:sse-relay:problem:draining";
 inline constexpr std::string_view bus_unavailable = "urn:sse-relay:problem:bus-unavailable";
 inline constexpr std::string_view catching_up = "urn:sse-relay:problem:catching-up";
+inline constexpr std::string_view read_model_busy = "urn:sse-relay:problem:read-model-busy";
 inline constexpr std::string_view bad_request = "urn:sse-relay:problem:bad-request";
 inline constexpr std::string_view uri_too_long = "urn:sse-relay:problem:uri-too-long";
 inline constexpr std::string_view header_too_large = "urn:sse-relay:problem:header-too-large";

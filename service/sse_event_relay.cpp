@@ -48,9 +48,8 @@ std::variant<std::unique_ptr<Subscription>, error> SseEventRelay::subscribe(
                                             now);
   if (request.expires_unix_ms) {
     // Token times are wall-clock; the fan-out's are steady: the remaining time carries over.
-    const auto left = std::chrono::milliseconds(*request.expires_unix_ms -
-                                                static_cast<std::int64_t>(clock_.now_unix_ms()));
-    sub->expire_at(now + left);
+    sub->expire_at(Subscription::steady_expiry(
+        now, static_cast<std::int64_t>(clock_.now_unix_ms()), *request.expires_unix_ms));
   }
   return sub;
 }

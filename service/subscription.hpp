@@ -4,6 +4,7 @@
 // write in flight. It takes time as an argument and answers with what to do next; it never
 // touches a socket, a timer or the fan-out. The fan-out owns it and acts on the answers;
 // infra's SseStream moves the bytes.
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -112,6 +113,21 @@ class Subscription {
   /// system.sse.reauth instead of more frames, and the stream closes. Nothing is lost: the
   /// client resumes from its last id with a fresh token.
   void expire_at(time_point at) { expires_ = at; }
+  /// The steady-clock moment of a wall-clock expiry: `expires_unix_ms` seen at `now`, which
+  /// is `now_unix_ms` on the wall clock. Saturating: a token valid for longer than the steady
+  /// clock can count (an exp in the year 9999) is valid until the stream ends, not expired
+  /// at once by an overflow.
+  static time_point steady_expiry(time_point now, std::int64_t now_unix_ms,
+                                  std::int64_t expires_unix_ms) {
+    if (expires_unix_ms <= now_unix_ms) return now;
+    // Both sides are wall-clock milliseconds since 1970: the difference fits when now is
+    // after 1970, and a clock set before it counts from 0.
+    const auto left = expires_unix_ms - std::max<std::int64_t>(now_unix_ms, 0);
+    const auto room =
+        std::chrono::duration_cast<std::chrono::milliseconds>(time_point::max() - now).count();
+    if (left >= room) return time_point::max();
+    return now + std::chrono::milliseconds(left);
+  }
   [[nodiscard]] bool expired(time_point now) const { return now >= expires_; }
 
   /// A sweep found it still writing: it is behind, so its next batch conflates.

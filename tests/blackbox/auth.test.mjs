@@ -126,6 +126,23 @@ test('attack: oversized tokens: 60 KB (inside the largest head) is 401 unread; 6
   assert.equal((await fetch(`${rs.base}/healthz`)).status, 200, 'still serving');
 });
 
+test('a far-future exp (year 9999, year 3000, 2^53-1) opens a stream that stays open, no reauth loop', async () => {
+  for (const exp of [253402300799, 32503680000, 2 ** 53 - 1]) {
+    const token = sign({ ...claimsFor({}, 0, { iss: issuer, aud: audience }), exp },
+      { alg: 'RS256', key: keys.rsa.privateKey, header: { kid: 'k1' } });
+    const reauths = [];
+    const sub = subscribe(token);
+    sub.es.addEventListener('system.sse.reauth', (e) => reauths.push(e.data));
+    await sub.opened;
+    const res = await rs.publish({ type: 'lab.note', data: { exp } }, producer);
+    assert.equal(res.status, 202);
+    await eventually(() => sub.got.some((e) => e.data?.exp === exp), 5000, `an event on the stream of exp ${exp}`);
+    await new Promise((r) => setTimeout(r, 300));
+    sub.es.close();
+    assert.deepEqual(reauths, [], `exp ${exp} must not expire the stream at once`);
+  }
+});
+
 test('a good token from the cookie opens the stream; the same token tampered in the cookie does not', async () => {
   const token = good();
   const ac = new AbortController();

@@ -118,3 +118,84 @@ test('20 clients that request a large read model and never read share one copy; 
     relay.kill();
   }
 });
+
+test('40 unread readers while 100 events/s flow pin at most RELAY_MAX_READ_MODEL_BYTES; the rest get 503 + Retry-After', async () => {
+  const relay = await RelayProcess.start({
+    RELAY_MAX_BODY_BYTES: String(512 * 1024),
+    RELAY_MAX_READ_MODEL_BYTES: String(64 * 1024 * 1024),
+  });
+  const sockets = [];
+  let flowing = true;
+  try {
+    // 100,000 workers (the default RELAY_MAX_WORKERS), in batches of 1,000.
+    for (let start = 0; start < 100_000; start += 1000) {
+      const batch = [];
+      for (let i = start; i < start + 1000; i++) {
+        const event = created(`w-${String(i).padStart(6, '0')}`, i);
+        event.data.name = `worker ${i} ${'x'.repeat(100)}`;
+        batch.push(event);
+      }
+      const res = await relay.ingest(batch);
+      assert.equal(res.status, 202, await res.text());
+    }
+    const size = (await (await fetch(`${relay.base}/api/workers`)).text()).length;
+    assert.ok(size > 20_000_000, `the list is ${size} bytes`);
+    const before = rssBytes(relay.child.pid);
+    let peak = before;
+    const sampler = setInterval(() => { peak = Math.max(peak, rssBytes(relay.child.pid)); }, 20);
+    // 100 events/s: every request meets a new version of the read model.
+    let n = 0;
+    const flow = (async () => {
+      while (flowing) {
+        const i = n++ % 100_000;
+        await relay.ingest([{
+          specversion: '1.0', id: `m-${n}`, source: '/limits', type: 'worker.status.updated',
+          data: { worker_id: `w-${String(i).padStart(6, '0')}`, status: 'running', updated_at: '2026-11-30T10:01:00Z' },
+        }]);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const heads = [];
+    for (let i = 0; i < 40; i++) {
+      const socket = net.connect(relay.port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write('GET /api/workers HTTP/1.1\r\nHost: x\r\n\r\n');
+      // Read the head, then stop reading: the rest stays in the relay's hands.
+      heads.push(new Promise((resolve) => socket.once('data', (d) => { socket.pause(); resolve(d.toString('latin1')); })));
+      sockets.push(socket);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const answers = await Promise.all(heads);
+    await new Promise((r) => setTimeout(r, 1000));
+    const started = Date.now();
+    const health = await fetch(`${relay.base}/healthz`);
+    const healthMs = Date.now() - started;
+    clearInterval(sampler);
+    flowing = false;
+    await flow;
+    const served = answers.filter((a) => a.startsWith('HTTP/1.1 200')).length;
+    const busy = answers.filter((a) => a.startsWith('HTTP/1.1 503'));
+    const grown = peak - before;
+    console.log(`# read-model budget: list ${size} B, ${served} served, ${busy.length} x 503, RSS +${grown} B (peak), healthz ${healthMs} ms`);
+    assert.equal(served + busy.length, 40, 'every request is answered');
+    assert.ok(served >= 1, 'unread answers do not lock everyone out');
+    assert.ok(busy.length > 0, 'past the budget requests are refused');
+    assert.ok(busy.every((a) => /retry-after: 1/i.test(a) && a.includes('RELAY_MAX_READ_MODEL_BYTES')), busy[0]);
+    // The budget plus one list being built and the slack of the allocator; forty copies
+    // would be over a gigabyte.
+    assert.ok(grown < 64 * 1024 * 1024 + 2 * size, `RSS grew by ${grown} bytes`);
+    assert.equal(health.status, 200);
+    assert.ok(healthMs < 1000, `healthz took ${healthMs} ms`);
+    // Once the readers are gone, the lists they pinned are free again.
+    for (const s of sockets) s.destroy();
+    await eventually(async () => {
+      const again = await fetch(`${relay.base}/api/workers`);
+      await again.arrayBuffer();
+      return again.status === 200;
+    }, 5000, 'the whole list once the readers left');
+  } finally {
+    flowing = false;
+    for (const s of sockets) s.destroy();
+    relay.kill();
+  }
+});

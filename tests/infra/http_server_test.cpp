@@ -250,19 +250,28 @@ TEST_CASE("RELAY_PUBLISH_RATE: a producer over its rate gets 429 with Retry-Afte
   auto config = TestServer::default_config();
   config.http.publish_rate = 1;
   config.http.publish_burst = 3;
+  // Behind a trusted balancer (127.0.0.1), X-Forwarded-For names each producer's address.
+  config.http.trusted_proxies =
+      std::get<relay::infra::TrustedProxies>(relay::infra::TrustedProxies::parse({"127.0.0.1"}));
   TestServer server(config);
   const auto event = std::string(R"({"type":"demo.tick","data":{"n":1}})");
-  const std::map<std::string, std::string> alice{{"Authorization", "Bearer alice"}};
+  const std::map<std::string, std::string> alice{{"X-Forwarded-For", "203.0.113.1"}};
   for (int i = 0; i < 3; ++i) CHECK(publish(server.port(), event, alice).status == 202);
   const auto refused = publish(server.port(), event, alice);
   CHECK(refused.status == 429);
   CHECK(refused.headers.at("Retry-After") == "1");
   CHECK(json_at(refused.body, "/type") == R"("urn:sse-relay:problem:rate-limited")");
-  // Another token is another producer; a producer without one is counted by address.
-  CHECK(publish(server.port(), event, {{"Authorization", "Bearer bob"}}).status == 202);
-  CHECK(publish(server.port(), event).status == 202);
+  // With no producer token configured, an Authorization header is nobody's proof: a made-up
+  // one is the same producer as its address, never a fresh bucket.
+  for (const auto* made_up : {"Bearer alice", "Bearer bob", "Basic eA=="}) {
+    auto headers = alice;
+    headers.emplace("Authorization", made_up);
+    CHECK(publish(server.port(), event, headers).status == 429);
+  }
+  // Another address is another producer.
+  CHECK(publish(server.port(), event, {{"X-Forwarded-For", "203.0.113.2"}}).status == 202);
   const auto stats = http_request(server.port(), http::verb::get, "/api/events/stats");
-  CHECK(json_at(stats.body, "/events_published") == "5");
+  CHECK(json_at(stats.body, "/events_published") == "4");
   // A batch larger than the burst can never fit: said plainly, without a Retry-After.
   std::string batch = "[";
   for (int i = 0; i < 4; ++i) {

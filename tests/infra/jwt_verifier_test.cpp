@@ -5,64 +5,21 @@
 
 #include <doctest/doctest.h>
 #include <jwt.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
+
+#include "../support/jwt_signing.hpp"
 
 using namespace relay::infra;
 using Reason = JwtRejection::Reason;
+using relay::test::ec;
+using relay::test::key_pair;
+using relay::test::KeyPair;
+using relay::test::rsa;
+using relay::test::sign;
 
 namespace {
 
 constexpr std::int64_t now = 1'800'000'000;
 const std::string secret = "0123456789abcdef0123456789abcdef";  // 32 bytes
-
-struct KeyPair {
-  std::string private_pem;
-  std::string public_pem;
-};
-
-std::string bio_text(BIO* bio) {
-  char* data = nullptr;
-  const auto size = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<std::size_t>(size));
-}
-
-KeyPair key_pair(bool ec) {
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(ec ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048),
-                                                          &EVP_PKEY_free);
-  REQUIRE(key);
-  std::unique_ptr<BIO, decltype(&BIO_free)> priv(BIO_new(BIO_s_mem()), &BIO_free);
-  std::unique_ptr<BIO, decltype(&BIO_free)> pub(BIO_new(BIO_s_mem()), &BIO_free);
-  REQUIRE(PEM_write_bio_PrivateKey(priv.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr));
-  REQUIRE(PEM_write_bio_PUBKEY(pub.get(), key.get()));
-  return {bio_text(priv.get()), bio_text(pub.get())};
-}
-
-const KeyPair& rsa() {
-  static const KeyPair pair = key_pair(false);
-  return pair;
-}
-const KeyPair& ec() {
-  static const KeyPair pair = key_pair(true);
-  return pair;
-}
-
-// A token signed by libjwt with `alg` and `key`, carrying `claims` (JSON) and header `kid`.
-std::string sign(jwt_alg_t alg, const std::string& key, const std::string& claims,
-                 const std::string& kid = "") {
-  jwt_t* jwt = nullptr;
-  REQUIRE(jwt_new(&jwt) == 0);
-  REQUIRE(jwt_add_grants_json(jwt, claims.c_str()) == 0);
-  if (!kid.empty()) REQUIRE(jwt_add_header(jwt, "kid", kid.c_str()) == 0);
-  REQUIRE(jwt_set_alg(jwt, alg, key.empty() ? nullptr : reinterpret_cast<const unsigned char*>(key.data()),
-                      static_cast<int>(key.size())) == 0);
-  char* text = jwt_encode_str(jwt);
-  REQUIRE(text != nullptr);
-  std::string out(text);
-  free(text);  // libjwt 1.10 returns malloc()ed text
-  jwt_free(jwt);
-  return out;
-}
 
 std::string valid_claims() {
   return R"({"sub":"u1","exp":1800000300,"iss":"https://idp","aud":"sse-relay","sse":{"workers":["w-1"]}})";

@@ -34,3 +34,26 @@ TEST_CASE("an oversized head is 414 when the unconsumed bytes are a long request
   CHECK(oversized_head("X-Pad: " + std::string(20000, 'p'), 16384).status == 431);  // line consumed
   CHECK(oversized_head(std::string(20000, 'p'), 16384).status == 431);
 }
+
+TEST_CASE("a chunked body's incomplete element is bounded: size lines small, trailers by the head limit") {
+  using relay::infra::chunked_remainder_problem;
+  using relay::infra::max_chunk_line_bytes;
+  // A size line still arriving (after the previous chunk's CRLF or not) is fine while short.
+  CHECK_FALSE(chunked_remainder_problem("5;name=va", 16384));
+  CHECK_FALSE(chunked_remainder_problem("\r\n1f", 16384));
+  CHECK_FALSE(chunked_remainder_problem("2;a=" + std::string(max_chunk_line_bytes - 4, 'x'), 16384));
+  // An endless extension or an endless run of leading zeros is refused at the bound.
+  auto extension = chunked_remainder_problem("2;a=" + std::string(max_chunk_line_bytes, 'x'), 16384);
+  REQUIRE(extension);
+  CHECK(extension->status == 400);
+  CHECK(extension->detail.find("chunk-size line") != std::string::npos);
+  auto zeros = chunked_remainder_problem("\r\n" + std::string(max_chunk_line_bytes + 1, '0'), 16384);
+  REQUIRE(zeros);
+  CHECK(zeros->status == 400);
+  // Once the last chunk's line is whole, trailers may take up to the head's limit, no more.
+  CHECK_FALSE(chunked_remainder_problem("0\r\nX-Trailer: " + std::string(10000, 't'), 16384));
+  auto trailer = chunked_remainder_problem("0\r\nX-Trailer: " + std::string(20000, 't'), 16384);
+  REQUIRE(trailer);
+  CHECK(trailer->status == 431);
+  CHECK(trailer->detail.find("RELAY_MAX_HEADER_BYTES") != std::string::npos);
+}

@@ -1,5 +1,7 @@
 #include "service/subscription.hpp"
 
+#include <limits>
+
 #include <doctest/doctest.h>
 
 #include "../support/relay_fixture.hpp"
@@ -162,4 +164,25 @@ TEST_CASE("a subscription whose token expired before its preamble went out sends
   CHECK(text_of(only.batch) ==
         "PREAMBLEevent: system.sse.reauth\ndata: {\"reason\":\"token_expired\"}\n\n");
   CHECK(only.batch.closes_stream);
+}
+
+TEST_CASE("a token's wall-clock expiry becomes a steady moment, saturating far in the future") {
+  const auto now = time_point{} + 1000h;
+  const std::int64_t now_ms = 1'800'000'000'000;
+  CHECK(Subscription::steady_expiry(now, now_ms, now_ms + 90'000) == now + 90s);
+  CHECK(Subscription::steady_expiry(now, now_ms, now_ms - 1) == now);  // already past: now
+  CHECK(Subscription::steady_expiry(now, now_ms, now_ms) == now);
+  // Year 9999, year 3000, 2^53-1 s and the largest int64 (ms): valid until the stream ends,
+  // never an overflow that expires the stream at once.
+  for (const std::int64_t far : {std::int64_t{253'402'300'799'000}, std::int64_t{32'503'680'000'000},
+                                 std::int64_t{9'007'199'254'740'991} * 1000,
+                                 std::numeric_limits<std::int64_t>::max()}) {
+    CAPTURE(far);
+    const auto at = Subscription::steady_expiry(now, now_ms, far);
+    CHECK(at > now + 24h * 365 * 100);
+  }
+  CHECK(Subscription::steady_expiry(now, now_ms, std::numeric_limits<std::int64_t>::max()) ==
+        time_point::max());
+  // A clock before 1970 still counts forward from 0, without overflow.
+  CHECK(Subscription::steady_expiry(now, -5, 10) == now + 10ms);
 }
