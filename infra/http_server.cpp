@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "infra/body_decoder.hpp"
 #include "infra/client_address.hpp"
 #include "infra/http_responses.hpp"
 #include "infra/request_framing.hpp"
@@ -127,30 +128,22 @@ struct ReadOutcome {
   bool body_declined = false;  ///< Expect: 100-continue, and the head alone is refused.
 };
 
-// Reads the body after its head. Beast's own read loop buffers a chunk-size line or a
-// trailer section until its end arrives, however long; this one feeds the parser the same
-// way and, each time it wants more, judges the incomplete element it holds: a chunk-size
-// line over max_chunk_line_bytes or trailers over the head's limit end the request.
+// Reads the body after its head, one decode_buffered step per read: every element of a
+// chunked body is bounded before more of it is read.
 asio::awaitable<ReadOutcome> read_body(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                        http::request_parser<http::string_body>& parser,
                                        std::size_t header_limit) {
-  parser.eager(true);
   for (;;) {
-    if (buffer.size() > 0) {
-      beast::error_code ec;
-      const auto used = parser.put(buffer.data(), ec);
-      buffer.consume(used);
-      if (parser.is_done()) co_return ReadOutcome{};
-      if (ec && ec != http::error::need_more) co_return ReadOutcome{ec, {}};
-      if (!ec && used > 0) continue;
-      if (parser.chunked()) {
-        const auto& rest = buffer.cdata();
-        if (auto problem = chunked_remainder_problem(
-                std::string_view(static_cast<const char*>(rest.data()), rest.size()),
-                header_limit)) {
-          co_return ReadOutcome{{}, std::move(problem->detail), problem->status};
-        }
-      }
+    auto step = decode_buffered(parser, buffer, header_limit);
+    switch (step.kind) {
+      case BodyStep::Kind::done:
+        co_return ReadOutcome{};
+      case BodyStep::Kind::failed:
+        co_return ReadOutcome{step.ec, {}};
+      case BodyStep::Kind::refused:
+        co_return ReadOutcome{{}, std::move(step.refusal.detail), step.refusal.status};
+      case BodyStep::Kind::need_more:
+        break;
     }
     const auto room = std::min<std::size_t>(buffer.max_size() - buffer.size(), 65536);
     if (room == 0) co_return ReadOutcome{http::error::buffer_overflow, {}};

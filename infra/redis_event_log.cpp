@@ -369,8 +369,20 @@ asio::awaitable<service::LookupResult> RedisEventLog::lookup(const std::vector<s
 std::optional<service::StoredEvent> RedisEventLog::decode_entry(const RedisValue& entry) {
   if (entry.elements.size() != 2) return std::nullopt;
   const auto id = domain::EventId::parse(entry.elements[0].text);
-  StreamFields fields;
   const auto& flat = entry.elements[1].elements;
+  std::size_t bytes = 0;
+  for (const auto& field : flat) bytes += field.text.size();
+  if (bytes > config_.max_entry_bytes) {
+    // Not a relay's entry: nothing of it is copied or parsed.
+    ++stats_.undecodable;
+    logger_.error("stream entry not readable",
+                  {{"id", entry.elements[0].text},
+                   {"reason", fmt::format("the entry holds {} bytes, more than an ingest accepts "
+                                          "({}, from RELAY_MAX_BODY_BYTES)",
+                                          bytes, config_.max_entry_bytes)}});
+    return std::nullopt;
+  }
+  StreamFields fields;
   for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
     fields.emplace_back(flat[i].text, flat[i + 1].text);
   }

@@ -400,3 +400,22 @@ TEST_CASE("a running replica that fell behind past the trimmed entries catches u
   slow.close();
   slow_io.run_for(std::chrono::milliseconds(50));
 }
+
+TEST_CASE("an entry larger than any ingest accepts (XADDed by hand) is counted undecodable, unparsed") {
+  test::RedisServer redis;
+  Replicas r(redis);
+  r.config.max_entry_bytes = 80 * 1024;
+  r.renew_a();
+  const auto before = append_n(r, *r.a, 1);
+  Operator op(r, redis.port());
+  const auto body = std::string(R"({"type":"huge","data":")") + std::string(2 * 1024 * 1024, 'x') + "\"}";
+  op.run({"XADD", r.config.stream, "*", "v", "1", "kind", "generic", "body", body});
+  const auto after = append_n(r, *r.a, 1);
+  Folder fc;
+  RedisEventLog c(r.io.get_executor(), r.config, r.logger);
+  c.tail({0, 0}, fc);
+  r.run_until([&] { return fc.ids.size() == 2; });
+  CHECK(fc.ids == std::vector<domain::EventId>{before[0], after[0]});
+  CHECK(c.stats().undecodable == 1);
+  c.close();
+}
