@@ -72,11 +72,15 @@ Application::Application(boost::asio::io_context& io, AppConfig config, const se
             config_.relay.shutdown_grace) {
   log_->tail(domain::EventId{0, 0}, projection_);
   if (config_.demo) demo_.emplace(io.get_executor(), config_.http, routes_, clock, logger);
+  if (config_.http.jwt.jwks) {
+    jwks_.emplace(io.get_executor(), config_.http.jwt.jwks_file, config_.http.jwt.jwks, logger);
+  }
 }
 
 std::vector<service::HostedService*> Application::services() {
   std::vector<service::HostedService*> services;
   if (auto* spans = tracing_.processor()) services.push_back(spans);
+  if (jwks_) services.push_back(&*jwks_);
   if (redis_ != nullptr) services.push_back(redis_);
   services.push_back(&relay_);
   services.push_back(&http_);

@@ -12,6 +12,7 @@
 #include "infra/app_config.hpp"
 #include "infra/demo_fleet.hpp"
 #include "infra/http_server.hpp"
+#include "infra/jwks_watcher.hpp"
 #include "infra/memory_event_log.hpp"
 #include "infra/redis_event_log.hpp"
 #include "infra/tracing_pipeline.hpp"
@@ -54,6 +55,7 @@ class Application {
   ApiRoutes routes_;
   HttpServer http_;
   std::optional<DemoFleet> demo_;
+  std::optional<JwksWatcher> jwks_;  ///< With RELAY_JWT_JWKS_FILE: keeps its keys current.
 };
 
 }  // namespace relay::infra

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "infra/bus_url.hpp"
+#include "infra/jwk_set.hpp"
 
 namespace relay::infra {
 
@@ -168,6 +169,19 @@ std::vector<Option> options() {
          std::ostringstream pem;
          if (!file || !(pem << file.rdbuf())) return fmt::format("cannot read '{}'", v);
          c.http.jwt.public_key_pem = pem.str();
+         return std::nullopt;
+       }},
+      {"--jwt-jwks-file", "RELAY_JWT_JWKS_FILE", "",
+       "JWK Set (RFC 7517) of RSA, EC and oct keys chosen by the token's kid; re-read when the "
+       "file changes and on SIGHUP (a bad file is logged, the old keys kept)",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         c.http.jwt.jwks_file = v;
+         c.http.jwt.jwks.reset();
+         if (v.empty()) return std::nullopt;
+         auto keys = read_jwk_set_file(std::string(v));
+         if (auto* error = std::get_if<std::string>(&keys)) return *error;
+         c.http.jwt.jwks = std::make_shared<JwkRing>();
+         c.http.jwt.jwks->replace(std::move(std::get<JwkSet>(keys)));
          return std::nullopt;
        }},
       {"--jwt-algorithms", "RELAY_JWT_ALGORITHMS", "(HS256 or RS256, by the key given)",
@@ -347,8 +361,8 @@ std::variant<AppConfig, ConfigExit> load_config(const std::vector<std::string>& 
     config.http.auth.verifier =
         std::make_shared<const JwtVerifier>(std::move(std::get<JwtVerifier>(verifier)));
   } else if (!config.http.jwt.algorithms.empty()) {
-    return ConfigExit{2, "RELAY_JWT_ALGORITHMS is set but neither RELAY_JWT_SECRET nor "
-                         "RELAY_JWT_PUBLIC_KEY_FILE is"};
+    return ConfigExit{2, "RELAY_JWT_ALGORITHMS is set but none of RELAY_JWT_SECRET, "
+                         "RELAY_JWT_PUBLIC_KEY_FILE and RELAY_JWT_JWKS_FILE is"};
   }
   auto tracing = load_tracing_config(env);
   if (auto* error = std::get_if<std::string>(&tracing)) return ConfigExit{2, *error};

@@ -47,6 +47,21 @@ bool known_jwt_algorithm(std::string_view alg) {
 }
 
 std::variant<JwtVerifier, std::string> JwtVerifier::create(JwtSettings settings) {
+  if (settings.jwks) {
+    if (!settings.secret.empty() || !settings.public_key_pem.empty() || !settings.key_id.empty()) {
+      return std::string("RELAY_JWT_JWKS_FILE is the only key source when set: unset "
+                         "RELAY_JWT_SECRET, RELAY_JWT_PUBLIC_KEY_FILE and RELAY_JWT_KEY_ID");
+    }
+    if (settings.algorithms.empty()) settings.algorithms.emplace_back("RS256");
+    for (const auto& alg : settings.algorithms) {
+      if (!known_jwt_algorithm(alg)) {
+        return fmt::format("RELAY_JWT_ALGORITHMS: '{}' is not one of HS256, HS384, HS512, "
+                           "RS256, RS384, RS512, ES256, ES384, ES512",
+                           alg);
+      }
+    }
+    return JwtVerifier(std::move(settings));
+  }
   if (settings.algorithms.empty()) {
     settings.algorithms.emplace_back(settings.public_key_pem.empty() ? "HS256" : "RS256");
   }
@@ -105,8 +120,24 @@ std::variant<proto::JwtClaims, JwtRejection> JwtVerifier::verify(std::string_vie
                                                  ? std::string("the token names no key (kid)")
                                                  : std::string("the token's key id (kid) is not known")};
   }
-  const auto& key = is_hmac(header.alg) ? settings_.secret : settings_.public_key_pem;
-  if (!signature_valid(std::string(token), key)) {
+  // Held for the check: a rotation meanwhile replaces the set, not the key in use.
+  std::shared_ptr<const JwkSet> keys;
+  const std::string* key = is_hmac(header.alg) ? &settings_.secret : &settings_.public_key_pem;
+  if (settings_.jwks) {
+    keys = settings_.jwks->keys();
+    const auto* jwk = find_jwk(*keys, header.kid);
+    if (jwk == nullptr) {
+      return JwtRejection{Reason::unknown_key,
+                          header.kid.empty()
+                              ? std::string("the token names no key (kid) and the key set holds several")
+                              : std::string("the token's key id (kid) is not in the key set")};
+    }
+    if (!jwk_fits(*jwk, header.alg)) {
+      return JwtRejection{Reason::unknown_key, "the token's key (kid) is not for its algorithm"};
+    }
+    key = &jwk->key;
+  }
+  if (!signature_valid(std::string(token), *key)) {
     return JwtRejection{Reason::bad_signature, "the signature does not verify"};
   }
   // Claims are read only now: nothing an unsigned payload says is interpreted.

@@ -5,7 +5,10 @@
 // "alg": "none" and HS256 signed with the public key (algorithm confusion) never reach a
 // signature check that could pass. libjwt 1.10 verifies the signature; it trusts the
 // header's alg, which is why it is only called after that check. Only then are the claims
-// read (nothing an unsigned payload says is interpreted): exp/nbf (with leeway), iss, aud. Construction reads and checks the key once; verify() is const and cheap.
+// read (nothing an unsigned payload says is interpreted): exp/nbf (with leeway), iss, aud.
+// Construction reads and checks the key once; verify() is const and cheap. With a JWKS the
+// key is the set's entry for the token's kid, and it must fit the token's alg (its family,
+// its curve, its own alg) before libjwt sees it.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -13,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "infra/jwk_set.hpp"
 #include "proto/jwt_token.hpp"
 
 namespace relay::infra {
@@ -25,8 +29,14 @@ struct JwtSettings {
   std::string audience;         ///< RELAY_JWT_AUDIENCE: required in "aud" when set.
   std::chrono::seconds leeway{30};  ///< RELAY_JWT_LEEWAY_S: clock skew allowed on exp/nbf.
   std::string key_id;           ///< RELAY_JWT_KEY_ID: a token naming another "kid" is refused.
+  /// RELAY_JWT_JWKS_FILE, loaded: the keys chosen by a token's kid, replaced while running
+  /// (infra/jwks_watcher). Set, it is the only source of keys.
+  std::shared_ptr<JwkRing> jwks;
+  std::string jwks_file;  ///< RELAY_JWT_JWKS_FILE: the path it is re-read from.
 
-  [[nodiscard]] bool enabled() const { return !secret.empty() || !public_key_pem.empty(); }
+  [[nodiscard]] bool enabled() const {
+    return !secret.empty() || !public_key_pem.empty() || jwks != nullptr;
+  }
 };
 
 /// Why a token was refused; `detail` is safe to send back (it never echoes the token).
@@ -51,7 +61,8 @@ inline constexpr std::size_t max_token_bytes = 8192;
 class JwtVerifier {
  public:
   /// Checks the settings: known algorithms, a key for each family listed, a PEM key of the
-  /// listed family, an HS secret of at least 32 bytes (RFC 7518 3.2). The reason otherwise.
+  /// listed family, an HS secret of at least 32 bytes (RFC 7518 3.2); a JWKS alone, with no
+  /// secret, PEM or key id beside it. The reason otherwise.
   static std::variant<JwtVerifier, std::string> create(JwtSettings settings);
 
   /// The token's claims, or why it is refused. `now_s`: seconds since the epoch.

@@ -124,7 +124,10 @@ TEST_CASE("RELAY_JWT_*: off by default; a secret or a key file turns it on; bad 
   CHECK(error({{"RELAY_JWT_SECRET", "short"}}) ==
         "RELAY_JWT_SECRET must be at least 32 bytes (RFC 7518 3.2)");
   CHECK(error({{"RELAY_JWT_ALGORITHMS", "RS256"}}) ==
-        "RELAY_JWT_ALGORITHMS is set but neither RELAY_JWT_SECRET nor RELAY_JWT_PUBLIC_KEY_FILE is");
+        "RELAY_JWT_ALGORITHMS is set but none of RELAY_JWT_SECRET, RELAY_JWT_PUBLIC_KEY_FILE and "
+        "RELAY_JWT_JWKS_FILE is");
+  CHECK(error({{"RELAY_JWT_JWKS_FILE", "/nonexistent/keys.json"}}) ==
+        "RELAY_JWT_JWKS_FILE: cannot read '/nonexistent/keys.json'");
   CHECK(error({{"RELAY_JWT_PUBLIC_KEY_FILE", "/nonexistent/key.pem"}}) ==
         "RELAY_JWT_PUBLIC_KEY_FILE: cannot read '/nonexistent/key.pem'");
   CHECK(error({{"RELAY_JWT_SECRET", std::string(32, 'k')}, {"RELAY_JWT_ALGORITHMS", "HS256,none"}})
