@@ -147,7 +147,7 @@ std::optional<Response> ApiRoutes::read(const Request& req, std::string_view pat
     if (!allowed_origin(req, config_.cors_origins).empty()) {
       res.set(http::field::access_control_allow_methods, allowed_methods(path));
       res.set(http::field::access_control_allow_headers,
-              "Authorization, Content-Type, Last-Event-ID, traceparent, tracestate");
+              "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, traceparent, tracestate");
       res.set(http::field::access_control_max_age, "600");
     }
     return res;
@@ -297,6 +297,22 @@ asio::awaitable<Response> ApiRoutes::publish(const Request& req, service::Ingest
                                             std::string_view(req[http::field::content_type])),
                                 ""});
   }
+  // Idempotency-Key (DESIGN 4.3): checked before the body, like any header; one line only,
+  // or two requests could be told apart by which of them a cache or a proxy kept.
+  std::string idempotency_key;
+  const auto [key_first, key_last] = req.equal_range("Idempotency-Key");
+  if (key_first != key_last) {
+    if (std::next(key_first) != key_last) {
+      co_return problem_response(req, {400, ptype::invalid_header, "Invalid Header",
+                                       "Idempotency-Key appears more than once", ""});
+    }
+    const auto value = std::string_view(key_first->value());
+    if (auto problem = proto::idempotency_key_problem(value)) {
+      co_return problem_response(req,
+                                 {400, ptype::invalid_header, "Invalid Header", *problem, ""});
+    }
+    idempotency_key = value;
+  }
   auto parsed = proto::parse_publish_request(req.body());
   if (auto* error = std::get_if<proto::PublishRequestError>(&parsed)) {
     if (error->invalid_json) {
@@ -311,7 +327,7 @@ asio::awaitable<Response> ApiRoutes::publish(const Request& req, service::Ingest
   }
   if (auto refused = admit(req, producer, 1)) co_return std::move(*refused);
   auto outcome = co_await ingest_.publish(std::move(std::get<proto::PublishRequest>(parsed)),
-                                          std::move(context));
+                                          std::move(context), std::move(idempotency_key));
   if (const auto* refused = std::get_if<service::IngestRejection>(&outcome)) {
     co_return refusal_response(req, refused->reason,
                                refused->reason == error::draining

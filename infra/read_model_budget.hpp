@@ -31,7 +31,8 @@ class ReadModelBudget {
   /// `body`, counted against the budget until its last holder lets it go. The count is
   /// shared with the deleter, so a response that outlives its routes still un-counts safely.
   [[nodiscard]] std::shared_ptr<const std::string> pin(std::string body) const {
-    const auto size = body.size();
+    // What the allocation holds, not only what is used: that is the memory pinned.
+    const auto size = body.capacity();
     pinned_->fetch_add(size);
     return {new std::string(std::move(body)), [pinned = pinned_, size](const std::string* text) {
               pinned->fetch_sub(size);

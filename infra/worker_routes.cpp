@@ -232,18 +232,25 @@ Response WorkerRoutes::busy(const Request& req) const {
 
 std::shared_ptr<const std::string> WorkerRoutes::list_body(const std::string& last,
                                                           const SubscriberGrant* grant) {
+  // Written in place, in a buffer sized from the last list: one copy of the list in memory
+  // while it is built, not a second for the array and a doubling string's spare half.
   std::string text;
+  if (grant == nullptr && list_estimate_ > 0) text.reserve(list_estimate_ + list_estimate_ / 8);
   proto::JsonObjectWriter w(text);
   w.string("last_event_id", last);
-  std::string workers = "[";
+  w.raw("workers", "[");
+  bool first = true;
   for (const auto& [id, row] : projection_.registry().workers()) {
     if (!shows(grant, row)) continue;
-    if (workers.size() > 1) workers.push_back(',');
-    workers += proto::encode_worker(row);
+    if (!first) text.push_back(',');
+    first = false;
+    text += proto::encode_worker(row);
   }
-  workers.push_back(']');
-  w.raw("workers", workers);
+  text.push_back(']');
   w.close();
+  // Spare capacity is memory too: a list that came out much smaller than its buffer gives
+  // the rest back (a grant's list, or a list after many workers were forgotten).
+  if (text.capacity() > text.size() + text.size() / 4 + 4096) text.shrink_to_fit();
   return budget_.pin(std::move(text));
 }
 

@@ -10,6 +10,7 @@ namespace problem_type {
 inline constexpr std::string_view invalid_json = "urn:sse-relay:problem:invalid-json";
 inline constexpr std::string_view invalid_field = "urn:sse-relay:problem:invalid-field";
 inline constexpr std::string_view invalid_query = "urn:sse-relay:problem:invalid-query";
+inline constexpr std::string_view invalid_header = "urn:sse-relay:problem:invalid-header";
 inline constexpr std::string_view payload_too_large = "urn:sse-relay:problem:payload-too-large";
 inline constexpr std::string_view unsupported_media_type =
     "urn:sse-relay:problem:unsupported-media-type";

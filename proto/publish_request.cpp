@@ -67,4 +67,18 @@ std::variant<PublishRequest, PublishRequestError> parse_publish_request(std::str
   return request;
 }
 
+std::optional<std::string> idempotency_key_problem(std::string_view value) {
+  if (value.empty()) return std::string("Idempotency-Key is empty");
+  if (value.size() > max_idempotency_key_length) {
+    return fmt::format("Idempotency-Key is longer than {} characters", max_idempotency_key_length);
+  }
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x21 || u > 0x7e) {
+      return std::string("Idempotency-Key holds a character that is not visible ASCII (%x21-7E)");
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace relay::proto

@@ -12,6 +12,12 @@ namespace {
 
 std::string dedupe_key(const proto::IngestItem& item) { return item.source + '\x1f' + item.id; }
 
+// An Idempotency-Key's dedupe key: a CloudEvent's source holds no control character, so the
+// leading one keeps the two kinds of key apart in the one dedupe space.
+std::string dedupe_key(std::string_view idempotency_key) {
+  return std::string("\x1eidempotency-key\x1f").append(idempotency_key);
+}
+
 IngestRejection unavailable(const boost::system::error_code& ec) {
   return {error::bus_unavailable, 0, "the event log did not store the events: " + ec.message()};
 }
@@ -74,11 +80,12 @@ asio::awaitable<std::variant<std::vector<domain::EventId>, IngestRejection>> Eve
 }
 
 asio::awaitable<std::variant<domain::EventId, IngestRejection>> EventIngest::publish(
-    proto::PublishRequest request, IngestContext context) {
+    proto::PublishRequest request, IngestContext context, std::string idempotency_key) {
   if (draining_) co_return IngestRejection{error::draining, 0, "the relay is shutting down"};
   std::vector<LogRecord> records;
-  records.push_back(
-      {std::move(request), {}, std::move(context.traceparent), std::move(context.tracestate)});
+  records.push_back({std::move(request),
+                     idempotency_key.empty() ? std::string() : dedupe_key(idempotency_key),
+                     std::move(context.traceparent), std::move(context.tracestate)});
   auto stored = co_await log_.append(std::move(records));
   if (stored.error) co_return unavailable(stored.error);
   appended_ += stored.stored;

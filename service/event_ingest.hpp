@@ -43,9 +43,11 @@ class EventIngest {
   boost::asio::awaitable<std::variant<std::vector<domain::EventId>, IngestRejection>> ingest(
       std::vector<proto::IngestItem> items, IngestContext context);
 
-  /// Stores one generic event (POST /api/events).
+  /// Stores one generic event (POST /api/events). `idempotency_key` (the request's
+  /// Idempotency-Key, already validated; empty: none): a key stored before answers with the
+  /// original id and stores nothing, through the same dedupe as CloudEvents' (source, id).
   boost::asio::awaitable<std::variant<domain::EventId, IngestRejection>> publish(
-      proto::PublishRequest request, IngestContext context);
+      proto::PublishRequest request, IngestContext context, std::string idempotency_key = {});
 
   /// Events this replica appended to the log (retries excluded).
   [[nodiscard]] std::uint64_t appended() const { return appended_; }

@@ -72,6 +72,36 @@ test('events ingested at either replica reach subscribers of both: same ids, sam
   });
 });
 
+test('Idempotency-Key on Redis: a retry at either replica answers the original id, the stream holds one entry and each subscriber gets one event', async () => {
+  const env = busEnv();
+  const a = await RelayProcess.start(env);
+  const b = await RelayProcess.start(env);
+  try {
+    await ready(a);
+    await ready(b);
+    const atA = collect(`${a.base}/api/events/stream?types=idem.test`, { types: ['idem.test'] });
+    const atB = collect(`${b.base}/api/events/stream?types=idem.test`, { types: ['idem.test'] });
+    await Promise.all([atA.opened, atB.opened]);
+    const key = { 'idempotency-key': `retry-${Date.now()}` };
+    const answers = [];
+    for (const relay of [a, b, a, b]) {
+      const res = await relay.publish({ type: 'idem.test', data: { n: answers.length } }, key);
+      assert.equal(res.status, 202);
+      answers.push((await res.json()).id);
+    }
+    assert.equal(new Set(answers).size, 1, `one id for every retry: ${answers}`);
+    const other = await (await a.publish({ type: 'idem.test', data: { n: 'other' } }, { 'idempotency-key': `other-${Date.now()}` })).json();
+    await eventually(() => atA.received.length === 2 && atB.received.length === 2, 10_000, 'both got the two events');
+    await new Promise((r) => setTimeout(r, 300));  // a duplicate would arrive by now
+    for (const sub of [atA, atB]) assert.deepEqual(sub.received.map((e) => e.id), [answers[0], other.id]);
+    assert.equal(await redis.cli('XLEN', env.RELAY_BUS_STREAM), '2');
+  } finally {
+    closeAll();
+    a.kill();
+    b.kill();
+  }
+});
+
 test('a subscriber of a replica that is SIGKILLed resumes on the other with its Last-Event-ID: exactly the missed events', async () => {
   await withTwoReplicas(async (a, b) => {
     const first = collect(`${a.base}/api/events/stream?types=bus.tick`);

@@ -287,3 +287,36 @@ TEST_CASE("RELAY_PUBLISH_RATE: a producer over its rate gets 429 with Retry-Afte
   CHECK(big.headers.count("Retry-After") == 0);
   CHECK(big.body.find("RELAY_PUBLISH_BURST") != std::string::npos);
 }
+
+TEST_CASE("Idempotency-Key on POST /api/events: a retry answers 202 with the original id and "
+          "stores nothing; a key that is not 1-255 visible ASCII characters is 400") {
+  TestServer server(TestServer::default_config());
+  const auto event = std::string(R"({"type":"demo.tick","data":{"n":1}})");
+  const auto first = publish(server.port(), event, {{"Idempotency-Key", "pay-2026-12-07-0001"}});
+  REQUIRE(first.status == 202);
+  const auto retry = publish(server.port(), event, {{"Idempotency-Key", "pay-2026-12-07-0001"}});
+  CHECK(retry.status == 202);
+  CHECK(json_at(retry.body, "/id") == json_at(first.body, "/id"));
+  const auto other = publish(server.port(), event, {{"Idempotency-Key", "pay-2026-12-07-0002"}});
+  CHECK(json_at(other.body, "/id") != json_at(first.body, "/id"));
+  auto stats = http_request(server.port(), http::verb::get, "/api/events/stats");
+  CHECK(json_at(stats.body, "/events_published") == "2");
+  for (const auto& bad : {std::string(""), std::string(256, 'k'), std::string("has space"),
+                          std::string("caf\xc3\xa9"), std::string("tab\there")}) {
+    CAPTURE(bad);
+    const auto refused = publish(server.port(), event, {{"Idempotency-Key", bad}});
+    CHECK(refused.status == 400);
+    CHECK(json_at(refused.body, "/type") == R"("urn:sse-relay:problem:invalid-header")");
+    CHECK(json_at(refused.body, "/detail").find("Idempotency-Key") != std::string::npos);
+  }
+  CHECK(publish(server.port(), event, {{"Idempotency-Key", std::string(255, 'k')}}).status == 202);
+  const auto twice = raw_exchange(
+      server.port(),
+      "POST /api/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Idempotency-Key: a\r\nIdempotency-Key: b\r\nContent-Length: " +
+          std::to_string(event.size()) + "\r\nConnection: close\r\n\r\n" + event);
+  CHECK(twice.starts_with("HTTP/1.1 400"));
+  CHECK(twice.find("more than once") != std::string::npos);
+  stats = http_request(server.port(), http::verb::get, "/api/events/stats");
+  CHECK(json_at(stats.body, "/events_published") == "3");
+}

@@ -197,3 +197,24 @@ TEST_CASE("the same event posted to two replicas at once answers 202 with one id
   CHECK(std::get<Ids>(r) == Ids{original.ids[0]});
   CHECK(fx.projection->registry().workers().size() == 1);
 }
+
+TEST_CASE("a generic publish with an Idempotency-Key is stored once; its retry answers the "
+          "original id") {
+  Fixture fx;
+  auto first = fx.run(fx.ingest->publish({"lab.progress", R"({"p":1})", ""}, {}, "order-7"));
+  REQUIRE(std::holds_alternative<domain::EventId>(first));
+  // The retry may even carry another body: what was stored under the key stands.
+  auto retry = fx.run(fx.ingest->publish({"lab.progress", R"({"p":2})", ""}, {}, "order-7"));
+  REQUIRE(std::holds_alternative<domain::EventId>(retry));
+  CHECK(std::get<domain::EventId>(retry) == std::get<domain::EventId>(first));
+  CHECK(fx.relay->frame_log().size() == 1);
+  CHECK(fx.ingest->appended() == 1);
+  // Another key, or none, is another event; a CloudEvent can never share a key's slot.
+  auto other = fx.run(fx.ingest->publish({"lab.progress", R"({"p":1})", ""}, {}, "order-8"));
+  auto keyless = fx.run(fx.ingest->publish({"lab.progress", R"({"p":1})", ""}, {}));
+  auto keyless_again = fx.run(fx.ingest->publish({"lab.progress", R"({"p":1})", ""}, {}));
+  CHECK(std::get<domain::EventId>(other) != std::get<domain::EventId>(first));
+  CHECK(std::get<domain::EventId>(keyless) != std::get<domain::EventId>(keyless_again));
+  CHECK(fx.ingest->appended() == 4);
+  for (const auto& [key, id] : fx.log.seen) CHECK(key.starts_with("\x1eidempotency-key\x1f"));
+}
