@@ -15,7 +15,8 @@ namespace relay::infra {
 
 class ReadModelBudget {
  public:
-  /// Default of RELAY_MAX_READ_MODEL_BYTES: two full lists at the default RELAY_MAX_WORKERS.
+  /// Default of RELAY_MAX_READ_MODEL_BYTES: about two full lists at the default
+  /// RELAY_MAX_WORKERS (100,000 workers of ~300 bytes each).
   static constexpr std::size_t default_limit = std::size_t{64} * 1024 * 1024;
 
   explicit ReadModelBudget(std::size_t limit = default_limit)

@@ -191,7 +191,7 @@ Response WorkerRoutes::read(const Request& req, std::string_view worker_id,
       return finish(json_response(req, http::status::ok, SharedText(it->second)));
     }
     // At most the whole list's size: refused before anything is built.
-    if (!budget_.admits(list_estimate_)) return busy(req);
+    if (!budget_.admits(list_capacity())) return busy(req);
     auto body = list_body(last, grant);
     // Bounded: past this many distinct grants in one version, the rest are built per request
     // (and counted against the budget like the rest).
@@ -200,7 +200,7 @@ Response WorkerRoutes::read(const Request& req, std::string_view worker_id,
   }
   if (worker_id.empty()) {
     if (!snapshot_) {
-      if (!budget_.admits(list_estimate_)) return busy(req);
+      if (!budget_.admits(list_capacity())) return busy(req);
       snapshot_ = list_body(last, nullptr);
       snapshot_of_ = last_id;
       list_estimate_ = snapshot_->size();
@@ -235,7 +235,7 @@ std::shared_ptr<const std::string> WorkerRoutes::list_body(const std::string& la
   // Written in place, in a buffer sized from the last list: one copy of the list in memory
   // while it is built, not a second for the array and a doubling string's spare half.
   std::string text;
-  if (grant == nullptr && list_estimate_ > 0) text.reserve(list_estimate_ + list_estimate_ / 8);
+  if (grant == nullptr && list_estimate_ > 0) text.reserve(list_capacity());
   proto::JsonObjectWriter w(text);
   w.string("last_event_id", last);
   w.raw("workers", "[");

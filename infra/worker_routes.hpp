@@ -59,6 +59,10 @@ class WorkerRoutes {
   ReadModelBudget budget_;
   /// Size of the last whole list built: what the next list (or a grant's, at most) will take.
   std::size_t list_estimate_ = 0;
+  /// The buffer a whole list is built in: the last one's size and a little room to grow.
+  [[nodiscard]] std::size_t list_capacity() const {
+    return list_estimate_ == 0 ? 0 : list_estimate_ + list_estimate_ / 32 + 4096;
+  }
   /// The serialised list and the version it shows.
   std::shared_ptr<const std::string> snapshot_;
   domain::EventId snapshot_of_{0, 0};
