@@ -22,6 +22,7 @@ int status_for(relay::error reason) {
     case error::too_many_subscribers:
     case error::bus_unavailable:
     case error::catching_up:
+    case error::not_replicated:
       return 503;
   }
   return 500;
@@ -53,6 +54,11 @@ proto::Problem problem_for(relay::error reason, std::string detail) {
     case error::bus_unavailable:
       return fill(ptype::bus_unavailable, "Service Unavailable",
                   "the event log is unavailable; nothing was stored, retry later");
+    case error::not_replicated:
+      return fill(ptype::bus_unavailable, "Service Unavailable",
+                  "the events are stored but not yet confirmed on the Redis replicas "
+                  "(RELAY_BUS_WAIT_REPLICAS); a retry with the same CloudEvent ids or "
+                  "Idempotency-Key is safe and answers the original ids");
     case error::catching_up:
       return fill(ptype::catching_up, "Service Unavailable",
                   "this replica is still catching up with the event log and cannot place a "

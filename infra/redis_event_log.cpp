@@ -316,7 +316,7 @@ asio::awaitable<service::AppendResult> RedisEventLog::append(
                     {"confirmed", copies != nullptr ? static_cast<std::int64_t>(copies->integer)
                                                     : std::int64_t{-1}}});
       ++stats_.append_failures;
-      answer.error = unavailable();
+      answer.error = make_error_code(error::not_replicated);
       co_return answer;
     }
   }

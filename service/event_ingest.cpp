@@ -18,8 +18,19 @@ std::string dedupe_key(std::string_view idempotency_key) {
   return std::string("\x1eidempotency-key\x1f").append(idempotency_key);
 }
 
+// Why an append was not acknowledged, in words a producer can act on: whether anything may
+// be stored, and that a retry with the same ids or Idempotency-Key is always safe.
 IngestRejection unavailable(const boost::system::error_code& ec) {
-  return {error::bus_unavailable, 0, "the event log did not store the events: " + ec.message()};
+  if (ec == error::not_replicated) return {error::not_replicated, 0, {}};
+  if (ec == error::bus_unavailable) {
+    return {error::bus_unavailable, 0,
+            "the event log is unavailable; nothing was acknowledged, and a retry with the same "
+            "CloudEvent ids or Idempotency-Key is safe"};
+  }
+  return {error::bus_unavailable, 0,
+          "the event log did not answer (" + ec.message() +
+              "); nothing was acknowledged, and a retry with the same CloudEvent ids or "
+              "Idempotency-Key is safe"};
 }
 
 }  // namespace

@@ -57,6 +57,8 @@ std::string_view to_string(error e) noexcept {
       return "too_many_workers";
     case error::catching_up:
       return "catching_up";
+    case error::not_replicated:
+      return "not_replicated";
   }
   return "unknown";
 }

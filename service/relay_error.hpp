@@ -30,6 +30,9 @@ enum class error {
   /// A stream asked of a replica still (re)building its state from the shared log: it could
   /// neither replay nor place it at "now" correctly.
   catching_up,
+  /// The events are stored, but fewer Redis replicas than RELAY_BUS_WAIT_REPLICAS confirmed
+  /// them in time: not acknowledged, and a retry (same ids or Idempotency-Key) is safe.
+  not_replicated,
 };
 
 /// The category of relay::error ("sse-relay").
