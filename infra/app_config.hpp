@@ -62,6 +62,7 @@ struct AppConfig {
   std::uint64_t bus_snapshot_interval_s = 60;    ///< RELAY_BUS_SNAPSHOT_INTERVAL_S
   unsigned bus_wait_replicas = 0;                ///< RELAY_BUS_WAIT_REPLICAS
   std::uint64_t bus_wait_timeout_ms = 1000;      ///< RELAY_BUS_WAIT_TIMEOUT_MS
+  std::uint64_t bus_command_timeout_ms = 2000;   ///< RELAY_BUS_COMMAND_TIMEOUT_MS
   bool demo = false;      ///< RELAY_DEMO / --demo: run the simulated worker fleet
   TracingConfig tracing;  ///< OTEL_* variables (environment only, as the SDKs read them)
 };

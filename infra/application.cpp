@@ -49,6 +49,7 @@ std::unique_ptr<service::EventLog> make_log(boost::asio::io_context& io, const A
   bus.snapshot_interval = std::chrono::seconds(config.bus_snapshot_interval_s);
   bus.wait_replicas = config.bus_wait_replicas;
   bus.wait_timeout = std::chrono::milliseconds(config.bus_wait_timeout_ms);
+  bus.command_timeout = std::chrono::milliseconds(config.bus_command_timeout_ms);
   bus.max_entry_bytes = config.http.max_body_bytes + 16UL * 1024;
   return std::make_unique<RedisEventLog>(io.get_executor(), std::move(bus), logger);
 }

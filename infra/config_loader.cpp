@@ -257,6 +257,10 @@ std::vector<Option> options() {
       {"--bus-wait-replicas", "RELAY_BUS_WAIT_REPLICAS", "0",
        "Redis replicas that must have an append before 202 (WAIT; 0: off)",
        integer(0, 16, [](AppConfig& c, auto v) { c.bus_wait_replicas = static_cast<unsigned>(v); })},
+      {"--bus-command-timeout-ms", "RELAY_BUS_COMMAND_TIMEOUT_MS", "2000",
+       "a Redis command without a reply by then fails its connection: publishes answer 503 "
+       "within it while Redis is frozen, and /readyz turns 503 after the grace",
+       integer(50, 60'000, [](AppConfig& c, auto v) { c.bus_command_timeout_ms = v; })},
       {"--bus-wait-timeout-ms", "RELAY_BUS_WAIT_TIMEOUT_MS", "1000",
        "how long an append waits for those replicas before it answers 503",
        integer(10, 60'000, [](AppConfig& c, auto v) { c.bus_wait_timeout_ms = v; })},

@@ -99,7 +99,8 @@ asio::awaitable<boost::system::error_code> RedisConnection::connect(
   co_return boost::system::error_code{};
 }
 
-asio::awaitable<RedisResult> RedisConnection::command(std::vector<std::string> args) {
+asio::awaitable<RedisResult> RedisConnection::command(std::vector<std::string> args,
+                                                      std::chrono::milliseconds deadline) {
   if (!connected_) co_return failure_ ? failure_ : asio::error::not_connected;
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;
@@ -116,11 +117,20 @@ asio::awaitable<RedisResult> RedisConnection::command(std::vector<std::string> a
   outgoing_.append(formatted, static_cast<std::size_t>(length));
   redisFreeCommand(formatted);
   auto pending = std::make_shared<Pending>(executor_);
-  pending->done.expires_at(asio::steady_timer::time_point::max());
+  if (deadline == std::chrono::milliseconds::zero()) deadline = command_timeout_;
+  if (deadline > std::chrono::milliseconds::zero()) {
+    pending->done.expires_after(deadline);
+  } else {
+    pending->done.expires_at(asio::steady_timer::time_point::max());
+  }
   pending_.push_back(pending);
   write_signal_.cancel();
   if (!pending->ready) {
     co_await pending->done.async_wait(asio::as_tuple(asio::use_awaitable));
+    // Woken by the deadline, not by a reply: every command behind this one would wait on
+    // the same silent peer, and a reply that comes later would answer the wrong command.
+    if (!pending->ready) fail(asio::error::timed_out);
+    if (!pending->ready) pending->result = boost::system::error_code(asio::error::timed_out);
   }
   co_return std::move(pending->result);
 }

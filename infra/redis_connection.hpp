@@ -48,7 +48,14 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
 
   /// Sends one command (each argument binary-safe) and awaits its reply. After a failure,
   /// every pending and later command answers with the error until reconnected.
-  boost::asio::awaitable<RedisResult> command(std::vector<std::string> args);
+  /// A command with no reply within its deadline (`deadline`, else the connection's
+  /// command timeout; zero: none) answers timed_out and fails the connection: a frozen
+  /// Redis is an unreachable one, and a late reply could no longer be told from the next.
+  boost::asio::awaitable<RedisResult> command(
+      std::vector<std::string> args, std::chrono::milliseconds deadline = std::chrono::milliseconds::zero());
+
+  /// RELAY_BUS_COMMAND_TIMEOUT_MS: the deadline of every command that names none.
+  void set_command_timeout(std::chrono::milliseconds timeout) { command_timeout_ = timeout; }
 
   /// Closes the socket; pending commands answer operation_aborted.
   void close();
@@ -73,6 +80,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   std::string outgoing_;                    ///< Formatted commands not yet written.
   std::deque<std::shared_ptr<Pending>> pending_;  ///< Awaiting replies, in write order.
   bool connected_ = false;
+  std::chrono::milliseconds command_timeout_{0};
   boost::system::error_code failure_;
 };
 

@@ -157,6 +157,7 @@ RedisEventLog::~RedisEventLog() {
 asio::awaitable<std::variant<std::shared_ptr<RedisConnection>, boost::system::error_code>>
 RedisEventLog::open_connection() {
   auto connection = std::make_shared<RedisConnection>(executor_);
+  connection->set_command_timeout(config_.command_timeout);
   if (auto ec = co_await connection->connect(config_.host, config_.port, config_.connect_timeout)) {
     co_return ec;
   }
@@ -180,6 +181,11 @@ RedisEventLog::open_connection() {
     std::vector<std::string> select{"SELECT", std::to_string(config_.database)};
     if (!co_await setup(std::move(select))) co_return asio::error::invalid_argument;
   }
+  // A frozen Redis still completes the TCP handshake (the kernel does it): only an answer
+  // says it is there, or a reconnect would "succeed" every few milliseconds and /readyz
+  // would never leave the balancer.
+  std::vector<std::string> ping{"PING"};
+  if (!co_await setup(std::move(ping))) co_return asio::error::timed_out;
   co_return connection;
 }
 
@@ -307,7 +313,9 @@ asio::awaitable<service::AppendResult> RedisEventLog::append(
     // dedupe key and gets the original id.
     std::vector<std::string> wait{"WAIT", std::to_string(config_.wait_replicas),
                                   std::to_string(config_.wait_timeout.count())};
-    auto waited = co_await connection->command(std::move(wait));
+    // WAIT itself blocks up to its timeout on the Redis side.
+    auto waited =
+        co_await connection->command(std::move(wait), config_.wait_timeout + config_.command_timeout);
     const auto* copies = std::get_if<RedisValue>(&waited);
     if (copies == nullptr || copies->kind != RedisValue::Kind::integer ||
         copies->integer < static_cast<long long>(config_.wait_replicas)) {
@@ -456,7 +464,10 @@ asio::awaitable<void> RedisEventLog::tail_loop(domain::EventId after,
     args.push_back(last_.to_string());
     auto connection = tail_connection_;
     const auto generation = rebuilds_;
-    auto result = co_await connection->command(std::move(args));
+    // A blocking read may be silent for its BLOCK; past that plus the command deadline,
+    // Redis is not answering.
+    auto result = co_await connection->command(
+        std::move(args), caught_up_ ? config_.block + config_.command_timeout : config_.command_timeout);
     if (!*alive || closed_) co_return;
     const auto* value = std::get_if<RedisValue>(&result);
     if (value == nullptr) continue;  // connection lost: settle again, resume after last_

@@ -40,6 +40,10 @@ struct RedisBusConfig {
   std::uint64_t max_length = 1'000'000;      ///< RELAY_BUS_MAXLEN: XADD MAXLEN ~ this
   std::uint64_t dedupe_ttl_s = 86'400;       ///< RELAY_BUS_DEDUPE_TTL_S: retry window
   std::chrono::milliseconds connect_timeout{2000};
+  /// RELAY_BUS_COMMAND_TIMEOUT_MS: a command without a reply by then fails its connection,
+  /// so a frozen Redis answers publishes 503 within it instead of holding them (a tail read
+  /// gets this on top of its BLOCK).
+  std::chrono::milliseconds command_timeout{2000};
   /// How long a lost connection may stay lost before /readyz says so: a blip does not pull
   /// every replica out of the balancer at once (appends still answer 503 meanwhile).
   std::chrono::milliseconds ready_grace{2000};

@@ -102,3 +102,32 @@ TEST_CASE("a server that dies fails pending and later commands with an error, no
   Client again;
   CHECK(again.connect(redis.port()));
 }
+
+TEST_CASE("a command without a reply by its deadline answers timed_out, and so does every one "
+          "behind it: the connection is failed, never left to pair a late reply") {
+  Client client;
+  // A peer that accepts and never answers: what a frozen (SIGSTOPped) Redis looks like.
+  asio::ip::tcp::acceptor silent(client.io, {asio::ip::make_address("127.0.0.1"), 0});
+  asio::ip::tcp::socket accepted(client.io);
+  silent.async_accept(accepted, [](const boost::system::error_code&) {});
+  REQUIRE_FALSE(client.connect(silent.local_endpoint().port()));
+  client.conn->set_command_timeout(std::chrono::milliseconds(100));
+  auto first = asio::co_spawn(client.io, client.conn->command({"PING"}), asio::use_future);
+  auto longer = asio::co_spawn(client.io, client.conn->command({"XREAD", "BLOCK", "5000"},
+                                                               std::chrono::milliseconds(5000)),
+                               asio::use_future);
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = client.wait(std::move(first));
+  const auto took = std::chrono::steady_clock::now() - started;
+  REQUIRE(std::holds_alternative<boost::system::error_code>(result));
+  CHECK(std::get<boost::system::error_code>(result) == asio::error::timed_out);
+  CHECK(took >= std::chrono::milliseconds(90));
+  CHECK(took < std::chrono::milliseconds(2000));
+  // Queued behind it on the same connection, with a deadline of its own far off: it fails too.
+  const auto behind = client.wait(std::move(longer));
+  REQUIRE(std::holds_alternative<boost::system::error_code>(behind));
+  CHECK(std::get<boost::system::error_code>(behind) == asio::error::timed_out);
+  CHECK_FALSE(client.conn->connected());
+  const auto later = client.call({"PING"});
+  CHECK(std::holds_alternative<boost::system::error_code>(later));
+}
