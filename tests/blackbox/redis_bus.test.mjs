@@ -19,8 +19,8 @@ after(async () => {
 
 const busEnv = () => ({ RELAY_BUS: redis.url, RELAY_BUS_STREAM: `t:${Date.now()}` });
 
-/** Two relay processes on a fresh stream of the test's Redis, both ready; `body(a, b)` runs,
- *  then every EventSource is closed and both processes are killed however it ended. */
+/** Two relay processes on a fresh stream of the test's Redis, both ready; `body(a, b, env)`
+ *  runs, then every EventSource is closed and both processes are killed however it ended. */
 async function withTwoReplicas(body) {
   const env = busEnv();
   const a = await RelayProcess.start(env);
@@ -28,7 +28,7 @@ async function withTwoReplicas(body) {
   try {
     await ready(a);
     await ready(b);
-    await body(a, b);
+    await body(a, b, env);
   } finally {
     closeAll();
     a.kill();
@@ -73,12 +73,7 @@ test('events ingested at either replica reach subscribers of both: same ids, sam
 });
 
 test('Idempotency-Key on Redis: a retry at either replica answers the original id, the stream holds one entry and each subscriber gets one event', async () => {
-  const env = busEnv();
-  const a = await RelayProcess.start(env);
-  const b = await RelayProcess.start(env);
-  try {
-    await ready(a);
-    await ready(b);
+  await withTwoReplicas(async (a, b, env) => {
     const atA = collect(`${a.base}/api/events/stream?types=idem.test`, { types: ['idem.test'] });
     const atB = collect(`${b.base}/api/events/stream?types=idem.test`, { types: ['idem.test'] });
     await Promise.all([atA.opened, atB.opened]);
@@ -95,11 +90,7 @@ test('Idempotency-Key on Redis: a retry at either replica answers the original i
     await new Promise((r) => setTimeout(r, 300));  // a duplicate would arrive by now
     for (const sub of [atA, atB]) assert.deepEqual(sub.received.map((e) => e.id), [answers[0], other.id]);
     assert.equal(await redis.cli('XLEN', env.RELAY_BUS_STREAM), '2');
-  } finally {
-    closeAll();
-    a.kill();
-    b.kill();
-  }
+  });
 });
 
 test('a subscriber of a replica that is SIGKILLed resumes on the other with its Last-Event-ID: exactly the missed events', async () => {
