@@ -24,4 +24,9 @@ BusLoss judge_bus(const BusProbe& probe, const BusPosition& position) {
   return BusLoss::none;
 }
 
+std::uint64_t lag_ms(domain::EventId folded, const std::optional<domain::EventId>& newest) {
+  if (!newest || folded.ms == 0 || !(folded < *newest) || folded.ms >= newest->ms) return 0;
+  return newest->ms - folded.ms;
+}
+
 }  // namespace relay::infra

@@ -36,4 +36,10 @@ std::string_view to_string(BusLoss loss);
 
 BusLoss judge_bus(const BusProbe& probe, const BusPosition& position);
 
+/// How far, in the stream's own milliseconds, folding is behind its newest entry: the newest
+/// id's time less the last folded id's. 0 when caught up, when the stream is empty, and when
+/// nothing is folded yet (from 0-0 the difference is the age of the epoch, 56 years, not a
+/// lag: entries behind say it then).
+std::uint64_t lag_ms(domain::EventId folded, const std::optional<domain::EventId>& newest);
+
 }  // namespace relay::infra

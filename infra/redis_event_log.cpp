@@ -602,10 +602,14 @@ asio::awaitable<bool> RedisEventLog::restart(const std::shared_ptr<RedisConnecti
     ordinal_ = last_ == domain::EventId{0, 0} ? std::optional<std::uint64_t>(0) : std::nullopt;
     co_return true;
   }
+  // After a loss, entries the ordinals say are missing are that loss, already told to every
+  // stream: the first entry read sets the ordinal again instead of being judged a gap (a DEL
+  // keeps the counter, so the next entry's ordinal would skip every deleted one).
+  const bool after_loss = !reason.empty();
   if (usable && tailer.rebuild(fields[3].text, reason)) {
     last_ = *snapshot_id;
     epoch_ = current;
-    ordinal_ = parse_uint(fields[2].text);
+    ordinal_ = after_loss ? std::nullopt : parse_uint(fields[2].text);
     logger_.info("started from the bus snapshot", {{"last_id", last_.to_string()},
                                                   {"bytes", fields[3].text.size()}});
     co_return true;
@@ -613,7 +617,7 @@ asio::awaitable<bool> RedisEventLog::restart(const std::shared_ptr<RedisConnecti
   // A rebuild after loss, or a snapshot the tailer could not read (it is empty now).
   tailer.rebuild("", reason);
   last_ = domain::EventId{0, 0};
-  ordinal_ = 0;
+  ordinal_ = after_loss ? std::nullopt : std::optional<std::uint64_t>(0);
   epoch_ = current;
   co_return true;
 }
@@ -648,10 +652,10 @@ asio::awaitable<void> RedisEventLog::probe_loop() {
     if (!reading || generation != rebuilds_) continue;
     const auto folded = ordinal_.value_or(reading->appended);
     stats_.lag_entries = reading->appended > folded ? reading->appended - folded : 0;
-    stats_.lag_ms = reading->newest && position < *reading->newest && position.ms < reading->newest->ms
-                        ? reading->newest->ms - position.ms
-                        : 0;
-    if (stats_.lag_ms >= 5000 && !lag_reported_) {
+    stats_.lag_ms = lag_ms(position, reading->newest);
+    // A replica (re)building is behind by design, and says so on /readyz; the warning is
+    // for one that fell behind while serving.
+    if (stats_.lag_ms >= 5000 && !lag_reported_ && !building_) {
       lag_reported_ = true;
       logger_.warn("folding lags behind the Redis stream",
                    {{"entries", stats_.lag_entries}, {"ms", stats_.lag_ms}});

@@ -235,6 +235,9 @@ test('a replica started after 10,000 events, the stream trimmed below them, star
     const stats = await c.stats();
     assert.equal(stats.bus.gaps, 0);
     assert.equal(stats.bus.epoch_changes, 0);
+    // Catching up is not lagging: no warning, and never a lag counted from 0-0 (56 years).
+    assert.ok(!c.stdout.includes('folding lags behind'), c.stdout.split('\n').find((l) => l.includes('lags')));
+    assert.ok(stats.bus.lag_ms < 3_600_000, JSON.stringify(stats.bus));
     // Its replay window is the others': a Last-Event-ID from A resumes exactly at C.
     const resumeFrom = (await a.stats()).log.newest_id;
     const resumed = collect(`${c.base}/api/events/stream?types=bus.tick`, { headers: { 'Last-Event-ID': resumeFrom } });

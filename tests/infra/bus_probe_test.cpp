@@ -30,3 +30,15 @@ TEST_CASE("a stream that ends before the last id folded was rewound (failover to
   CHECK(judge_bus({"e1", std::nullopt, 0}, {"e1", {40, 2}}) == BusLoss::rewound);
 }
 
+
+TEST_CASE("lag in milliseconds: the newest entry's time less the last folded one's, never from 0-0") {
+  using relay::infra::lag_ms;
+  using relay::domain::EventId;
+  CHECK(lag_ms({1'796'610'550'000, 3}, EventId{1'796'610'557'155, 0}) == 7155);
+  CHECK(lag_ms({1'796'610'557'155, 0}, EventId{1'796'610'557'155, 0}) == 0);  // caught up
+  CHECK(lag_ms({1'796'610'557'155, 0}, EventId{1'796'610'557'155, 9}) == 0);  // same ms
+  CHECK(lag_ms({1'796'610'557'155, 0}, std::nullopt) == 0);                   // empty stream
+  CHECK(lag_ms({1'796'610'557'155, 0}, EventId{1'796'610'000'000, 0}) == 0);  // ahead (rewound)
+  // A replica that folded nothing yet: no time behind to speak of (it read 1796610557155).
+  CHECK(lag_ms({0, 0}, EventId{1'796'610'557'155, 0}) == 0);
+}

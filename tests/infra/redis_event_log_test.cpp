@@ -419,3 +419,29 @@ TEST_CASE("an entry larger than any ingest accepts (XADDed by hand) is counted u
   CHECK(c.stats().undecodable == 1);
   c.close();
 }
+
+TEST_CASE("the stream deleted (DEL) under a running replica: one rebuild with one reason, then "
+          "the new entries fold with no gap reported") {
+  test::RedisServer redis;
+  Replicas r(redis);
+  r.config.probe_interval = std::chrono::milliseconds(100);
+  r.a = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
+  Folder fa;
+  r.a->keep_connected();
+  r.a->tail({0, 0}, fa);
+  r.run_until([&] { return r.a->health().ready; });
+  append_n(r, *r.a, 4);
+  r.run_until([&] { return fa.ids.size() == 4; });
+  Operator op(r, redis.port());
+  op.run({"DEL", r.config.stream});  // the ordinal counter and the epoch stay
+  r.run_until([&] { return fa.rebuilds.size() == 1; });
+  const auto after = append_n(r, *r.a, 3);
+  r.run_until([&] { return fa.ids.size() == 3; });
+  r.io.run_for(std::chrono::milliseconds(300));
+  CHECK(fa.ids == after);
+  CHECK(fa.rebuilds == std::vector<std::string>{"bus_data_lost"});
+  // The entries the counter says were appended before the DEL are the loss just reported,
+  // not a second one: streams get one resync.
+  CHECK(fa.gaps.empty());
+  CHECK(r.a->stats().gaps == 0);
+}
