@@ -487,8 +487,25 @@ asio::awaitable<void> RedisEventLog::tail_loop(domain::EventId after,
     const auto& entries = value->elements[0].elements[1].elements;
     const bool last_batch = entries.size() < config_.tail_batch;
     bool gap = false;
+    bool went_back = false;
     for (const auto& entry : entries) {
       const auto ordinal = ordinal_of(entry);
+      if (ordinal && ordinal_ && *ordinal <= *ordinal_) {
+        // Ordinals only grow within a stream (the append script counts them with the XADD).
+        // One that does not is a stream wiped (FLUSHALL) or rewound (an older RDB) while
+        // producers kept posting: seen here, in order, before any of it is folded, so
+        // nothing is broadcast and then broadcast again after the rebuild.
+        ++stats_.epoch_changes;
+        logger_.error("the Redis stream went back (an entry's ordinal did not grow): wiped or "
+                      "rewound; rebuilding, streams resync",
+                      {{"last_id", last_.to_string()},
+                       {"ordinal", *ordinal},
+                       {"folded_ordinal", *ordinal_}});
+        if (!co_await restart(connection, tailer, "bus_data_lost")) connection->close();
+        if (!*alive || closed_) co_return;
+        went_back = true;
+        break;
+      }
       if (ordinal && ordinal_ && *ordinal > *ordinal_ + 1) {
         co_await recover_gap(connection, tailer, *ordinal);
         if (!*alive || closed_) co_return;
@@ -504,7 +521,7 @@ asio::awaitable<void> RedisEventLog::tail_loop(domain::EventId after,
       }
       ++folded_since_snapshot_;
     }
-    if (gap) {
+    if (gap || went_back) {
       caught_up_ = false;
       continue;
     }
@@ -606,6 +623,29 @@ asio::awaitable<bool> RedisEventLog::restart(const std::shared_ptr<RedisConnecti
   // stream: the first entry read sets the ordinal again instead of being judged a gap (a DEL
   // keeps the counter, so the next entry's ordinal would skip every deleted one).
   const bool after_loss = !reason.empty();
+  if (after_loss) {
+    // What the stream still holds up to where this replica had folded (a rewind keeps a
+    // prefix of it) was sent to every stream before the loss: it is folded back in silently,
+    // in the same turn as the rebuild and the resync, so no sweep can send it again as news.
+    const auto folded_before = last_;
+    const auto from = usable ? *snapshot_id : domain::EventId{0, 0};
+    auto known = co_await read_range(connection, from, folded_before);
+    if (known && (!usable || tailer.rebuild(fields[3].text, ""))) {
+      if (!usable) tailer.rebuild("", "");
+      last_ = from;
+      for (const auto& event : *known) {
+        tailer.on_event(event);
+        last_ = event.id;
+      }
+      tailer.resync(reason);
+      ordinal_ = std::nullopt;
+      epoch_ = current;
+      logger_.info("rebuilt after the loss", {{"from", from.to_string()},
+                                              {"refolded", static_cast<std::uint64_t>(known->size())},
+                                              {"last_id", last_.to_string()}});
+      co_return true;
+    }
+  }
   if (usable && tailer.rebuild(fields[3].text, reason)) {
     last_ = *snapshot_id;
     epoch_ = current;
@@ -620,6 +660,32 @@ asio::awaitable<bool> RedisEventLog::restart(const std::shared_ptr<RedisConnecti
   ordinal_ = after_loss ? std::nullopt : std::optional<std::uint64_t>(0);
   epoch_ = current;
   co_return true;
+}
+
+asio::awaitable<std::optional<std::vector<service::StoredEvent>>> RedisEventLog::read_range(
+    const std::shared_ptr<RedisConnection>& connection, domain::EventId after,
+    domain::EventId until) {
+  // Bounded: past this many the rebuild folds the rest as it comes (some sent twice) rather
+  // than hold an unbounded stretch of the stream in memory.
+  constexpr std::size_t most = 100'000;
+  constexpr std::size_t batch = 1000;
+  std::vector<service::StoredEvent> events;
+  while (after < until) {
+    std::vector<std::string> args{"XRANGE", config_.stream, "(" + after.to_string(),
+                                  until.to_string(), "COUNT", std::to_string(batch)};
+    auto result = co_await connection->command(std::move(args));
+    const auto* value = std::get_if<RedisValue>(&result);
+    if (value == nullptr || value->kind != RedisValue::Kind::array) co_return std::nullopt;
+    for (const auto& entry : value->elements) {
+      if (auto id = domain::EventId::parse(entry.elements.empty() ? "" : entry.elements[0].text)) {
+        after = *id;
+      }
+      if (auto event = decode_entry(entry)) events.push_back(std::move(*event));
+    }
+    if (value->elements.size() < batch) break;
+    if (events.size() > most) co_return std::nullopt;
+  }
+  co_return events;
 }
 
 asio::awaitable<std::optional<BusProbe>> RedisEventLog::probe(

@@ -110,6 +110,11 @@ class RedisEventLog final : public service::EventLog, public service::HostedServ
                                       service::EventTailer& tailer);
   /// Forgets what was folded and starts again from the current epoch's snapshot (or from
   /// nothing); `reason` non-empty tells the open streams to resync.
+  /// The stream's entries after `after` up to `until` (inclusive), decoded; nullopt when
+  /// Redis did not answer or there are too many to hold.
+  boost::asio::awaitable<std::optional<std::vector<service::StoredEvent>>> read_range(
+      const std::shared_ptr<RedisConnection>& connection, domain::EventId after,
+      domain::EventId until);
   boost::asio::awaitable<bool> restart(const std::shared_ptr<RedisConnection>& connection,
                                        service::EventTailer& tailer, const std::string& reason);
   /// Entries before the one with `ordinal` were trimmed unread: start again from the

@@ -98,6 +98,10 @@ class EventTailer {
   /// whoever follows is told to resync with `reason`.
   virtual void gap(const std::string& reason) { (void)reason; }
 
+  /// After a rebuild without a reason and the events folded back into it: whoever follows
+  /// is told now to resync with `reason`, from the end of what was rebuilt.
+  virtual void resync(const std::string& reason) { (void)reason; }
+
   /// What has been folded so far as one document for rebuild(); empty when the tailer keeps
   /// no state worth saving.
   [[nodiscard]] virtual std::string snapshot() const { return {}; }

@@ -159,6 +159,8 @@ bool WorkerProjection::rebuild(std::string_view snapshot, const std::string& rea
   return restored;
 }
 
+void WorkerProjection::resync(const std::string& reason) { fanout_.resync_all(reason); }
+
 void WorkerProjection::gap(const std::string& reason) {
   frames_.clear();
   fanout_.resync_all(reason);

@@ -43,6 +43,7 @@ class WorkerProjection final : public EventTailer {
   bool rebuild(std::string_view snapshot, const std::string& reason) override;
   /// Events were lost before the next one: the frame log is cleared (no replay across the
   /// gap) and every open stream resyncs (EventTailer).
+  void resync(const std::string& reason) override;
   void gap(const std::string& reason) override;
   /// The aggregates and the frame log's window at last_event_id() (EventTailer).
   [[nodiscard]] std::string snapshot() const override;

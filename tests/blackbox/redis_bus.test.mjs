@@ -200,6 +200,102 @@ test('Redis wiped (FLUSHALL) under two replicas: every subscriber gets system.ss
   });
 });
 
+test('Redis wiped (FLUSHALL) while two producers post to two replicas: one resync each, and no id is ever delivered twice', async () => {
+  await withTwoReplicas(async (a, b) => {
+    const subs = [a, b, a, b].map((r) => collect(`${r.base}/api/events/stream?types=bus.tick`));
+    await Promise.all(subs.map((s) => s.opened));
+    let flushedAt = Infinity;
+    const accepted = [];  // {id, at}
+    let running = true;
+    const producer = async (relay, name) => {
+      for (let n = 0; running; n++) {
+        const res = await relay.publish({ type: 'bus.tick', data: { name, n } }).catch(() => null);
+        if (res?.status === 202) accepted.push({ id: (await res.json()).id, at: Date.now() });
+        else await res?.text();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    const producers = [producer(a, 'pa'), producer(b, 'pb')];
+    await new Promise((r) => setTimeout(r, 500));
+    await redis.cli('FLUSHALL');
+    flushedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 1500));
+    running = false;
+    await Promise.all(producers);
+    const after = accepted.filter((x) => x.at > flushedAt + 50).map((x) => x.id);
+    assert.ok(after.length > 20, `${after.length} events accepted after the wipe`);
+    await eventually(() => subs.every((s) => after.every((id) => s.received.some((e) => e.id === id))), 10_000,
+      'every event accepted after the wipe, at every subscriber');
+    await new Promise((r) => setTimeout(r, 300));
+    for (const s of subs) {
+      const ids = s.received.map((e) => e.id);
+      const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+      assert.deepEqual(twice, [], 'no id delivered twice');
+      assert.equal(s.resyncs.length, 1, JSON.stringify(s.resyncs));
+      assert.equal(s.resyncs[0].reason, 'bus_data_lost');
+    }
+  });
+});
+
+test('Redis rewound to an older RDB (restarted without AOF after a SAVE) while producers post: detected, one resync, no id twice; every replica, and one started afterwards, serve the same read model under the same ETag', async () => {
+  const rdb = await RedisProcess.start({ aof: false });
+  const env = { RELAY_BUS: rdb.url, RELAY_BUS_STREAM: `rewind:${Date.now()}` };
+  const a = await RelayProcess.start(env);
+  const b = await RelayProcess.start(env);
+  let c;
+  try {
+    await ready(a);
+    await ready(b);
+    const subs = [a, b].map((r) => collect(`${r.base}/api/events/stream?types=worker.created`));
+    await Promise.all(subs.map((s) => s.opened));
+    let running = true;
+    const producer = async (relay, name) => {
+      for (let n = 0; running; n++) {
+        const res = await relay.ingest(created(`${name}-${n}`, `/rewind-${name}`)).catch(() => null);
+        await res?.text();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    const producers = [producer(a, 'pa'), producer(b, 'pb')];
+    await new Promise((r) => setTimeout(r, 400));
+    await rdb.cli('SAVE');
+    await new Promise((r) => setTimeout(r, 400));  // more events, which the rewind will lose
+    await rdb.kill();
+    await rdb.restart();  // as of the SAVE: ordinals and ids go back
+    await new Promise((r) => setTimeout(r, 1500));
+    running = false;
+    await Promise.all(producers);
+    await eventually(() => subs.every((s) => s.resyncs.length >= 1), 10_000, 'a resync at both');
+    await new Promise((r) => setTimeout(r, 500));
+    for (const s of subs) {
+      const ids = s.received.map((e) => e.id);
+      assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), [], 'no id delivered twice');
+      assert.equal(s.resyncs.length, 1, JSON.stringify(s.resyncs));
+      assert.equal(s.resyncs[0].reason, 'bus_data_lost');
+    }
+    c = await RelayProcess.start(env);
+    await ready(c);
+    const read = async (r) => {
+      const res = await fetch(`${r.base}/api/workers`);
+      return { etag: res.headers.get('etag'), body: await res.json() };
+    };
+    await eventually(async () => {
+      const [ra, rb, rc] = await Promise.all([a, b, c].map(read));
+      return ra.etag === rb.etag && rb.etag === rc.etag;
+    }, 10_000, 'the three replicas at one version');
+    const [ra, rb, rc] = await Promise.all([a, b, c].map(read));
+    assert.deepEqual(rb.body, ra.body);
+    assert.deepEqual(rc.body, ra.body, 'a replica started afterwards agrees: same ETag, same content');
+    assert.equal((await a.stats()).bus.epoch_changes >= 1, true);
+  } finally {
+    closeAll();
+    a.kill();
+    b.kill();
+    c?.kill();
+    await rdb.remove();
+  }
+});
+
 test('a replica started after 10,000 events, the stream trimmed below them, starts from the snapshot: the same GET /api/workers as the others by the time /readyz is 200', async () => {
   const env = { ...busEnv(), RELAY_BUS_SNAPSHOT_EVERY: '1000' };
   const a = await RelayProcess.start(env);

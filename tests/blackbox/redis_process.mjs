@@ -10,11 +10,13 @@ import { eventually, freePort } from './relay_process.mjs';
 
 export class RedisProcess {
   /** `launcher`: a command redis-server runs under (the benchmark pins it: taskset);
-   *  `fsync`: appendfsync (always for the durability tests; everysec is Redis's default). */
-  static async start({ launcher = [], fsync = 'always' } = {}) {
+   *  `fsync`: appendfsync (always for the durability tests; everysec is Redis's default);
+   *  `aof: false`: snapshots only (SAVE), so a restart comes back as of the last SAVE. */
+  static async start({ launcher = [], fsync = 'always', aof = true } = {}) {
     const redis = new RedisProcess(await freePort(), mkdtempSync(path.join(tmpdir(), 'sse-relay-redis-')));
     redis.launcher = launcher;
     redis.fsync = fsync;
+    redis.aof = aof;
     await redis.restart();
     return redis;
   }
@@ -25,10 +27,12 @@ export class RedisProcess {
     this.url = `redis://127.0.0.1:${port}`;
   }
 
-  /** Starts (again) on the same port and directory: the AOF is read back. */
+  /** Starts (again) on the same port and directory: the AOF (or the last SAVE) is read back. */
   async restart() {
+    const persistence = this.aof === false ? ['--appendonly', 'no']
+      : ['--appendonly', 'yes', '--appendfsync', this.fsync ?? 'always'];
     const [command, ...argv] = [...(this.launcher ?? []), 'redis-server', '--port', String(this.port), '--bind',
-      '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', this.fsync ?? 'always'];
+      '127.0.0.1', '--dir', this.dir, '--save', '', ...persistence];
     this.child = spawn(command, argv, { stdio: 'ignore' });
     this.exited = once(this.child, 'exit');
     await eventually(() => new Promise((resolve) => {

@@ -1,7 +1,9 @@
 #include "infra/redis_event_log.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <future>
+#include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -170,10 +172,14 @@ namespace {
 // A tailer with state: the ids it folded; its snapshot is that list.
 struct Folder final : service::EventTailer {
   std::vector<domain::EventId> ids;
+  std::vector<domain::EventId> folded;  ///< Every event ever folded, across rebuilds.
   std::vector<std::string> gaps;
   std::vector<std::string> rebuilds;  ///< The reason of each rebuild ("" at a start).
   std::vector<std::string> restored;  ///< The snapshots it was handed.
-  void on_event(const service::StoredEvent& event) override { ids.push_back(event.id); }
+  void on_event(const service::StoredEvent& event) override {
+    ids.push_back(event.id);
+    folded.push_back(event.id);
+  }
   bool rebuild(std::string_view snapshot, const std::string& reason) override {
     rebuilds.push_back(reason);
     restored.emplace_back(snapshot);
@@ -187,6 +193,14 @@ struct Folder final : service::EventTailer {
     return true;
   }
   void gap(const std::string& reason) override { gaps.push_back(reason); }
+  // A rebuild told afterwards (after its events were folded back): the same rebuild's reason.
+  void resync(const std::string& reason) override {
+    if (!rebuilds.empty() && rebuilds.back().empty()) {
+      rebuilds.back() = reason;
+    } else {
+      rebuilds.push_back(reason);
+    }
+  }
   [[nodiscard]] std::string snapshot() const override {
     std::string out;
     for (const auto& id : ids) out += (out.empty() ? "" : ",") + id.to_string();
@@ -444,4 +458,35 @@ TEST_CASE("the stream deleted (DEL) under a running replica: one rebuild with on
   // not a second one: streams get one resync.
   CHECK(fa.gaps.empty());
   CHECK(r.a->stats().gaps == 0);
+}
+
+TEST_CASE("Redis wiped or rewound while producers keep posting: the tail sees the ordinals go "
+          "back before folding anything, rebuilds once, and folds each new entry once") {
+  test::RedisServer redis;
+  Replicas r(redis);
+  // The probe is far off: only the tail's own reading can notice in time.
+  r.config.probe_interval = std::chrono::seconds(60);
+  r.a = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
+  r.b = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
+  Folder fa;
+  r.a->keep_connected();
+  r.b->keep_connected();
+  r.a->tail({0, 0}, fa);
+  r.run_until([&] { return r.a->health().ready; });
+  append_n(r, *r.b, 5);
+  r.run_until([&] { return fa.ids.size() == 5; });
+  Operator op(r, redis.port());
+  op.run({"FLUSHALL"});
+  // A new stream mints ids from the clock: past the millisecond of the last one folded, its
+  // ids are newer than anything folded (within it they would repeat the wiped ones).
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto after = append_n(r, *r.b, 3);  // ordinals 1..3 again
+  r.run_until([&] { return fa.rebuilds.size() == 1 && fa.ids.size() == 3; });
+  r.io.run_for(std::chrono::milliseconds(300));
+  CHECK(fa.rebuilds == std::vector<std::string>{"bus_data_lost"});
+  CHECK(fa.ids == after);
+  // Each new entry folded (and so broadcast) once: none before the rebuild and again after.
+  for (const auto& id : after) CHECK(std::count(fa.folded.begin(), fa.folded.end(), id) == 1);
+  CHECK(r.a->stats().epoch_changes == 1);
+  CHECK(fa.gaps.empty());
 }
