@@ -57,6 +57,14 @@ struct Replicas {
     io.run_for(std::chrono::milliseconds(50));
     if (sink != stderr) std::fclose(sink);
   }
+  /// Replica `a` again with the settings the test changed, keeping its connection (probe
+  /// and reconnects running) and tailing from the start into `tailer`, ready.
+  void run_a(service::EventTailer& tailer) {
+    a = std::make_unique<RedisEventLog>(io.get_executor(), config, logger);
+    a->keep_connected();
+    a->tail({0, 0}, tailer);
+    run_until([&] { return a->health().ready; });
+  }
   /// Replica `a` again with the settings the test changed, connected.
   void renew_a() {
     a = std::make_unique<RedisEventLog>(io.get_executor(), config, logger);
@@ -280,11 +288,8 @@ TEST_CASE("a stream that lost its newest entries (deleted, or a lagging failover
   test::RedisServer redis;
   Replicas r(redis);
   r.config.probe_interval = std::chrono::milliseconds(100);
-  r.a = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
   Folder fa;
-  r.a->keep_connected();
-  r.a->tail({0, 0}, fa);
-  r.run_until([&] { return r.a->health().ready; });
+  r.run_a(fa);
   const auto ids = append_n(r, *r.a, 4);
   r.run_until([&] { return fa.ids.size() == 4; });
   Operator op(r, redis.port());
@@ -439,11 +444,8 @@ TEST_CASE("the stream deleted (DEL) under a running replica: one rebuild with on
   test::RedisServer redis;
   Replicas r(redis);
   r.config.probe_interval = std::chrono::milliseconds(100);
-  r.a = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
   Folder fa;
-  r.a->keep_connected();
-  r.a->tail({0, 0}, fa);
-  r.run_until([&] { return r.a->health().ready; });
+  r.run_a(fa);
   append_n(r, *r.a, 4);
   r.run_until([&] { return fa.ids.size() == 4; });
   Operator op(r, redis.port());
@@ -466,14 +468,9 @@ TEST_CASE("Redis wiped or rewound while producers keep posting: the tail sees th
   Replicas r(redis);
   // The probe is far off: only the tail's own reading can notice in time.
   r.config.probe_interval = std::chrono::seconds(60);
-  r.a = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
-  r.b = std::make_unique<RedisEventLog>(r.io.get_executor(), r.config, r.logger);
   Folder fa;
-  r.a->keep_connected();
-  r.b->keep_connected();
-  r.a->tail({0, 0}, fa);
-  r.run_until([&] { return r.a->health().ready; });
-  append_n(r, *r.b, 5);
+  r.run_a(fa);
+  append_n(r, *r.b, 5);  // b, as connected by Replicas, is the producers' replica
   r.run_until([&] { return fa.ids.size() == 5; });
   Operator op(r, redis.port());
   op.run({"FLUSHALL"});
