@@ -8,7 +8,7 @@
 
 #include "domain/worker_registry.hpp"
 #include "infra/client_address.hpp"
-#include "infra/redis_event_log.hpp"
+#include "infra/redis/redis_bus_config.hpp"
 #include "infra/request_framing.hpp"
 #include "infra/subscriber_auth.hpp"
 #include "infra/tracing_config.hpp"

@@ -14,7 +14,7 @@
 #include "infra/http_server.hpp"
 #include "infra/jwks_watcher.hpp"
 #include "infra/memory_event_log.hpp"
-#include "infra/redis_event_log.hpp"
+#include "infra/redis/redis_event_log.hpp"
 #include "infra/tracing_pipeline.hpp"
 #include "service/clock.hpp"
 #include "service/event_ingest.hpp"

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "infra/bus_url.hpp"
+#include "infra/redis/bus_url.hpp"
 #include "infra/jwk_set.hpp"
 
 namespace relay::infra {

@@ -14,5 +14,12 @@ check() {  # layer, forbidden include pattern, why
 check domain 'proto/|service/|infra/|boost/|simdjson' "proto, service, infra, Boost or simdjson"
 check proto 'service/|infra/|boost/' "service, infra or Boost (no Asio in wire formats)"
 check service 'infra/|boost/beast|boost/url' "infra, Beast or Boost.URL"
+# The Redis adapter is its own library (relay_redis): it sees the service ports and its own
+# folder, never the HTTP front, auth or telemetry (config_values.hpp: number parsing only).
+hits=$(grep -nE '#include "infra/' "$root"/infra/redis/*.hpp "$root"/infra/redis/*.cpp 2>/dev/null |
+  grep -vE '#include "infra/(redis/|config_values\.hpp)')
+if [[ -n "$hits" ]]; then
+  echo "layering: infra/redis/ must not include the rest of infra:"; echo "$hits"; fail=1
+fi
 if [[ $fail -eq 0 ]]; then echo "layering: ok"; fi
 exit $fail

@@ -1,4 +1,4 @@
-#include "infra/bus_probe.hpp"
+#include "infra/redis/bus_probe.hpp"
 
 #include <doctest/doctest.h>
 

@@ -62,6 +62,10 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
 
   [[nodiscard]] bool connected() const { return connected_; }
 
+  /// Completes when the connection fails or is closed (at once if it is not connected): the
+  /// link waits on this instead of polling connected().
+  boost::asio::awaitable<void> until_failed();
+
  private:
   struct Pending {
     explicit Pending(const boost::asio::any_io_executor& executor) : done(executor) {}
@@ -77,6 +81,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   boost::asio::any_io_executor executor_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer write_signal_;  ///< Cancelled when there is something to write.
+  boost::asio::steady_timer failed_signal_;  ///< Cancelled when the connection fails.
   std::string outgoing_;                    ///< Formatted commands not yet written.
   std::deque<std::shared_ptr<Pending>> pending_;  ///< Awaiting replies, in write order.
   bool connected_ = false;

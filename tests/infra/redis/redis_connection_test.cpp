@@ -1,4 +1,4 @@
-#include "infra/redis_connection.hpp"
+#include "infra/redis/redis_connection.hpp"
 
 #include <future>
 
@@ -9,7 +9,7 @@
 
 #include <doctest/doctest.h>
 
-#include "../support/redis_server.hpp"
+#include "../../support/redis_server.hpp"
 
 namespace asio = boost::asio;
 using relay::infra::RedisConnection;

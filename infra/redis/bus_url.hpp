@@ -5,7 +5,7 @@
 #include <string_view>
 #include <variant>
 
-#include "infra/redis_event_log.hpp"
+#include "infra/redis/redis_bus_config.hpp"
 
 namespace relay::infra {
 

@@ -1,4 +1,4 @@
-#include "infra/redis_connection.hpp"
+#include "infra/redis/redis_connection.hpp"
 
 #include <array>
 #include <memory>
@@ -64,8 +64,12 @@ struct ReplyDeleter {
 }  // namespace
 
 RedisConnection::RedisConnection(asio::any_io_executor executor)
-    : executor_(std::move(executor)), socket_(executor_), write_signal_(executor_) {
+    : executor_(std::move(executor)),
+      socket_(executor_),
+      write_signal_(executor_),
+      failed_signal_(executor_) {
   write_signal_.expires_at(asio::steady_timer::time_point::max());
+  failed_signal_.expires_at(asio::steady_timer::time_point::max());
 }
 
 RedisConnection::~RedisConnection() {
@@ -93,6 +97,7 @@ asio::awaitable<boost::system::error_code> RedisConnection::connect(
   socket_.set_option(tcp::no_delay(true));
   connected_ = true;
   failure_ = {};
+  failed_signal_.expires_at(asio::steady_timer::time_point::max());
   auto self = shared_from_this();
   asio::co_spawn(executor_, [self]() { return self->read_loop(); }, asio::detached);
   asio::co_spawn(executor_, [self]() { return self->write_loop(); }, asio::detached);
@@ -199,6 +204,7 @@ void RedisConnection::fail(boost::system::error_code ec) {
   boost::system::error_code ignored;
   socket_.close(ignored);
   write_signal_.cancel();
+  failed_signal_.cancel();
   for (auto& waiter : pending_) {
     waiter->result = ec;
     waiter->ready = true;
@@ -206,6 +212,16 @@ void RedisConnection::fail(boost::system::error_code ec) {
   }
   pending_.clear();
   outgoing_.clear();
+}
+
+asio::awaitable<void> RedisConnection::until_failed() {
+  auto self = shared_from_this();
+  // A cancelled wait (the caller's cancellation) ends it as well; connected_ tells which.
+  while (connected_) {
+    auto [ec] = co_await failed_signal_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec != asio::error::operation_aborted) continue;  // expiry at max(): never
+    co_return;
+  }
 }
 
 void RedisConnection::close() { fail(asio::error::operation_aborted); }

@@ -1,6 +1,15 @@
-#include "infra/bus_probe.hpp"
+#include "infra/redis/bus_probe.hpp"
+
+#include <random>
+
+#include <fmt/format.h>
 
 namespace relay::infra {
+
+std::string new_epoch() {
+  std::random_device random;
+  return fmt::format("{:08x}{:08x}", random(), random());
+}
 
 std::string_view to_string(BusLoss loss) {
   switch (loss) {

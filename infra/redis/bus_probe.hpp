@@ -31,6 +31,10 @@ enum class BusLoss {
   rewound,        ///< The stream ends before what was folded: a failover to a lagging copy.
 };
 
+/// A fresh random epoch name, offered with every write that may create the stream (the
+/// script keeps the one already there).
+std::string new_epoch();
+
 /// For logs: "epoch_changed", "rewound".
 std::string_view to_string(BusLoss loss);
 

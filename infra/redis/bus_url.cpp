@@ -1,4 +1,4 @@
-#include "infra/bus_url.hpp"
+#include "infra/redis/bus_url.hpp"
 
 #include <charconv>
 

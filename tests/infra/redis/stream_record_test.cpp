@@ -1,4 +1,4 @@
-#include "infra/stream_record.hpp"
+#include "infra/redis/stream_record.hpp"
 
 #include <doctest/doctest.h>
 

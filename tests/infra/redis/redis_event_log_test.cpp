@@ -1,4 +1,4 @@
-#include "infra/redis_event_log.hpp"
+#include "infra/redis/redis_event_log.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -11,7 +11,7 @@
 
 #include <doctest/doctest.h>
 
-#include "../support/redis_server.hpp"
+#include "../../support/redis_server.hpp"
 #include "service/relay_error.hpp"
 
 namespace asio = boost::asio;

@@ -1,0 +1,161 @@
+#include "infra/redis/redis_appender.hpp"
+
+#include "infra/redis/bus_probe.hpp"
+#include "infra/redis/redis_scripts.hpp"
+#include "infra/redis/stream_record.hpp"
+#include "service/relay_error.hpp"
+
+namespace relay::infra {
+
+namespace asio = boost::asio;
+
+namespace {
+boost::system::error_code unavailable() { return make_error_code(error::bus_unavailable); }
+}  // namespace
+
+std::vector<std::string> append_arguments(const BusKeys& keys, const RedisBusConfig& config,
+                                          const std::vector<service::LogRecord>& records,
+                                          std::string epoch) {
+  std::vector<std::string> args{"3",
+                                keys.stream,
+                                keys.epoch,
+                                keys.counter,
+                                std::to_string(config.max_length),
+                                std::to_string(config.dedupe_ttl_s),
+                                keys.dedupe_prefix,
+                                std::move(epoch),
+                                std::to_string(records.size())};
+  for (const auto& record : records) {
+    const auto fields = encode_stream_record(record);
+    args.push_back(record.dedupe_key);
+    args.push_back(std::to_string(fields.size()));
+    for (const auto& [name, value] : fields) {
+      args.push_back(name);
+      args.push_back(value);
+    }
+  }
+  return args;
+}
+
+std::optional<service::AppendResult> read_append_reply(const RedisValue& reply,
+                                                       std::size_t records) {
+  if (reply.kind != RedisValue::Kind::array || reply.elements.size() != 2 ||
+      reply.elements[0].kind != RedisValue::Kind::integer ||
+      reply.elements[1].elements.size() != records) {
+    return std::nullopt;
+  }
+  service::AppendResult answer;
+  answer.stored = static_cast<std::size_t>(reply.elements[0].integer);
+  for (const auto& id_text : reply.elements[1].elements) {
+    auto id = domain::EventId::parse(id_text.text);
+    if (!id) return std::nullopt;  // stored, but under an id we cannot read
+    answer.ids.push_back(*id);
+  }
+  return answer;
+}
+
+RedisAppender::RedisAppender(std::shared_ptr<const RedisBusConfig> config, std::shared_ptr<const RedisLink> link,
+                             service::Logger& logger, std::shared_ptr<service::BusStats> stats)
+    : config_(std::move(config)), keys_(*config_), link_(std::move(link)), logger_(logger), stats_(std::move(stats)) {}
+
+asio::awaitable<RedisResult> RedisAppender::run_script(std::shared_ptr<RedisConnection> connection,
+                                                       std::vector<std::string> args) {
+  auto evalsha = [&] {
+    std::vector<std::string> call{"EVALSHA", script_sha_};
+    call.insert(call.end(), args.begin(), args.end());
+    return call;
+  };
+  if (!script_sha_.empty()) {
+    auto result = co_await connection->command(evalsha());
+    const auto* value = std::get_if<RedisValue>(&result);
+    // NOSCRIPT: Redis restarted (or SCRIPT FLUSH): load it again below.
+    if (value == nullptr || !value->is_error() || !value->text.starts_with("NOSCRIPT")) {
+      co_return result;
+    }
+  }
+  std::vector<std::string> load{"SCRIPT", "LOAD", std::string(scripts::append)};
+  auto loaded = co_await connection->command(std::move(load));
+  const auto* sha = std::get_if<RedisValue>(&loaded);
+  if (sha == nullptr || sha->kind != RedisValue::Kind::string) co_return loaded;
+  script_sha_ = sha->text;
+  co_return co_await connection->command(evalsha());
+}
+
+asio::awaitable<bool> RedisAppender::replicated(const std::shared_ptr<RedisConnection>& connection) {
+  std::vector<std::string> wait{"WAIT", std::to_string(config_->wait_replicas),
+                                std::to_string(config_->wait_timeout.count())};
+  // WAIT itself blocks up to its timeout on the Redis side.
+  auto waited =
+      co_await connection->command(std::move(wait), config_->wait_timeout + config_->command_timeout);
+  const auto* copies = std::get_if<RedisValue>(&waited);
+  if (copies != nullptr && copies->kind == RedisValue::Kind::integer &&
+      copies->integer >= static_cast<long long>(config_->wait_replicas)) {
+    co_return true;
+  }
+  logger_.warn("append not confirmed by the Redis replicas",
+               {{"wanted", static_cast<std::uint64_t>(config_->wait_replicas)},
+                {"confirmed", copies != nullptr ? static_cast<std::int64_t>(copies->integer)
+                                                : std::int64_t{-1}}});
+  co_return false;
+}
+
+asio::awaitable<service::AppendResult> RedisAppender::append(
+    std::vector<service::LogRecord> records) {
+  // Held for the whole exchange: WAIT must follow the write on the same connection.
+  const auto connection = link_->commands();
+  if (!connection->connected()) {
+    co_return service::AppendResult{unavailable(), {}, 0};  // nothing unstored is acknowledged
+  }
+  auto result = co_await run_script(connection, append_arguments(keys_, *config_, records, new_epoch()));
+  const auto* value = std::get_if<RedisValue>(&result);
+  auto answer = value != nullptr ? read_append_reply(*value, records.size()) : std::nullopt;
+  if (!answer) {
+    logger_.warn("redis append failed",
+                 {{"error", value == nullptr ? std::get<boost::system::error_code>(result).message()
+                                             : value->text}});
+    ++stats_->append_failures;
+    co_return service::AppendResult{unavailable(), {}, 0};
+  }
+  // Acknowledged only once the Redis replicas have it too, so a failover keeps it. When they
+  // do not confirm in time the producer hears 503 saying it is stored but not confirmed; a
+  // retry finds the dedupe key and gets the original id.
+  if (config_->wait_replicas > 0 && !co_await replicated(connection)) {
+    ++stats_->append_failures;
+    co_return service::AppendResult{make_error_code(error::not_replicated), {}, 0};
+  }
+  ++stats_->appends;
+  co_return std::move(*answer);
+}
+
+asio::awaitable<service::LookupResult> RedisAppender::lookup(const std::vector<std::string>& keys) {
+  service::LookupResult found;
+  found.ids.resize(keys.size());
+  std::vector<std::string> args{"MGET"};
+  std::size_t asked = 0;
+  for (const auto& key : keys) {
+    if (!key.empty()) ++asked;
+    args.push_back(keys_.dedupe_prefix + key);
+  }
+  if (asked == 0) co_return found;
+  const auto connection = link_->commands();
+  if (!connection->connected()) {
+    found.error = unavailable();
+    co_return found;
+  }
+  auto result = co_await connection->command(std::move(args));
+  const auto* value = std::get_if<RedisValue>(&result);
+  if (value == nullptr || value->elements.size() != keys.size()) {
+    // Redis did not say: a retry cannot be told from a new event, so nothing may be refused
+    // as a conflict on this basis (the caller answers bus-unavailable).
+    found.error = unavailable();
+    co_return found;
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (!keys[i].empty() && value->elements[i].kind == RedisValue::Kind::string) {
+      found.ids[i] = domain::EventId::parse(value->elements[i].text);
+    }
+  }
+  co_return found;
+}
+
+}  // namespace relay::infra

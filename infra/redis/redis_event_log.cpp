@@ -1,0 +1,86 @@
+#include "infra/redis/redis_event_log.hpp"
+
+namespace relay::infra {
+
+namespace asio = boost::asio;
+
+RedisEventLog::RedisEventLog(asio::any_io_executor executor, RedisBusConfig config,
+                             service::Logger& logger)
+    : config_(std::make_shared<const RedisBusConfig>(std::move(config))),
+      stats_(std::make_shared<service::BusStats>()),
+      loops_(executor, logger, "redis-bus"),
+      link_(std::make_shared<RedisLink>(executor, config_, logger)),
+      appender_(config_, link_, logger, stats_),
+      tailer_(std::make_shared<RedisTailer>(executor, config_, link_, logger, stats_, loops_)),
+      monitor_(std::make_shared<RedisMonitor>(executor, config_, link_, tailer_, logger, stats_)) {}
+
+RedisEventLog::~RedisEventLog() { close(); }
+
+asio::awaitable<boost::system::error_code> RedisEventLog::connect() {
+  co_return co_await link_->connect();
+}
+
+void RedisEventLog::keep_connected() {
+  if (keeping_connected_) return;
+  keeping_connected_ = true;
+  loops_.spawn("link", link_->run());
+  loops_.spawn("monitor", monitor_->run());
+}
+
+void RedisEventLog::close() {
+  monitor_->close();
+  tailer_->close();
+  link_->close();
+  loops_.cancel();
+}
+
+asio::awaitable<service::AppendResult> RedisEventLog::append(
+    std::vector<service::LogRecord> records) {
+  co_return co_await appender_.append(std::move(records));
+}
+
+asio::awaitable<service::LookupResult> RedisEventLog::lookup(const std::vector<std::string>& keys) {
+  co_return co_await appender_.lookup(keys);
+}
+
+void RedisEventLog::tail(domain::EventId after, service::EventTailer& tailer) {
+  loops_.spawn("tail", tailer_->run(after, tailer));
+}
+
+asio::awaitable<std::vector<service::StoredEvent>> RedisEventLog::read(domain::EventId after,
+                                                                       std::size_t max) {
+  std::vector<service::StoredEvent> events;
+  std::vector<std::string> args{"XRANGE", config_->stream, "(" + after.to_string(), "+", "COUNT",
+                                std::to_string(max)};
+  const auto tailer = tailer_;  // decode() counts what cannot be read
+  const auto connection = link_->commands();
+  auto result = co_await connection->command(std::move(args));
+  const auto* value = std::get_if<RedisValue>(&result);
+  if (value == nullptr || value->kind != RedisValue::Kind::array) co_return events;
+  for (const auto& entry : value->elements) {
+    if (auto event = tailer->decode(entry)) events.push_back(std::move(*event));
+  }
+  co_return events;
+}
+
+service::LogHealth RedisEventLog::health() const {
+  const auto& tail = tailer_->state();
+  service::LogHealth health;
+  health.positioned = !tail.building;
+  const auto link = link_->readiness();
+  if (!link.ready) {
+    health.ready = false;
+    health.detail = link.detail;
+  } else if (link_->up() && !tail.caught_up) {
+    health.ready = false;
+    health.detail = "catching up with the Redis stream";
+  }
+  return health;
+}
+
+const service::BusStats& RedisEventLog::stats() const {
+  stats_->reconnects = link_->reconnects();
+  return *stats_;
+}
+
+}  // namespace relay::infra

@@ -1,0 +1,34 @@
+#include "service/checkpoint_cadence.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace std::chrono_literals;
+using relay::service::CheckpointCadence;
+
+namespace {
+const CheckpointCadence::time_point t0 = std::chrono::steady_clock::time_point{} + 1h;
+}
+
+TEST_CASE("checkpoints: every N events folded, or every interval while anything was folded") {
+  CheckpointCadence cadence(100, 60s);
+  CHECK_FALSE(cadence.take_due(t0));  // nothing folded
+  cadence.folded(99);
+  CHECK_FALSE(cadence.take_due(t0));
+  cadence.folded();
+  CHECK(cadence.take_due(t0 + 1s));  // by count
+  CHECK_FALSE(cadence.take_due(t0 + 2s));
+  cadence.folded(3);
+  CHECK_FALSE(cadence.take_due(t0 + 60s));
+  CHECK(cadence.take_due(t0 + 61s));  // by time, a minute after the last one
+  CHECK_FALSE(cadence.take_due(t0 + 200s));  // idle: nothing new, nothing written
+}
+
+TEST_CASE("checkpoints: a rebuild starts the count again; interval 0 means by count only") {
+  CheckpointCadence cadence(10, 0s);
+  cadence.folded(9);
+  cadence.restarted();
+  cadence.folded(9);
+  CHECK_FALSE(cadence.take_due(t0 + 24h));
+  cadence.folded();
+  CHECK(cadence.take_due(t0 + 24h));
+}
