@@ -58,6 +58,7 @@ class ApiRoutes {
 
   /// False while the event log's state is being (re)built: streams are refused meanwhile.
   [[nodiscard]] bool log_positioned() const { return log_.health().positioned; }
+  [[nodiscard]] const service::EventLog& event_log() const { return log_; }
 
   /// 401 problem unless the request's Bearer token is RELAY_PUBLISH_TOKEN (compared in the
   /// same time wherever the first difference is) or a JWT with the publish scope; 403 for a

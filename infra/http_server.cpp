@@ -22,6 +22,7 @@
 #include "infra/client_address.hpp"
 #include "infra/http_responses.hpp"
 #include "infra/request_framing.hpp"
+#include "infra/resume_wait.hpp"
 #include "infra/sse_stream.hpp"
 
 namespace relay::infra {
@@ -31,6 +32,9 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 namespace ptype = proto::problem_type;
+
+/// How long a stream request may wait for the tail to fold the id it resumes from.
+constexpr std::chrono::milliseconds resume_wait_limit{2000};
 
 HttpServer::HttpServer(asio::any_io_executor executor, const HttpConfig& config,
                        service::SseEventRelay& relay, ApiRoutes& routes, service::Logger& logger,
@@ -315,6 +319,11 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
                             ? peer_text
                             : client_address(peer, req, config_.trusted_proxies);
     if (req.method() == http::verb::get && target_path(req.target()) == route::stream) {
+      // A subscriber moving here from a replica a few ms ahead: let the tail fold its id
+      // (the bus holds it) rather than tell it `resync future`. Bounded by one command
+      // deadline's worth of tail reads.
+      co_await wait_for_resume_id(resume_id(req), relay_.frame_log(), routes_.event_log(),
+                                  resume_wait_limit);
       auto opened =
           open_stream(req, routes_.log_positioned(), relay_, config_, stream_quota_, client);
       if (auto* refused = std::get_if<Response>(&opened)) {

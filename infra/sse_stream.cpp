@@ -11,6 +11,7 @@
 
 #include "infra/error_responses.hpp"
 #include "infra/http_responses.hpp"
+#include "infra/resume_wait.hpp"
 #include "infra/stream_query.hpp"
 
 namespace relay::infra {
@@ -77,14 +78,7 @@ std::variant<OpenedStream, Response> open_stream(const Request& req, bool log_po
     filter = std::move(std::get<service::SubscriptionFilter>(narrowed));
     expires_unix_ms = grant->expires_unix_ms;
   }
-  // The header is what EventSource sends on reconnect, so it is newer than a ?since= that
-  // stays in the URL from the first connect.
-  std::optional<std::string> last_event_id;
-  if (auto it = req.find("Last-Event-ID"); it != req.end() && !it->value().empty()) {
-    last_event_id = std::string(it->value());
-  } else if (q.since) {
-    last_event_id = q.since;
-  }
+  auto last_event_id = resume_id(req);
   if (!log_positioned) return refused(refusal_response(req, error::catching_up, ""));
   auto slot = quota.acquire(client);
   if (!slot) {

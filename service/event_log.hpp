@@ -134,6 +134,14 @@ class EventLog {
   virtual boost::asio::awaitable<std::vector<StoredEvent>> read(domain::EventId after,
                                                                 std::size_t max) = 0;
 
+  /// The newest id the log stores now, asked of the log itself (a shared log may hold ids
+  /// this replica has not folded yet). nullopt: empty, unreachable, or not shared (the
+  /// memory log folds as it appends, so it never holds more than was folded).
+  [[nodiscard]] virtual boost::asio::awaitable<std::optional<domain::EventId>> newest_stored()
+      const {
+    co_return std::nullopt;
+  }
+
   [[nodiscard]] virtual LogHealth health() const = 0;
 
   /// The bus's figures; null for a log that is not shared (memory).

@@ -1,5 +1,7 @@
 #include "infra/redis/redis_event_log.hpp"
 
+#include "infra/redis/stream_entry.hpp"
+
 namespace relay::infra {
 
 namespace asio = boost::asio;
@@ -61,6 +63,20 @@ asio::awaitable<std::vector<service::StoredEvent>> RedisEventLog::read(domain::E
     if (auto event = tailer->decode(entry)) events.push_back(std::move(*event));
   }
   co_return events;
+}
+
+asio::awaitable<std::optional<domain::EventId>> RedisEventLog::newest_stored() const {
+  const auto connection = link_->commands();
+  // Named, not braced in the co_await: g++ 12 miscompiles initializer lists in coroutines.
+  std::vector<std::string> args{"XREVRANGE", config_->stream, "+", "-", "COUNT", "1"};
+  auto result = co_await connection->command(std::move(args));
+  const auto* value = std::get_if<RedisValue>(&result);
+  if (value == nullptr || value->kind != RedisValue::Kind::array || value->elements.empty() ||
+      value->elements.front().kind != RedisValue::Kind::array ||
+      value->elements.front().elements.empty()) {
+    co_return std::nullopt;
+  }
+  co_return id_in(value->elements.front().elements.front());
 }
 
 service::LogHealth RedisEventLog::health() const {

@@ -57,6 +57,9 @@ class RedisEventLog final : public service::EventLog, public service::HostedServ
   void tail(domain::EventId after, service::EventTailer& tailer) override;
   boost::asio::awaitable<std::vector<service::StoredEvent>> read(domain::EventId after,
                                                                  std::size_t max) override;
+  /// The stream's newest entry id (XREVRANGE, under the command deadline).
+  [[nodiscard]] boost::asio::awaitable<std::optional<domain::EventId>> newest_stored()
+      const override;
   /// Ready when the command connection is up (or lost for less than the grace) and the tail
   /// has read everything the stream held when it (re)connected.
   [[nodiscard]] service::LogHealth health() const override;
