@@ -165,7 +165,7 @@ std::optional<Response> ApiRoutes::read(const Request& req, std::string_view pat
     if (path == route::healthz) return json_response(req, http::status::ok, R"({"status":"ok"})");
     if (path == route::readyz) return readiness(req);
     if (path == route::stats) {
-      return json_response(req, http::status::ok, stats_json(relay_, ingest_, log_.bus_stats()));
+      return json_response(req, http::status::ok, stats_json(relay_, ingest_, bus_));
     }
     if (path == route::metrics) {
       return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",

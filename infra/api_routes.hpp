@@ -41,16 +41,18 @@ class ApiRoutes {
   ApiRoutes(const HttpConfig& config, service::SseEventRelay& relay, service::EventIngest& ingest,
             const service::WorkerProjection& projection, const service::EventLog& log,
             service::Tracer& tracer, service::Logger& logger,
-            const service::BatchSpanProcessor* spans, std::string_view version)
+            const service::BatchSpanProcessor* spans, std::string_view version,
+            const BusStats* bus = nullptr)
       : config_(config),
         relay_(relay),
         ingest_(ingest),
         log_(log),
+        bus_(bus),
         tracer_(tracer),
         logger_(logger),
         publish_rate_(config.publish_rate, config.publish_burst),
         workers_(ingest, projection, config.max_read_model_bytes),
-        metrics_(relay, ingest, projection, tracer, logger, spans, version, &log) {}
+        metrics_(relay, ingest, projection, tracer, logger, spans, version, bus) {}
 
   /// Answers one request from `client` (its address; empty for the relay's own demo
   /// producer, which no publish rate applies to). CORS headers are added here for every route.
@@ -95,6 +97,7 @@ class ApiRoutes {
   service::SseEventRelay& relay_;
   service::EventIngest& ingest_;
   const service::EventLog& log_;
+  const BusStats* bus_;  ///< The Redis bus's figures; null on the memory log.
   service::Tracer& tracer_;
   service::Logger& logger_;
   service::PublishRate publish_rate_;

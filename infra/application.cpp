@@ -68,7 +68,7 @@ Application::Application(boost::asio::io_context& io, AppConfig config, const se
                   clock, config_.read_model),
       ingest_(*log_, projection_, relay_.stopping()),
       routes_(config_.http, relay_, ingest_, projection_, *log_, tracing_.tracer(), logger,
-              tracing_.processor(), RELAY_VERSION),
+              tracing_.processor(), RELAY_VERSION, redis_ != nullptr ? &redis_->stats() : nullptr),
       http_(io.get_executor(), config_.http, relay_, routes_, logger,
             config_.relay.shutdown_grace) {
   log_->tail(domain::EventId{0, 0}, projection_);

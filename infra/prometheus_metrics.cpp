@@ -54,14 +54,14 @@ RelayMetrics::RelayMetrics(const service::SseEventRelay& relay, const service::E
                            const service::WorkerProjection& projection,
                            const service::Tracer& tracer, const service::Logger& logger,
                            const service::BatchSpanProcessor* spans, std::string_view version,
-                           const service::EventLog* log)
+                           const BusStats* bus)
     : relay_(relay),
       ingest_(ingest),
       projection_(projection),
       tracer_(tracer),
       logger_(logger),
       spans_(spans),
-      log_(log),
+      bus_(bus),
       registry_(std::make_shared<prometheus::Registry>()),
       ingest_requests_(prometheus::BuildCounter()
                            .Name("sse_relay_ingest_requests_total")
@@ -128,7 +128,7 @@ std::string RelayMetrics::render() const {
   f.counter("sse_relay_reauths_total",
             "Streams closed with system.sse.reauth because their token expired.",
             static_cast<double>(s.reauths));
-  if (const auto* bus = log_ != nullptr ? log_->bus_stats() : nullptr) {
+  if (const auto* bus = bus_) {
     f.counter("sse_relay_bus_appends_total", "Append requests the Redis bus stored.",
               static_cast<double>(bus->appends));
     f.counter("sse_relay_bus_append_failures_total",

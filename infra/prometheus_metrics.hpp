@@ -13,7 +13,7 @@
 
 #include "service/batch_span_processor.hpp"
 #include "service/event_ingest.hpp"
-#include "service/event_log.hpp"
+#include "infra/redis/bus_stats.hpp"
 #include "service/logger.hpp"
 #include "service/sse_event_relay.hpp"
 #include "service/tracer.hpp"
@@ -27,7 +27,7 @@ class RelayMetrics {
   RelayMetrics(const service::SseEventRelay& relay, const service::EventIngest& ingest,
                const service::WorkerProjection& projection, const service::Tracer& tracer,
                const service::Logger& logger, const service::BatchSpanProcessor* spans,
-               std::string_view version, const service::EventLog* log = nullptr);
+               std::string_view version, const BusStats* bus = nullptr);
 
   /// One ingest request answered (POST /api/domain-events or /api/events).
   void count_ingest_request(std::string_view route, unsigned status);
@@ -42,7 +42,7 @@ class RelayMetrics {
   const service::Tracer& tracer_;
   const service::Logger& logger_;
   const service::BatchSpanProcessor* spans_;
-  const service::EventLog* log_;  ///< For the bus figures (Redis); may be null.
+  const BusStats* bus_;  ///< The Redis bus's figures; null on the memory log.
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& ingest_requests_;
 };

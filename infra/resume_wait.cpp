@@ -36,7 +36,7 @@ asio::awaitable<ResumeWait> wait_for_resume_id(const std::optional<std::string>&
   if (!id || *id == domain::EventId{0, 0} || folded_here(frames, *id)) {
     co_return ResumeWait::not_needed;
   }
-  if (log.bus_stats() == nullptr) co_return ResumeWait::not_needed;  // not shared: it is new
+  // A log that is not shared (memory) answers nullopt: it never holds more than was folded.
   const auto stored = co_await log.newest_stored();
   if (!stored || *stored < *id) co_return ResumeWait::not_stored;
   // The tail folds within a read of the stream; look every few milliseconds rather than

@@ -5,7 +5,7 @@
 namespace relay::infra {
 
 std::string stats_json(const service::SseEventRelay& relay, const service::EventIngest& ingest,
-                       const service::BusStats* bus) {
+                       const BusStats* bus) {
   const auto& s = relay.stats();
   const auto& log = relay.frame_log();
 

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "service/event_ingest.hpp"
-#include "service/event_log.hpp"
+#include "infra/redis/bus_stats.hpp"
 #include "service/sse_event_relay.hpp"
 
 namespace relay::infra {
@@ -14,6 +14,6 @@ namespace relay::infra {
 /// With `bus` (RELAY_BUS=redis://): "bus":{"appends","append_failures","reconnects",
 /// "epoch_changes","gaps","snapshots_written","undecodable","lag_entries","lag_ms"}.
 std::string stats_json(const service::SseEventRelay& relay, const service::EventIngest& ingest,
-                       const service::BusStats* bus = nullptr);
+                       const BusStats* bus = nullptr);
 
 }  // namespace relay::infra

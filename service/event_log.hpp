@@ -63,19 +63,6 @@ struct LogHealth {
   bool positioned = true;
 };
 
-/// A shared bus's figures for /metrics and /api/stats (the Redis log; none in memory).
-struct BusStats {
-  std::uint64_t appends = 0;          ///< Append requests Redis stored (retries included).
-  std::uint64_t append_failures = 0;  ///< Answered bus_unavailable.
-  std::uint64_t reconnects = 0;       ///< The command connection re-established.
-  std::uint64_t epoch_changes = 0;    ///< Rebuilds after data loss (epoch changed, rewound).
-  std::uint64_t gaps = 0;  ///< Entries trimmed unread that no snapshot covered (lost here).
-  std::uint64_t snapshots_written = 0;
-  std::uint64_t lag_entries = 0;  ///< Entries appended after the last one folded (last probe).
-  std::uint64_t lag_ms = 0;       ///< The newest entry's time minus the last folded one's.
-  std::uint64_t undecodable = 0;  ///< Entries logged and skipped (never delivered as other).
-};
-
 /// Receives the log's events in order, each exactly once.
 class EventTailer {
  public:
@@ -143,9 +130,6 @@ class EventLog {
   }
 
   [[nodiscard]] virtual LogHealth health() const = 0;
-
-  /// The bus's figures; null for a log that is not shared (memory).
-  [[nodiscard]] virtual const BusStats* bus_stats() const { return nullptr; }
 
  protected:
   EventLog() = default;

@@ -55,7 +55,7 @@ std::optional<service::AppendResult> read_append_reply(const RedisValue& reply,
 }
 
 RedisAppender::RedisAppender(std::shared_ptr<const RedisBusConfig> config, std::shared_ptr<const RedisLink> link,
-                             service::Logger& logger, std::shared_ptr<service::BusStats> stats)
+                             service::Logger& logger, std::shared_ptr<BusStats> stats)
     : config_(std::move(config)), keys_(*config_), link_(std::move(link)), logger_(logger), stats_(std::move(stats)) {}
 
 asio::awaitable<RedisResult> RedisAppender::run_script(std::shared_ptr<RedisConnection> connection,

@@ -10,6 +10,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "infra/redis/bus_stats.hpp"
 #include "infra/redis/redis_bus_config.hpp"
 #include "infra/redis/redis_connection.hpp"
 #include "infra/redis/redis_link.hpp"
@@ -31,7 +32,7 @@ std::optional<service::AppendResult> read_append_reply(const RedisValue& reply, 
 class RedisAppender {
  public:
   RedisAppender(std::shared_ptr<const RedisBusConfig> config, std::shared_ptr<const RedisLink> link, service::Logger& logger,
-                std::shared_ptr<service::BusStats> stats);
+                std::shared_ptr<BusStats> stats);
 
   boost::asio::awaitable<service::AppendResult> append(std::vector<service::LogRecord> records);
   boost::asio::awaitable<service::LookupResult> lookup(const std::vector<std::string>& keys);
@@ -47,7 +48,7 @@ class RedisAppender {
   BusKeys keys_;
   std::shared_ptr<const RedisLink> link_;
   service::Logger& logger_;
-  std::shared_ptr<service::BusStats> stats_;
+  std::shared_ptr<BusStats> stats_;
   std::string script_sha_;
 };
 

@@ -9,9 +9,9 @@ namespace asio = boost::asio;
 RedisEventLog::RedisEventLog(asio::any_io_executor executor, RedisBusConfig config,
                              service::Logger& logger)
     : config_(std::make_shared<const RedisBusConfig>(std::move(config))),
-      stats_(std::make_shared<service::BusStats>()),
+      stats_(std::make_shared<BusStats>()),
       loops_(executor, logger, "redis-bus"),
-      link_(std::make_shared<RedisLink>(executor, config_, logger)),
+      link_(std::make_shared<RedisLink>(executor, config_, logger, stats_)),
       appender_(config_, link_, logger, stats_),
       tailer_(std::make_shared<RedisTailer>(executor, config_, link_, logger, stats_, loops_)),
       monitor_(std::make_shared<RedisMonitor>(executor, config_, link_, tailer_, logger, stats_)) {}
@@ -94,9 +94,5 @@ service::LogHealth RedisEventLog::health() const {
   return health;
 }
 
-const service::BusStats& RedisEventLog::stats() const {
-  stats_->reconnects = link_->reconnects();
-  return *stats_;
-}
 
 }  // namespace relay::infra

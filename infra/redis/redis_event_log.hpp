@@ -14,6 +14,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "infra/redis/redis_appender.hpp"
+#include "infra/redis/bus_stats.hpp"
 #include "infra/redis/redis_bus_config.hpp"
 #include "infra/redis/redis_link.hpp"
 #include "infra/redis/redis_monitor.hpp"
@@ -64,8 +65,8 @@ class RedisEventLog final : public service::EventLog, public service::HostedServ
   /// has read everything the stream held when it (re)connected.
   [[nodiscard]] service::LogHealth health() const override;
 
-  [[nodiscard]] const service::BusStats& stats() const;
-  [[nodiscard]] const service::BusStats* bus_stats() const override { return &stats(); }
+  /// The bus's figures, kept current by the parts (for /metrics and /api/events/stats).
+  [[nodiscard]] const BusStats& stats() const { return *stats_; }
   /// The epoch of what this replica folded ("" before it knew one).
   [[nodiscard]] const std::string& epoch() const { return tailer_->state().epoch; }
 
@@ -73,7 +74,7 @@ class RedisEventLog final : public service::EventLog, public service::HostedServ
   // Declared first, destroyed last: the parts' loops hold shares of the parts, and the parts
   // refer to these.
   std::shared_ptr<const RedisBusConfig> config_;
-  std::shared_ptr<service::BusStats> stats_;
+  std::shared_ptr<BusStats> stats_;
   service::LoopGroup loops_;
   std::shared_ptr<RedisLink> link_;
   RedisAppender appender_;

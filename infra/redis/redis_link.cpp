@@ -9,10 +9,11 @@ namespace relay::infra {
 namespace asio = boost::asio;
 
 RedisLink::RedisLink(asio::any_io_executor executor, std::shared_ptr<const RedisBusConfig> config,
-                     service::Logger& logger)
+                     service::Logger& logger, std::shared_ptr<BusStats> stats)
     : executor_(std::move(executor)),
       config_(std::move(config)),
       logger_(logger),
+      stats_(std::move(stats)),
       machine_(LinkTimings{config_->ready_grace}),
       commands_(std::make_shared<RedisConnection>(executor_)) {}
 
@@ -55,6 +56,7 @@ asio::awaitable<boost::system::error_code> RedisLink::connect() {
   if (auto* ec = std::get_if<boost::system::error_code>(&opened)) co_return *ec;
   commands_ = std::move(std::get<std::shared_ptr<RedisConnection>>(opened));
   machine_.on_connected(std::chrono::steady_clock::now());
+  stats_->reconnects = machine_.reconnects();
   co_return boost::system::error_code{};
 }
 

@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "infra/redis/bus_stats.hpp"
 #include "infra/redis/link_machine.hpp"
 #include "infra/redis/redis_bus_config.hpp"
 #include "infra/redis/redis_connection.hpp"
@@ -22,8 +23,9 @@ using OpenedConnection = std::variant<std::shared_ptr<RedisConnection>, boost::s
 
 class RedisLink : public std::enable_shared_from_this<RedisLink> {
  public:
+  /// `stats`: where reconnects are counted.
   RedisLink(boost::asio::any_io_executor executor, std::shared_ptr<const RedisBusConfig> config,
-            service::Logger& logger);
+            service::Logger& logger, std::shared_ptr<BusStats> stats);
 
   /// A new connection, authenticated, on its database, answering: or why it is not.
   boost::asio::awaitable<OpenedConnection> open();
@@ -43,6 +45,7 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   boost::asio::any_io_executor executor_;
   std::shared_ptr<const RedisBusConfig> config_;
   service::Logger& logger_;
+  std::shared_ptr<BusStats> stats_;
   LinkMachine machine_;
   std::shared_ptr<RedisConnection> commands_;
   std::minstd_rand random_{std::random_device{}()};

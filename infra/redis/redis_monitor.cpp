@@ -27,7 +27,7 @@ asio::awaitable<std::optional<BusProbe>> probe_bus(RedisConnection& connection, 
 
 RedisMonitor::RedisMonitor(asio::any_io_executor executor, std::shared_ptr<const RedisBusConfig> config,
                            std::shared_ptr<const RedisLink> link, std::shared_ptr<RedisTailer> tail, service::Logger& logger,
-                           std::shared_ptr<service::BusStats> stats)
+                           std::shared_ptr<BusStats> stats)
     : executor_(std::move(executor)),
       config_(std::move(config)),
       keys_(*config_),

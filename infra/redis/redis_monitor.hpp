@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "infra/redis/bus_probe.hpp"
+#include "infra/redis/bus_stats.hpp"
 #include "infra/redis/redis_bus_config.hpp"
 #include "infra/redis/redis_connection.hpp"
 #include "infra/redis/redis_link.hpp"
@@ -28,7 +29,7 @@ class RedisMonitor : public std::enable_shared_from_this<RedisMonitor> {
  public:
   RedisMonitor(boost::asio::any_io_executor executor, std::shared_ptr<const RedisBusConfig> config,
                std::shared_ptr<const RedisLink> link, std::shared_ptr<RedisTailer> tail, service::Logger& logger,
-               std::shared_ptr<service::BusStats> stats);
+               std::shared_ptr<BusStats> stats);
 
   /// Probes until close() (spawn it once).
   boost::asio::awaitable<void> run();
@@ -41,7 +42,7 @@ class RedisMonitor : public std::enable_shared_from_this<RedisMonitor> {
   std::shared_ptr<const RedisLink> link_;
   std::shared_ptr<RedisTailer> tail_;
   service::Logger& logger_;
-  std::shared_ptr<service::BusStats> stats_;
+  std::shared_ptr<BusStats> stats_;
   bool lag_reported_ = false;  ///< One log line per spell of lag.
   bool closed_ = false;
 };

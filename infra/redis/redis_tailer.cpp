@@ -15,7 +15,7 @@ namespace relay::infra {
 namespace asio = boost::asio;
 
 RedisTailer::RedisTailer(asio::any_io_executor executor, std::shared_ptr<const RedisBusConfig> config,
-                         std::shared_ptr<RedisLink> link, service::Logger& logger, std::shared_ptr<service::BusStats> stats,
+                         std::shared_ptr<RedisLink> link, service::Logger& logger, std::shared_ptr<BusStats> stats,
                          service::LoopGroup& loops)
     : executor_(std::move(executor)),
       config_(std::move(config)),

@@ -16,6 +16,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "domain/event_id.hpp"
+#include "infra/redis/bus_stats.hpp"
 #include "infra/redis/redis_bus_config.hpp"
 #include "infra/redis/redis_connection.hpp"
 #include "infra/redis/redis_link.hpp"
@@ -45,7 +46,7 @@ struct TailState {
 class RedisTailer : public std::enable_shared_from_this<RedisTailer> {
  public:
   RedisTailer(boost::asio::any_io_executor executor, std::shared_ptr<const RedisBusConfig> config,
-              std::shared_ptr<RedisLink> link, service::Logger& logger, std::shared_ptr<service::BusStats> stats,
+              std::shared_ptr<RedisLink> link, service::Logger& logger, std::shared_ptr<BusStats> stats,
               service::LoopGroup& loops);
 
   /// Folds every entry after `after`, then each new one, until close() (spawn it once).
@@ -84,7 +85,7 @@ class RedisTailer : public std::enable_shared_from_this<RedisTailer> {
   BusKeys keys_;
   std::shared_ptr<RedisLink> link_;
   service::Logger& logger_;
-  std::shared_ptr<service::BusStats> stats_;
+  std::shared_ptr<BusStats> stats_;
   service::LoopGroup& loops_;
   std::shared_ptr<RedisConnection> connection_;
   TailState state_;

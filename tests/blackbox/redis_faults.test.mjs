@@ -113,6 +113,12 @@ test('one replica\'s Redis link stalls for 4 s (bytes held, sockets open): its p
     proxy.resume();
 
     await ready(b);
+    // The operator sees the spell: the stalled replica counts its reconnect, in both views.
+    const metrics = await (await fetch(`${b.base}/metrics`)).text();
+    const reconnects = Number(/^sse_relay_bus_reconnects_total (\S+)$/m.exec(metrics)?.[1]);
+    assert.ok(reconnects >= 1, `sse_relay_bus_reconnects_total ${reconnects}`);
+    assert.equal((await b.stats()).bus.reconnects, reconnects);
+    assert.equal((await a.stats()).bus.reconnects, 0, 'the replica with its own link never lost it');
     for (let i = 0; i < 4; i++) {
       let answer;
       do { answer = await post(i % 2 ? a : b); } while (answer.status !== 202);

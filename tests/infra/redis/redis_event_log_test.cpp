@@ -149,7 +149,7 @@ TEST_CASE("dedupe keys: a retry (at either replica, or twice in one batch) answe
   CHECK(after_first[1].record.dedupe_key == "src\nid-3");
 }
 
-TEST_CASE("the script is loaded again after Redis forgot it; a dead Redis is bus_unavailable") {
+TEST_CASE("the script is loaded again after Redis forgot it; a dead Redis is bus_unavailable until it is back, and the reconnect is counted") {
   test::RedisServer redis;
   Replicas r(redis);
   REQUIRE_FALSE(r.append(*r.a, {generic("y.one")}).error);
@@ -172,6 +172,10 @@ TEST_CASE("the script is loaded again after Redis forgot it; a dead Redis is bus
   const auto lost = std::chrono::steady_clock::now();
   r.run_until([&] { return !r.a->health().ready; });
   CHECK(std::chrono::steady_clock::now() - lost >= std::chrono::milliseconds(1500));
+  CHECK(r.a->stats().reconnects == 0);
+  redis.start();  // back: the link reconnects by itself and counts it for /metrics
+  r.run_until([&] { return r.a->stats().reconnects == 1; });
+  CHECK_FALSE(r.append(*r.a, {generic("y.four")}).error);
   flush->close();
 }
 
