@@ -62,7 +62,7 @@ void append_frame(std::string& out, const SnapshotFrame& f) {
   out.push_back(',');
   append_json_string(out, f.worker_id);
   out.push_back(',');
-  append_json_string(out, f.frame);
+  append_json_string(out, *f.frame);
   out.push_back(',');
   append_json_string(out, f.region);
   out.push_back(']');
@@ -174,7 +174,7 @@ std::variant<SnapshotFrame, std::string> read_frame(simdjson::dom::element eleme
                        std::string(parts[1]),
                        std::string(parts[2]),
                        std::string(parts[3]),
-                       std::string(parts[4]),
+                       std::make_shared<const std::string>(parts[4]),
                        std::string(parts[5])};
 }
 

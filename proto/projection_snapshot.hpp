@@ -5,6 +5,7 @@
 // model and replays the same window as the replicas that wrote it, then folds the stream
 // after that id. JSON, so an operator can read it with redis-cli.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -16,16 +17,21 @@
 namespace relay::proto {
 
 /// One entry of the frame window: the SSE frame as encoded by the fold (empty for a silent
-/// event, which keeps its id so a Last-Event-ID naming it still resumes).
+/// event, which keeps its id so a Last-Event-ID naming it still resumes). The frame is the
+/// frame log's own shared string: taking a snapshot copies no frame, and a rebuild hands
+/// the decoded one to the frame log as it is.
 struct SnapshotFrame {
   domain::EventId id;
   std::string type;
   std::string conflation_key;
   std::string worker_id;
-  std::string frame;
+  std::shared_ptr<const std::string> frame;  ///< Never null.
   std::string region;  ///< Empty when none (and in snapshots written before regions).
 
-  bool operator==(const SnapshotFrame&) const = default;
+  bool operator==(const SnapshotFrame& other) const {
+    return id == other.id && type == other.type && conflation_key == other.conflation_key &&
+           worker_id == other.worker_id && *frame == *other.frame && region == other.region;
+  }
 };
 
 struct ProjectionSnapshot {

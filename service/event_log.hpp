@@ -5,6 +5,7 @@
 // (infra/memory_event_log), Redis Streams behind the same interface.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,6 +64,9 @@ struct LogHealth {
   bool positioned = true;
 };
 
+/// Encodes a captured snapshot (see EventTailer::snapshot_job).
+using SnapshotJob = std::function<std::string()>;
+
 /// Receives the log's events in order, each exactly once.
 class EventTailer {
  public:
@@ -89,9 +93,11 @@ class EventTailer {
   /// is told now to resync with `reason`, from the end of what was rebuilt.
   virtual void resync(const std::string& reason) { (void)reason; }
 
-  /// What has been folded so far as one document for rebuild(); empty when the tailer keeps
-  /// no state worth saving.
-  [[nodiscard]] virtual std::string snapshot() const { return {}; }
+  /// What has been folded so far, captured now (between two folds, so consistent at the
+  /// last event folded); the job encodes it as one document for rebuild() and owns what it
+  /// needs, so it may run on another thread while folding goes on. Empty when the tailer
+  /// keeps no state worth saving.
+  [[nodiscard]] virtual SnapshotJob snapshot_job() const { return {}; }
 
  protected:
   EventTailer() = default;

@@ -117,20 +117,24 @@ void WorkerProjection::broadcast(const StoredEvent& event, const domain::Notific
   fanout_.appended(position, std::move(span));
 }
 
-std::string WorkerProjection::snapshot() const {
-  proto::ProjectionSnapshot out;
-  out.last_id = last_;
-  out.log_ms = registry_.now_ms();
-  out.workers.reserve(registry_.workers().size());
-  for (const auto& [id, worker] : registry_.workers()) out.workers.push_back(worker);
-  out.frames.reserve(frames_.size());
+SnapshotJob WorkerProjection::snapshot_job() const {
+  // The aggregates are copied (they change with the next fold); the frames are shared,
+  // immutable strings. Encoding, the costly part, is left to the job.
+  auto out = std::make_shared<proto::ProjectionSnapshot>();
+  out->last_id = last_;
+  out->log_ms = registry_.now_ms();
+  out->workers.reserve(registry_.workers().size());
+  for (const auto& [id, worker] : registry_.workers()) out->workers.push_back(worker);
+  out->frames.reserve(frames_.size());
   for (auto at = frames_.begin_position(); at < frames_.end_position(); ++at) {
     const auto& entry = frames_.at(at);
-    out.frames.push_back(
-        {entry.id, entry.type, entry.conflation_key, entry.worker_id, *entry.frame, entry.region});
+    out->frames.push_back(
+        {entry.id, entry.type, entry.conflation_key, entry.worker_id, entry.frame, entry.region});
   }
-  return proto::encode_snapshot(out);
+  return [out] { return proto::encode_snapshot(*out); };
 }
+
+std::string WorkerProjection::snapshot() const { return snapshot_job()(); }
 
 bool WorkerProjection::rebuild(std::string_view snapshot, const std::string& reason) {
   registry_.restore({}, 0);
@@ -145,9 +149,8 @@ bool WorkerProjection::rebuild(std::string_view snapshot, const std::string& rea
       auto& state = std::get<proto::ProjectionSnapshot>(decoded);
       registry_.restore(std::move(state.workers), state.log_ms);
       for (auto& f : state.frames) {
-        auto frame = std::make_shared<const std::string>(std::move(f.frame));
         frames_.append(f.id, std::move(f.type), std::move(f.conflation_key),
-                       std::move(f.worker_id), std::move(frame), std::move(f.region));
+                       std::move(f.worker_id), std::move(f.frame), std::move(f.region));
       }
       last_ = state.last_id;
       restored = true;

@@ -45,8 +45,11 @@ class WorkerProjection final : public EventTailer {
   /// gap) and every open stream resyncs (EventTailer).
   void resync(const std::string& reason) override;
   void gap(const std::string& reason) override;
-  /// The aggregates and the frame log's window at last_event_id() (EventTailer).
-  [[nodiscard]] std::string snapshot() const override;
+  /// The aggregates and the frame log's window at last_event_id(), captured now and
+  /// encoded by the job (EventTailer).
+  [[nodiscard]] SnapshotJob snapshot_job() const override;
+  /// The same, encoded here.
+  [[nodiscard]] std::string snapshot() const;
 
   [[nodiscard]] const domain::WorkerRegistry& registry() const { return registry_; }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "infra/redis/redis_appender.hpp"
 #include "infra/redis/bus_stats.hpp"
@@ -76,6 +77,10 @@ class RedisEventLog final : public service::EventLog, public service::HostedServ
   std::shared_ptr<const RedisBusConfig> config_;
   std::shared_ptr<BusStats> stats_;
   service::LoopGroup loops_;
+  /// The snapshot encoder's thread. Destroyed before the parts' loops can reach it: a loop
+  /// checks that the log is closed before it hands the encoder a job (both on the io thread),
+  /// and the destructor waits for a job under way.
+  boost::asio::thread_pool encoder_{1};
   std::shared_ptr<RedisLink> link_;
   RedisAppender appender_;
   std::shared_ptr<RedisTailer> tailer_;

@@ -1,6 +1,7 @@
 #include "infra/redis/redis_tailer.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -16,8 +17,9 @@ namespace asio = boost::asio;
 
 RedisTailer::RedisTailer(asio::any_io_executor executor, std::shared_ptr<const RedisBusConfig> config,
                          std::shared_ptr<RedisLink> link, service::Logger& logger, std::shared_ptr<BusStats> stats,
-                         service::LoopGroup& loops)
+                         service::LoopGroup& loops, asio::any_io_executor encoder)
     : executor_(std::move(executor)),
+      encoder_(std::move(encoder)),
       config_(std::move(config)),
       keys_(*config_),
       link_(std::move(link)),
@@ -320,8 +322,17 @@ asio::awaitable<void> RedisTailer::write_checkpoint(service::EventTailer& tailer
   const auto stored = co_await peek_snapshot(*connection, keys_);
   if (closed_ || !stored || !state_.ordinal) co_return;
   if (stored->id && stored->epoch == state_.epoch && !(*stored->id < state_.last)) co_return;
-  // Taken now, between two folds: consistent at `last` and its ordinal.
-  const BusSnapshot snapshot{state_.last, state_.epoch, state_.ordinal, tailer.snapshot()};
+  // Captured now, between two folds: consistent at `last` and its ordinal. Encoded on the
+  // encoder's thread while the tail folds on; `self` keeps this tailer (and the façade keeps
+  // the encoder) until the job is back, and close() is checked once it is.
+  auto job = tailer.snapshot_job();
+  if (!job) co_return;
+  BusSnapshot snapshot{state_.last, state_.epoch, state_.ordinal, {}};
+  // Named before the co_await: g++ 12 destroys a lambda's init-capture twice when the
+  // lambda is a temporary inside a co_await expression.
+  auto encode = [job = std::move(job)]() -> asio::awaitable<std::string> { co_return job(); };
+  snapshot.data = co_await asio::co_spawn(encoder_, std::move(encode), asio::use_awaitable);
+  if (closed_) co_return;
   const auto bytes = static_cast<std::uint64_t>(snapshot.data.size());
   const auto written = co_await store_snapshot(*connection, keys_, snapshot);
   if (closed_) co_return;

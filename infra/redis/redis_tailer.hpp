@@ -47,7 +47,7 @@ class RedisTailer : public std::enable_shared_from_this<RedisTailer> {
  public:
   RedisTailer(boost::asio::any_io_executor executor, std::shared_ptr<const RedisBusConfig> config,
               std::shared_ptr<RedisLink> link, service::Logger& logger, std::shared_ptr<BusStats> stats,
-              service::LoopGroup& loops);
+              service::LoopGroup& loops, boost::asio::any_io_executor encoder);
 
   /// Folds every entry after `after`, then each new one, until close() (spawn it once).
   boost::asio::awaitable<void> run(domain::EventId after, service::EventTailer& tailer);
@@ -81,6 +81,9 @@ class RedisTailer : public std::enable_shared_from_this<RedisTailer> {
   boost::asio::awaitable<void> pause();
 
   boost::asio::any_io_executor executor_;
+  /// Where snapshots are encoded: a thread of their own, so a large read model does not
+  /// stall the fan-out while it is written out.
+  boost::asio::any_io_executor encoder_;
   std::shared_ptr<const RedisBusConfig> config_;
   BusKeys keys_;
   std::shared_ptr<RedisLink> link_;

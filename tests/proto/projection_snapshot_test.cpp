@@ -34,10 +34,11 @@ ProjectionSnapshot sample() {
   gone.terminated_at_ms = 2500;
   gone.terminated_logged_ms = 1'700'000'000'000;
   s.workers = {running, gone};
-  s.frames = {{{1'700'000'000'100, 0}, "worker.created", "", "w-2", "id: x\ndata: {\"a\":1}\n\n",
-               "eu-west-1"},
-              {{1'700'000'000'101, 0}, "", "", "", ""},
-              {{1'700'000'000'123, 7}, "worker.metrics.updated", "k\n1", "w", "é"}};
+  auto frame = [](const char* text) { return std::make_shared<const std::string>(text); };
+  s.frames = {{{1'700'000'000'100, 0}, "worker.created", "", "w-2",
+               frame("id: x\ndata: {\"a\":1}\n\n"), "eu-west-1"},
+              {{1'700'000'000'101, 0}, "", "", "", frame(""), ""},
+              {{1'700'000'000'123, 7}, "worker.metrics.updated", "k\n1", "w", frame("é"), ""}};
   return s;
 }
 

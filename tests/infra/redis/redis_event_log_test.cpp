@@ -1,6 +1,7 @@
 #include "infra/redis/redis_event_log.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <future>
 #include <thread>
@@ -213,11 +214,17 @@ struct Folder final : service::EventTailer {
       rebuilds.push_back(reason);
     }
   }
-  [[nodiscard]] std::string snapshot() const override {
+  [[nodiscard]] service::SnapshotJob snapshot_job() const override {
     std::string out;
     for (const auto& id : ids) out += (out.empty() ? "" : ",") + id.to_string();
-    return out;
+    return [out, elsewhere = encoded_elsewhere, io = io_thread] {
+      if (std::this_thread::get_id() != io) ++*elsewhere;
+      return out;
+    };
   }
+  /// Snapshots encoded off the thread that folds (the test's io thread).
+  std::shared_ptr<std::atomic<int>> encoded_elsewhere = std::make_shared<std::atomic<int>>(0);
+  std::thread::id io_thread = std::this_thread::get_id();
 };
 
 // A side connection for what an operator (or a failure) does to Redis.
@@ -315,6 +322,8 @@ TEST_CASE("snapshots: written every N events with a compare-and-set; a replica s
   r.a->tail({0, 0}, fa);
   const auto first = append_n(r, *r.a, 25);
   r.run_until([&] { return fa.ids.size() == 25 && r.a->stats().snapshots_written >= 2; });
+  // Captured between folds, encoded on the encoder's thread: the fan-out never waits for it.
+  CHECK(*fa.encoded_elsewhere >= 2);
   Operator op(r, redis.port());
   const auto stored = op.run({"HGET", r.config.stream + ":snapshot", "id"});
   const auto stored_id = *domain::EventId::parse(stored.text);
