@@ -62,8 +62,6 @@ class AddressQuota {
   }
 
   [[nodiscard]] std::size_t limit() const { return limit_; }
-  /// Addresses holding at least one stream (always 0 without a limit).
-  [[nodiscard]] std::size_t addresses() const { return table_->size(); }
   /// Streams `address` holds now.
   [[nodiscard]] std::size_t held(const std::string& address) const {
     auto it = table_->find(address);

@@ -38,7 +38,6 @@ class Application {
   /// the relay's stop and flushes its sse.shutdown span.
   [[nodiscard]] std::vector<service::HostedService*> services();
 
-  [[nodiscard]] const AppConfig& config() const { return config_; }
   [[nodiscard]] HttpServer& http() { return http_; }
   [[nodiscard]] service::SseEventRelay& relay() { return relay_; }
   [[nodiscard]] const service::WorkerProjection& projection() const { return projection_; }

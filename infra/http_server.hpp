@@ -36,8 +36,6 @@ class HttpServer final : public service::HostedService {
   /// system.sse.shutdown.
   boost::asio::awaitable<void> stop() override;
 
-  /// Client addresses holding streams now (0 without RELAY_MAX_CLIENTS_PER_IP).
-  [[nodiscard]] std::size_t stream_addresses() const { return stream_quota_.addresses(); }
   /// The bound port (useful with port 0).
   [[nodiscard]] std::uint16_t port() const { return port_; }
 

@@ -54,7 +54,6 @@ class SseEventRelay final : public HostedService {
   [[nodiscard]] const FrameLog& frame_log() const { return log_; }
   [[nodiscard]] RelayStats& stats() { return stats_; }
   [[nodiscard]] const RelayStats& stats() const { return stats_; }
-  [[nodiscard]] const RelayConfig& config() const { return config_; }
   [[nodiscard]] const Clock& clock() const { return clock_; }
   [[nodiscard]] const std::string& instance_id() const { return frames_.instance_id(); }
   [[nodiscard]] std::size_t subscriber_count() const { return fanout_.size(); }
