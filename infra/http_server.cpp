@@ -24,6 +24,7 @@
 #include "infra/request_framing.hpp"
 #include "infra/resume_wait.hpp"
 #include "infra/sse_stream.hpp"
+#include "infra/subscriber_auth.hpp"
 
 namespace relay::infra {
 
@@ -321,9 +322,16 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     if (req.method() == http::verb::get && target_path(req.target()) == route::stream) {
       // A subscriber moving here from a replica a few ms ahead: let the tail fold its id
       // (the bus holds it) rather than tell it `resync future`. Bounded by one command
-      // deadline's worth of tail reads.
-      co_await wait_for_resume_id(resume_id(req), relay_.frame_log(), routes_.event_log(),
-                                  resume_wait_limit);
+      // deadline's worth of tail reads. Only a request that would be admitted costs Redis a
+      // command or holds a connection waiting: the token is checked first (open_stream
+      // checks it again; this runs only for an id newer than anything folded here).
+      if (const auto resume = resume_id(req);
+          resume_ahead_of(resume, relay_.frame_log()) &&
+          std::holds_alternative<std::optional<SubscriberGrant>>(authorize(
+              req, config_.auth, static_cast<std::int64_t>(relay_.clock().now_unix_ms())))) {
+        co_await wait_for_resume_id(resume, relay_.frame_log(), routes_.event_log(),
+                                    resume_wait_limit);
+      }
       auto opened =
           open_stream(req, routes_.log_positioned(), relay_, config_, stream_quota_, client);
       if (auto* refused = std::get_if<Response>(&opened)) {

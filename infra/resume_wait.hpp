@@ -20,6 +20,10 @@ namespace relay::infra {
 /// The id a stream request resumes from: its Last-Event-ID header, else `?since=`.
 std::optional<std::string> resume_id(const Request& req);
 
+/// True when `id` is an event id newer than everything `frames` holds: only then may
+/// wait_for_resume_id() ask the log. Cheap, so it is asked before anything costlier.
+bool resume_ahead_of(const std::optional<std::string>& id, const service::FrameLog& frames);
+
 /// How the wait ended (for the log and the tests).
 enum class ResumeWait {
   not_needed,  ///< no id, not an id, already folded here, or the log is not shared

@@ -20,6 +20,9 @@ after(async () => {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const readyz = async (relay) => (await fetch(`${relay.base}/readyz`)).status;
 
+const streams = new Map(); // replica -> its stream
+const streamOf = (relay) => streams.get(relay);
+
 /** Replica `a` on Redis directly, `b` through a fault proxy, on one fresh stream. */
 async function replicas(extra = {}) {
   const proxy = await FaultProxy.start({ port: redis.port });
@@ -29,6 +32,7 @@ async function replicas(extra = {}) {
   const b = await RelayProcess.start({ ...env, RELAY_BUS: proxy.url });
   await ready(a);
   await ready(b);
+  streams.set(a, stream);
   return {
     a, b, proxy,
     async stop() {
@@ -75,6 +79,22 @@ test('a subscriber moving to a replica 150 ms behind (its Redis link delayed) re
     assert.equal(guessed.resyncs[0].reason, 'future');
     // One look at the bus: a round trip through the 150 ms delay each way, not the 2 s wait.
     assert.ok(guessMs >= 250 && guessMs < 1500, `a future id is decided after one look at the bus (${guessMs} ms)`);
+    // A request that would be refused costs Redis nothing and waits for nothing: with
+    // subscriber tokens required, no token is 401 at once, not after a round trip.
+    const guarded = await RelayProcess.start({ RELAY_BUS: proxy.url, RELAY_BUS_STREAM: streamOf(a),
+      RELAY_JWT_SECRET: 'k'.repeat(32) });
+    try {
+      await ready(guarded);
+      const third = await publishId(a, { n: 3 }); // stored; `guarded` reads it 150 ms late
+      const refusedAt = Date.now();
+      const res = await fetch(`${guarded.base}/api/events/stream`, { headers: { 'Last-Event-ID': third.id } });
+      const refusedMs = Date.now() - refusedAt;
+      assert.equal(res.status, 401);
+      await res.body?.cancel();
+      assert.ok(refusedMs < 250, `401 in ${refusedMs} ms, a look at the bus takes 300`);
+    } finally {
+      guarded.kill();
+    }
     console.log(`# resume at a replica 150 ms behind: opened after ${waited} ms; a future id resynced after ${guessMs} ms`);
   } finally {
     await stop();
