@@ -27,18 +27,20 @@ bool folded_here(const service::FrameLog& frames, const domain::EventId& id) {
 }
 }  // namespace
 
-bool resume_ahead_of(const std::optional<std::string>& text, const service::FrameLog& frames) {
-  if (!text) return false;
-  const auto id = domain::EventId::parse(*text);
-  return id && !(*id == domain::EventId{0, 0}) && !folded_here(frames, *id);
+std::optional<domain::EventId> resume_ahead_of(const std::optional<std::string>& text,
+                                               const service::FrameLog& frames) {
+  if (!text) return std::nullopt;
+  auto id = domain::EventId::parse(*text);
+  if (!id || *id == domain::EventId{0, 0} || folded_here(frames, *id)) return std::nullopt;
+  return id;
 }
 
 asio::awaitable<ResumeWait> wait_for_resume_id(const std::optional<std::string>& text,
                                                const service::FrameLog& frames,
                                                const service::EventLog& log,
                                                std::chrono::milliseconds limit) {
-  if (!resume_ahead_of(text, frames)) co_return ResumeWait::not_needed;
-  const auto id = domain::EventId::parse(*text);
+  const auto id = resume_ahead_of(text, frames);
+  if (!id) co_return ResumeWait::not_needed;
   // A log that is not shared (memory) answers nullopt: it never holds more than was folded.
   const auto stored = co_await log.newest_stored();
   if (!stored || *stored < *id) co_return ResumeWait::not_stored;

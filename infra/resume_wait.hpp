@@ -11,6 +11,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "domain/event_id.hpp"
 #include "infra/http_types.hpp"
 #include "service/event_log.hpp"
 #include "service/frame_log.hpp"
@@ -20,9 +21,10 @@ namespace relay::infra {
 /// The id a stream request resumes from: its Last-Event-ID header, else `?since=`.
 std::optional<std::string> resume_id(const Request& req);
 
-/// True when `id` is an event id newer than everything `frames` holds: only then may
+/// The id, when it is an event id newer than everything `frames` holds: only then may
 /// wait_for_resume_id() ask the log. Cheap, so it is asked before anything costlier.
-bool resume_ahead_of(const std::optional<std::string>& id, const service::FrameLog& frames);
+std::optional<domain::EventId> resume_ahead_of(const std::optional<std::string>& id,
+                                               const service::FrameLog& frames);
 
 /// How the wait ended (for the log and the tests).
 enum class ResumeWait {

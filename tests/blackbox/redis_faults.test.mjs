@@ -5,7 +5,7 @@
 // in log order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeAll, collect, ready } from './bus_clients.mjs';
+import { byLogOrder, closeAll, collect, ready } from './bus_clients.mjs';
 import { FaultProxy } from './fault_proxy.mjs';
 import { RedisProcess } from './redis_process.mjs';
 import { RelayProcess, eventually } from './relay_process.mjs';
@@ -42,6 +42,13 @@ async function replicas(extra = {}) {
       await proxy.close();
     },
   };
+}
+
+/** A fault.tick subscriber on each replica, connected. */
+async function subscribeBoth(...relays) {
+  const subs = relays.map((r) => collect(`${r.base}/api/events/stream?types=fault.tick`, { types: ['fault.tick'] }));
+  await Promise.all(subs.map((s) => s.opened));
+  return subs;
 }
 
 async function publishId(relay, data, headers = {}) {
@@ -104,9 +111,7 @@ test('a subscriber moving to a replica 150 ms behind (its Redis link delayed) re
 test('one replica\'s Redis link stalls for 4 s (bytes held, sockets open): its publishes 503 within the deadline and its /readyz turns 503 while the other replica serves; afterwards every 202 reaches both, once, in order', async () => {
   const { a, b, proxy, stop } = await replicas();
   try {
-    const subs = [collect(`${a.base}/api/events/stream?types=fault.tick`, { types: ['fault.tick'] }),
-      collect(`${b.base}/api/events/stream?types=fault.tick`, { types: ['fault.tick'] })];
-    await Promise.all(subs.map((s) => s.opened));
+    const subs = await subscribeBoth(a, b);
     const accepted = [];
     let n = 0;
     const post = async (relay) => {
@@ -160,9 +165,7 @@ test('one replica\'s Redis link stalls for 4 s (bytes held, sockets open): its p
 test('replies lost to a reset, three times under traffic: the producer retrying with its Idempotency-Key is answered the id stored by the first try, and both replicas deliver each event once, in order', async () => {
   const { a, b, proxy, stop } = await replicas();
   try {
-    const subs = [collect(`${a.base}/api/events/stream?types=fault.tick`, { types: ['fault.tick'] }),
-      collect(`${b.base}/api/events/stream?types=fault.tick`, { types: ['fault.tick'] })];
-    await Promise.all(subs.map((s) => s.opened));
+    const subs = await subscribeBoth(a, b);
     const idOf = new Map(); // n -> the id its 202 named
     let retried = 0; // answers that were not 202: the producer could not know whether it was stored
     let storedByEarlierTry = 0; // retries answered with an id older than the retry itself
@@ -199,11 +202,7 @@ test('replies lost to a reset, three times under traffic: the producer retrying 
     await sleep(300);
     producing = false;
     await Promise.all(producers);
-    const expected = [...idOf.values()].sort((x, y) => {
-      const [xm, xs] = x.split('-').map(BigInt);
-      const [ym, ys] = y.split('-').map(BigInt);
-      return xm === ym ? Number(xs - ys) : Number(xm - ym);
-    });
+    const expected = [...idOf.values()].sort(byLogOrder);
     await eventually(() => subs.every((s) => s.received.length >= expected.length), 10_000, 'every event on both');
     await sleep(300);
     for (const s of subs) {
