@@ -5,7 +5,7 @@ ASAN_BUILD ?= build/asan
 JOBS       ?= 2
 ARGS       ?= --demo
 
-.PHONY: run test bench build build-asan deps deps-test unit test-asan blackbox clean
+.PHONY: run test check bench build build-asan deps deps-test clean
 
 deps:
 	@scripts/install-deps.sh build
@@ -29,10 +29,16 @@ build-asan: deps $(ASAN_BUILD)/build.ninja
 run: build
 	$(BUILD)/sse-relay $(ARGS)
 
-## make test: every suite (unit + integration, black-box with real clients, then
-## unit + integration again under ASan + UBSan); closes with one "N passed, N failed" line.
-test: deps-test
+## make test: every suite (black-box with real clients on the release binary, unit +
+## integration under ASan + UBSan, the soak under ASan, the fuzz targets); installs what is
+## missing first and closes with a per-phase timing table and one "N passed, N failed" line.
+test:
 	@scripts/run-tests.sh
+
+## make check: the inner loop after a change to C++ sources: the sanitized unit + integration
+## tests, built incrementally and run (no black-box suites, no fuzzing).
+check:
+	@scripts/run-tests.sh --check
 
 ## make bench: the relay beside nchan on this machine (tests/bench/run_bench.mjs); prints
 ## one table and writes JSON + markdown under build/bench-results/. Not part of make test.

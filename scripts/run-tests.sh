@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# `make test`: every suite, in the order a failure is cheapest to find.
-#   1. unit + in-process integration tests (doctest, via ctest) on the release build, the
-#      sse-bench parser tests and a 2 s sse-bench smoke run against the relay
-#   2. black-box tests of the real binary with real clients (node:test + npm eventsource)
-#   3. unit + integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer
-#      and the soak's short form against the sanitized binary (LeakSanitizer at its exit)
-#   4. each libFuzzer target (tests/fuzz) for a bounded time under ASan + UBSan
-# Ends with one "N passed, N failed" line summing all of them; exits non-zero on any failure.
+# `make test`: every suite, each compiled once, ending with a per-phase timing table and one
+# "N passed, N failed" line summing all of them; exits non-zero on any failure.
+#   1. deps: installs what is missing (scripts/install-deps.sh test)
+#   2. release: builds what the black-box suites run (sse-relay, sse-bench, its parser tests)
+#      and runs the layering check, the parser tests and a 2 s sse-bench smoke run
+#   3. black-box: the real binary with real clients (node:test + npm eventsource, Chromium,
+#      nginx, haproxy, Redis, podman). Meanwhile the ASan + UBSan build and the fuzz targets
+#      compile in the background at SCHED_IDLE priority: they use the CPU the black-box suites
+#      leave idle (most of them wait on sockets and timers) and never take it from them.
+#   4. sanitized: unit + integration tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#      (their only run: the release build does not compile them), then the soak's short form
+#      against the sanitized binary (LeakSanitizer at its exit)
+#   5. fuzz: each libFuzzer target for a bounded time under ASan + UBSan
+# `make check` is the inner loop: scripts/run-tests.sh --check builds the sanitized unit and
+# integration tests and runs them, nothing else.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,11 +22,34 @@ RELEASE="${BUILD:-build/release}"
 ASAN="${ASAN_BUILD:-build/asan}"
 LOGS="build/test-logs"
 mkdir -p "$LOGS"
+check_only=0
+[[ "${1:-}" == "--check" ]] && check_only=1
 
 passed=0
 failed=0
 status=0
 started=$(date +%s)
+phase_names=()
+phase_seconds=()
+phase_started=$started
+
+# Closes the running phase under a name for the timing table.
+phase_done() {  # name
+  local now
+  now=$(date +%s)
+  phase_names+=("$1")
+  phase_seconds+=($((now - phase_started)))
+  phase_started=$now
+}
+
+timing_table() {
+  echo "== timing"
+  local i
+  for i in "${!phase_names[@]}"; do
+    printf '  %-44s %5d s\n' "${phase_names[$i]}" "${phase_seconds[$i]}"
+  done
+  printf '  %-44s %5d s\n' "total" $(( $(date +%s) - started ))
+}
 
 # Adds the doctest case counts of a ctest log to the totals.
 count_doctest() {
@@ -34,16 +64,13 @@ count_doctest() {
   failed=$((failed + ${counts#* }))
 }
 
-# Configures (once) and builds one configuration.
-build() {  # dir, extra cmake args...
+# Configures a build dir once.
+configure() {  # dir, extra cmake args...
   local dir="$1"; shift
-  if [[ ! -f "$dir/build.ninja" ]]; then
-    cmake -S . -B "$dir" -G Ninja "$@" >/dev/null || return 1
-  fi
-  cmake --build "$dir" -j "$JOBS"
+  [[ -f "$dir/build.ninja" ]] || cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
 }
 
-# Runs ctest in a build dir; one ctest test is one doctest executable (or the layering check).
+# Runs ctest in a build dir; one ctest test is one doctest executable or one script check.
 run_ctest() {  # dir, label, extra ctest args...
   local dir="$1" label="$2"; shift 2
   local log="$LOGS/$label.log"
@@ -52,22 +79,61 @@ run_ctest() {  # dir, label, extra ctest args...
   local rc=$?
   grep -E '^ *[0-9]+/[0-9]+ Test|tests passed|\[doctest\] (test cases|Status)' "$log"
   count_doctest "$log"
-  if grep -qE '(^|: )layering: ok' "$log"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-  # The sse-bench smoke run (not a doctest) counts as one test where it ran.
-  if grep -q 'Test.*bench_smoke' "$log"; then
-    if grep -qE '(^|: )bench_smoke: ok' "$log"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-  fi
+  # The script checks (not doctest) count as one test each where they ran.
+  local check
+  for check in layering bench_smoke; do
+    if grep -q "Test.*$check" "$log"; then
+      if grep -qE "(^|: )$check: ok" "$log"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    fi
+  done
   if [[ $rc -ne 0 ]]; then
     echo "-- $label failed; full log: $log"; tail -60 "$log"; status=1
   fi
 }
 
-echo "== build (release)"
-build "$RELEASE" -DCMAKE_BUILD_TYPE=RelWithDebInfo || { echo "release build failed"; exit 1; }
-run_ctest "$RELEASE" unit-integration
+SANITIZER_ENV=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
+asan_targets=(unit_tests integration_tests sse-relay)
+
+if [[ $check_only -eq 1 ]]; then
+  configure "$ASAN" -DCMAKE_BUILD_TYPE=Debug -DRELAY_SANITIZE=ON || exit 1
+  cmake --build "$ASAN" -j "$JOBS" --target unit_tests integration_tests || { echo "sanitizer build failed"; exit 1; }
+  phase_done "build: sanitized unit + integration tests"
+  export "${SANITIZER_ENV[@]}"
+  run_ctest "$ASAN" sanitized -R '^(unit_tests|integration_tests)$'
+  phase_done "unit + integration tests (ASan + UBSan)"
+  timing_table
+  echo "$passed passed, $failed failed"
+  exit $status
+fi
+
+scripts/install-deps.sh test || { echo "installing the dependencies failed"; exit 1; }
+(cd tests/blackbox && { [[ -d node_modules/eventsource && -d node_modules/@opentelemetry/otlp-proto-exporter-base && -d node_modules/playwright-core && -d node_modules/yaml ]] || npm ci --no-audit --no-fund --loglevel=error; }) ||
+  { echo "npm ci in tests/blackbox failed"; exit 1; }
+phase_done "deps: Debian packages, npm ci"
+
+echo "== build (release): what the black-box suites run"
+configure "$RELEASE" -DCMAKE_BUILD_TYPE=RelWithDebInfo || { echo "release configure failed"; exit 1; }
+cmake --build "$RELEASE" -j "$JOBS" --target sse-relay sse-bench bench_tests || { echo "release build failed"; exit 1; }
+phase_done "build: release relay + load tool"
+run_ctest "$RELEASE" release-checks -R '^(layering|bench_tests|bench_smoke)$'
+phase_done "layering, load-tool tests, bench smoke"
+
+# The sanitized and fuzz builds, in the background at idle priority (see the header).
+background_log="$LOGS/background-builds.log"
+(
+  idle=()
+  command -v chrt >/dev/null && idle=(chrt --idle 0)
+  configure "$ASAN" -DCMAKE_BUILD_TYPE=Debug -DRELAY_SANITIZE=ON &&
+    "${idle[@]}" cmake --build "$ASAN" -j "$JOBS" --target "${asan_targets[@]}" &&
+    echo "background: sanitized build done after $(( $(date +%s) - started )) s" ||
+    { echo "background: sanitized build failed"; exit 1; }
+  FUZZ_BUILD_ONLY=1 "${idle[@]}" scripts/run-fuzz.sh ||
+    { echo "background: fuzz build failed"; exit 2; }
+  echo "background: fuzz build done after $(( $(date +%s) - started )) s"
+) >"$background_log" 2>&1 &
+background_pid=$!
 
 echo "== black-box: real binary, real clients"
-(cd tests/blackbox && { [[ -d node_modules/eventsource && -d node_modules/@opentelemetry/otlp-proto-exporter-base && -d node_modules/playwright-core && -d node_modules/yaml ]] || npm ci --no-audit --no-fund --loglevel=error; })
 if (cd tests/blackbox && RELAY_BINARY="$PWD/../../$RELEASE/sse-relay" node --test ./*.test.mjs) >"$LOGS/blackbox.log" 2>&1; then
   :
 else
@@ -79,11 +145,21 @@ grep -E '^(ok|not ok) ' "$LOGS/blackbox.log"
 if [[ -z "$bp" ]]; then echo "-- black-box suite did not report"; tail -30 "$LOGS/blackbox.log"; bf=$((${bf:-0} + 1)); status=1; fi
 passed=$((passed + ${bp:-0}))
 failed=$((failed + ${bf:-0}))
+phase_done "black-box suites (builds continue behind)"
 
-echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
-if build "$ASAN" -DCMAKE_BUILD_TYPE=Debug -DRELAY_SANITIZE=ON; then
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_ctest "$ASAN" sanitized -E bench_smoke  # a load run measures nothing under ASan
+echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer, fuzz targets): waiting for the background"
+wait "$background_pid"
+background_rc=$?
+grep '^background:' "$background_log"
+phase_done "sanitized + fuzz builds (rest after black-box)"
+
+if [[ $background_rc -eq 1 ]]; then
+  echo "sanitizer build failed; log: $background_log"; tail -40 "$background_log"
+  failed=$((failed + 1)); status=1
+else
+  export "${SANITIZER_ENV[@]}"
+  run_ctest "$ASAN" sanitized -R '^(unit_tests|integration_tests)$'
+  phase_done "unit + integration tests (ASan + UBSan)"
   # The soak's short form against the sanitized binary: LeakSanitizer runs at its exit, and
   # any report (or a non-zero exit) fails the test.
   echo "== soak under AddressSanitizer (LeakSanitizer at exit)"
@@ -94,8 +170,7 @@ if build "$ASAN" -DCMAKE_BUILD_TYPE=Debug -DRELAY_SANITIZE=ON; then
     echo "-- soak under ASan failed; full log: $LOGS/soak-asan.log"; grep -A30 '^not ok' "$LOGS/soak-asan.log" | head -60
     failed=$((failed + 1)); status=1
   fi
-else
-  echo "sanitizer build failed"; failed=$((failed + 1)); status=1
+  phase_done "soak under ASan"
 fi
 
 echo "== fuzz: libFuzzer targets under ASan + UBSan, ${FUZZ_SECONDS:-20} s each from the seed corpus"
@@ -103,7 +178,8 @@ scripts/run-fuzz.sh "${FUZZ_SECONDS:-20}" | tee "$LOGS/fuzz.log"
 [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
 passed=$((passed + $(grep -c ': ok,' "$LOGS/fuzz.log")))
 failed=$((failed + $(grep -cE 'FAILED|fails again|build failed' "$LOGS/fuzz.log")))
+phase_done "fuzz runs"
 
-echo "== make test took $(( $(date +%s) - started )) s"
+timing_table
 echo "$passed passed, $failed failed"
 exit $status

@@ -18,8 +18,8 @@ using relay::test::sign;
 
 namespace {
 
-constexpr std::int64_t now = 1'800'000'000;
-const std::string secret = "0123456789abcdef0123456789abcdef";  // 32 bytes
+constexpr std::int64_t test_now = 1'800'000'000;
+const std::string test_secret = "0123456789abcdef0123456789abcdef";  // 32 bytes
 
 std::string valid_claims() {
   return R"({"sub":"u1","exp":1800000300,"iss":"https://idp","aud":"sse-relay","sse":{"workers":["w-1"]}})";
@@ -31,10 +31,10 @@ JwtVerifier verifier(JwtSettings settings) {
   return std::get<JwtVerifier>(v);
 }
 
-JwtSettings hs() { return {secret, "", {"HS256"}, "https://idp", "sse-relay", std::chrono::seconds(0), ""}; }
+JwtSettings hs() { return {test_secret, "", {"HS256"}, "https://idp", "sse-relay", std::chrono::seconds(0), ""}; }
 JwtSettings rs() { return {"", rsa().public_pem, {"RS256"}, "https://idp", "sse-relay", std::chrono::seconds(0), ""}; }
 
-Reason rejected(const JwtVerifier& v, const std::string& token, std::int64_t at = now) {
+Reason rejected(const JwtVerifier& v, const std::string& token, std::int64_t at = test_now) {
   auto result = v.verify(token, at);
   REQUIRE(std::holds_alternative<JwtRejection>(result));
   return std::get<JwtRejection>(result).reason;
@@ -43,16 +43,16 @@ Reason rejected(const JwtVerifier& v, const std::string& token, std::int64_t at 
 }  // namespace
 
 TEST_CASE("valid HS256, RS256 and ES256 tokens verify and yield their claims") {
-  auto claims = verifier(hs()).verify(sign(JWT_ALG_HS256, secret, valid_claims()), now);
+  auto claims = verifier(hs()).verify(sign(JWT_ALG_HS256, test_secret, valid_claims()), test_now);
   REQUIRE(std::holds_alternative<relay::proto::JwtClaims>(claims));
   CHECK(std::get<relay::proto::JwtClaims>(claims).workers == std::vector<std::string>{"w-1"});
   CHECK(std::holds_alternative<relay::proto::JwtClaims>(
-      verifier(rs()).verify(sign(JWT_ALG_RS256, rsa().private_pem, valid_claims()), now)));
+      verifier(rs()).verify(sign(JWT_ALG_RS256, rsa().private_pem, valid_claims()), test_now)));
   auto es = rs();
   es.public_key_pem = ec().public_pem;
   es.algorithms = {"ES256"};
   CHECK(std::holds_alternative<relay::proto::JwtClaims>(
-      verifier(es).verify(sign(JWT_ALG_ES256, ec().private_pem, valid_claims()), now)));
+      verifier(es).verify(sign(JWT_ALG_ES256, ec().private_pem, valid_claims()), test_now)));
 }
 
 TEST_CASE("forged and unfit tokens: each refused with its own reason") {
@@ -65,7 +65,7 @@ TEST_CASE("forged and unfit tokens: each refused with its own reason") {
           Reason::algorithm_not_allowed);
     // Even with HS256 also allowed, the HMAC key is the secret, never the PEM.
     auto both = rs();
-    both.secret = secret;
+    both.secret = test_secret;
     both.algorithms = {"RS256", "HS256"};
     CHECK(rejected(verifier(both), sign(JWT_ALG_HS256, rsa().public_pem, valid_claims())) ==
           Reason::bad_signature);
@@ -113,7 +113,7 @@ TEST_CASE("forged and unfit tokens: each refused with its own reason") {
     CHECK(rejected(kv, sign(JWT_ALG_RS256, rsa().private_pem, valid_claims(), "k2")) == Reason::unknown_key);
     CHECK(rejected(kv, sign(JWT_ALG_RS256, rsa().private_pem, valid_claims())) == Reason::unknown_key);
     CHECK(std::holds_alternative<relay::proto::JwtClaims>(
-        kv.verify(sign(JWT_ALG_RS256, rsa().private_pem, valid_claims(), "k1"), now)));
+        kv.verify(sign(JWT_ALG_RS256, rsa().private_pem, valid_claims(), "k1"), test_now)));
   }
   SUBCASE("malformed: base64, JSON, a 64 KB token") {
     CHECK(rejected(v, "not-a-token") == Reason::malformed);
@@ -148,5 +148,5 @@ TEST_CASE("settings are checked at start: algorithms, keys of the right kind, se
   s = rs();
   s.algorithms.clear();
   CHECK(std::holds_alternative<relay::proto::JwtClaims>(
-      verifier(s).verify(sign(JWT_ALG_RS256, rsa().private_pem, valid_claims()), now)));
+      verifier(s).verify(sign(JWT_ALG_RS256, rsa().private_pem, valid_claims()), test_now)));
 }

@@ -21,7 +21,7 @@ struct Recorder final : EventTailer {
   void on_event(const StoredEvent& e) override { seen.push_back(e.id); }
 };
 
-LogRecord generic(std::string type, std::string key = "") {
+LogRecord memory_record(std::string type, std::string key = "") {
   return {proto::PublishRequest{std::move(type), "1", ""}, std::move(key), "", ""};
 }
 
@@ -38,9 +38,9 @@ T run(boost::asio::awaitable<T> op) {
 TEST_CASE("ids are minted in order from the clock; a clock that stands still bumps the sequence") {
   StepClock clock;
   MemoryEventLog log(clock, 10, 10);
-  auto a = log.append_now({generic("a"), generic("b")});
+  auto a = log.append_now({memory_record("a"), memory_record("b")});
   clock.ms -= 5;  // a step back must not reorder the log
-  auto b = log.append_now({generic("c")});
+  auto b = log.append_now({memory_record("c")});
   REQUIRE(a.ids.size() == 2);
   CHECK(a.ids[0] == domain::EventId{1'800'000'000'000, 0});
   CHECK(a.ids[1] == domain::EventId{1'800'000'000'000, 1});
@@ -54,11 +54,11 @@ TEST_CASE("a dedupe key seen before, or earlier in the batch, answers with the f
   MemoryEventLog log(clock, 100, 100);
   // Enough records that the batch's own storage would grow while keys point into it.
   std::vector<LogRecord> batch;
-  for (int i = 0; i < 40; ++i) batch.push_back(generic("t", "k" + std::to_string(i % 20)));
+  for (int i = 0; i < 40; ++i) batch.push_back(memory_record("t", "k" + std::to_string(i % 20)));
   auto first = log.append_now(std::move(batch));
   CHECK(first.stored == 20);
   for (int i = 20; i < 40; ++i) CHECK(first.ids[i] == first.ids[i - 20]);
-  auto retry = log.append_now({generic("t", "k3"), generic("t", "new"), generic("t")});
+  auto retry = log.append_now({memory_record("t", "k3"), memory_record("t", "new"), memory_record("t")});
   CHECK(retry.ids[0] == first.ids[3]);
   CHECK(retry.stored == 2);  // an empty key is never deduplicated
   auto found = run(log.lookup({"k3", "nope"}));
@@ -70,8 +70,8 @@ TEST_CASE("a dedupe key seen before, or earlier in the batch, answers with the f
 TEST_CASE("the dedupe window and the history are bounded") {
   StepClock clock;
   MemoryEventLog log(clock, 3, 2);
-  auto a = log.append_now({generic("t", "a"), generic("t", "b"), generic("t", "c")});
-  auto again = log.append_now({generic("t", "a")});  // forgotten: stored anew
+  auto a = log.append_now({memory_record("t", "a"), memory_record("t", "b"), memory_record("t", "c")});
+  auto again = log.append_now({memory_record("t", "a")});  // forgotten: stored anew
   CHECK(again.stored == 1);
   CHECK(again.ids[0] != a.ids[0]);
   CHECK(log.size() == 3);
@@ -80,11 +80,11 @@ TEST_CASE("the dedupe window and the history are bounded") {
 TEST_CASE("tail delivers what is retained after the given id, then every append, in order") {
   StepClock clock;
   MemoryEventLog log(clock, 10, 10);
-  auto first = log.append_now({generic("a"), generic("b"), generic("c")});
+  auto first = log.append_now({memory_record("a"), memory_record("b"), memory_record("c")});
   Recorder tailer;
   log.tail(first.ids[0], tailer);
   CHECK(tailer.seen == std::vector<domain::EventId>{first.ids[1], first.ids[2]});
-  auto next = log.append_now({generic("d")});
+  auto next = log.append_now({memory_record("d")});
   CHECK(tailer.seen.back() == next.ids[0]);  // before append answered
   auto range = run(log.read(first.ids[1], 10));
   REQUIRE(range.size() == 2);

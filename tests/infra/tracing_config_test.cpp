@@ -19,7 +19,7 @@ TracingConfig ok(std::map<std::string, std::string> vars) {
   if (auto* e = std::get_if<std::string>(&r)) FAIL(*e);
   return std::get<TracingConfig>(r);
 }
-std::string error(std::map<std::string, std::string> vars) {
+std::string config_error(std::map<std::string, std::string> vars) {
   auto r = load(std::move(vars));
   REQUIRE(std::holds_alternative<std::string>(r));
   return std::get<std::string>(r);
@@ -93,11 +93,11 @@ TEST_CASE("a value that cannot be used is an error naming the variable") {
   auto with = [&](std::string k, std::string v) {
     auto vars = base;
     vars[k] = v;
-    return error(vars);
+    return config_error(vars);
   };
-  CHECK(error({{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://c:4318"}})
+  CHECK(config_error({{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://c:4318"}})
             .starts_with("OTEL_EXPORTER_OTLP_ENDPOINT: only http:// is supported"));
-  CHECK(error({{"OTEL_EXPORTER_OTLP_ENDPOINT", "jaeger:4318/x y"}})
+  CHECK(config_error({{"OTEL_EXPORTER_OTLP_ENDPOINT", "jaeger:4318/x y"}})
             .starts_with("OTEL_EXPORTER_OTLP_ENDPOINT: 'jaeger:4318/x y' is not an absolute URL"));
   CHECK(with("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc") ==
         "OTEL_EXPORTER_OTLP_PROTOCOL: only http/protobuf is supported, got 'grpc'");

@@ -52,7 +52,7 @@ proto::SpanData span(int i) {
   return s;
 }
 
-struct Fixture {
+struct ProcessorFixture {
   asio::io_context io{1};
   std::FILE* sink = std::fopen("/dev/null", "w");
   Logger logger{sink, LogLevel::error};
@@ -83,7 +83,7 @@ struct Fixture {
     io.run_for(5s);
     REQUIRE(done);
   }
-  ~Fixture() {
+  ~ProcessorFixture() {
     processor.reset();
     std::fclose(sink);
   }
@@ -92,7 +92,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("a full batch leaves at once, without waiting for the schedule delay") {
-  Fixture fx;
+  ProcessorFixture fx;
   fx.make();
   fx.io.poll();
   for (int i = 0; i < 3; ++i) fx.processor->on_end(span(i));
@@ -104,7 +104,7 @@ TEST_CASE("a full batch leaves at once, without waiting for the schedule delay")
 }
 
 TEST_CASE("the schedule delay sends a partial batch") {
-  Fixture fx;
+  ProcessorFixture fx;
   fx.config.schedule_delay = 20ms;
   fx.make();
   fx.processor->on_end(span(1));
@@ -114,7 +114,7 @@ TEST_CASE("the schedule delay sends a partial batch") {
 }
 
 TEST_CASE("a full queue drops new spans and counts them; on_end never waits") {
-  Fixture fx;
+  ProcessorFixture fx;
   fx.exporter.hang = true;
   fx.config.max_export_batch_size = 8;
   fx.make();
@@ -127,7 +127,7 @@ TEST_CASE("a full queue drops new spans and counts them; on_end never waits") {
 }
 
 TEST_CASE("a failed export drops its batch and counts it") {
-  Fixture fx;
+  ProcessorFixture fx;
   fx.exporter.deliver = false;
   fx.make();
   for (int i = 0; i < 6; ++i) fx.processor->on_end(span(i));
@@ -144,7 +144,7 @@ TEST_CASE("a failed export drops its batch and counts it") {
 }
 
 TEST_CASE("stop flushes what is queued, in batches no larger than the limit") {
-  Fixture fx;
+  ProcessorFixture fx;
   fx.make();
   fx.io.poll();
   fx.config.max_export_batch_size = 3;
@@ -166,7 +166,7 @@ TEST_CASE("stop flushes what is queued, in batches no larger than the limit") {
 }
 
 TEST_CASE("a hanging collector cannot hold the stop beyond the flush budget") {
-  Fixture fx;
+  ProcessorFixture fx;
   fx.exporter.hang = true;
   fx.config.export_timeout = 60s;
   fx.make();
@@ -180,7 +180,7 @@ TEST_CASE("a hanging collector cannot hold the stop beyond the flush budget") {
 }
 
 TEST_CASE("spans a collector rejects in a partial success count as dropped, not exported") {
-  Fixture fx;
+  ProcessorFixture fx;
   fx.exporter.rejected = 2;
   fx.make();
   for (int i = 0; i < 3; ++i) fx.processor->on_end(span(i));

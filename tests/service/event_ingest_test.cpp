@@ -67,10 +67,10 @@ struct ScriptedLog final : EventLog {
   [[nodiscard]] LogHealth health() const override { return {!down, down ? "down" : ""}; }
 };
 
-struct Fixture : RelayFixture {
+struct IngestFixture : RelayFixture {
   ScriptedLog log;
   std::unique_ptr<EventIngest> ingest;
-  Fixture() {
+  IngestFixture() {
     config.history = 100;
     build();
     log.tail({0, 0}, *projection);
@@ -99,7 +99,7 @@ using Ids = std::vector<domain::EventId>;
 }  // namespace
 
 TEST_CASE("a batch is appended whole, in order; the log's ids come back and the fold follows") {
-  Fixture fx;
+  IngestFixture fx;
   auto r = fx.ingest_items(
       {item("1", created("w-1")),
        item("2", domain::WorkerStatusUpdated{"w-1", domain::WorkerStatus::running, 2}),
@@ -116,7 +116,7 @@ TEST_CASE("a batch is appended whole, in order; the log's ids come back and the 
 }
 
 TEST_CASE("the pre-check refuses early with the item and reason; nothing is appended") {
-  Fixture fx;
+  IngestFixture fx;
   auto r = fx.ingest_items(
       {item("1", created("w-1")),
        item("2", domain::WorkerStatusUpdated{"w-2", domain::WorkerStatus::running, 2})});
@@ -136,7 +136,7 @@ TEST_CASE("the pre-check refuses early with the item and reason; nothing is appe
 }
 
 TEST_CASE("a repeated (source, id) answers with the original id and is appended once") {
-  Fixture fx;
+  IngestFixture fx;
   auto first = fx.ingest_items({item("1", created("w-1"))});
   REQUIRE(std::holds_alternative<Ids>(first));
   // A retry of a create would fail the pre-check as a duplicate worker: it is a retry instead.
@@ -148,7 +148,7 @@ TEST_CASE("a repeated (source, id) answers with the original id and is appended 
 }
 
 TEST_CASE("a log that does not answer: bus_unavailable, nothing folded") {
-  Fixture fx;
+  IngestFixture fx;
   fx.log.down = true;
   auto r = fx.ingest_items({item("1", created("w-1"))});
   REQUIRE(std::holds_alternative<IngestRejection>(r));
@@ -160,7 +160,7 @@ TEST_CASE("a log that does not answer: bus_unavailable, nothing folded") {
 }
 
 TEST_CASE("while the relay drains, ingest and publish answer draining") {
-  Fixture fx;
+  IngestFixture fx;
   bool stopped = false;
   fx.spawn_stop(stopped);
   fx.io.poll();
@@ -173,7 +173,7 @@ TEST_CASE("while the relay drains, ingest and publish answer draining") {
 }
 
 TEST_CASE("a generic publish is appended with its trace context and folded into a frame") {
-  Fixture fx;
+  IngestFixture fx;
   auto p =
       fx.run(fx.ingest->publish({"lab.progress", R"({"p":1})", "lab-1"},
                                 {"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", ""}));
@@ -186,7 +186,7 @@ TEST_CASE("a generic publish is appended with its trace context and folded into 
 
 TEST_CASE("the same event posted to two replicas at once answers 202 with one id at both, not "
           "a conflict with itself") {
-  Fixture fx;
+  IngestFixture fx;
   // The other replica's copy is appended and folded here between this request's lookup
   // (which saw nothing yet) and its pre-check (which sees the worker).
   const auto original = fx.run(fx.log.append({LogRecord{item("1", created("w-1")), "/src\x1f" "1", "", ""}}));
@@ -200,7 +200,7 @@ TEST_CASE("the same event posted to two replicas at once answers 202 with one id
 
 TEST_CASE("a generic publish with an Idempotency-Key is stored once; its retry answers the "
           "original id") {
-  Fixture fx;
+  IngestFixture fx;
   auto first = fx.run(fx.ingest->publish({"lab.progress", R"({"p":1})", ""}, {}, "order-7"));
   REQUIRE(std::holds_alternative<domain::EventId>(first));
   // The retry may even carry another body: what was stored under the key stands.

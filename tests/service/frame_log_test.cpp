@@ -11,7 +11,7 @@ namespace {
 std::shared_ptr<const std::string> bytes(std::size_t n) {
   return std::make_shared<const std::string>(n, 'x');
 }
-void fill(FrameLog& log, std::uint64_t from_ms, int count, std::size_t size = 10) {
+void fill_log(FrameLog& log, std::uint64_t from_ms, int count, std::size_t size = 10) {
   for (int i = 0; i < count; ++i) {
     log.append(EventId{from_ms + static_cast<std::uint64_t>(i), 0}, "t", "", "", bytes(size));
   }
@@ -21,7 +21,7 @@ void fill(FrameLog& log, std::uint64_t from_ms, int count, std::size_t size = 10
 TEST_CASE("the log keeps the newest entries and stable positions") {
   FrameLog log(3);
   CHECK(log.empty());
-  fill(log, 1, 5);
+  fill_log(log, 1, 5);
   CHECK(log.size() == 3);
   CHECK(log.begin_position() == 2);
   CHECK(log.end_position() == 5);
@@ -54,7 +54,7 @@ TEST_CASE("ids must increase") {
 
 TEST_CASE("the log is trimmed by bytes as well as by count, keeping the newest entry") {
   FrameLog log(100, 1000);
-  fill(log, 1, 5, 300);  // 1,500 bytes offered: the oldest go until at most 1,000 remain
+  fill_log(log, 1, 5, 300);  // 1,500 bytes offered: the oldest go until at most 1,000 remain
   CHECK(log.size() == 3);
   CHECK(log.retained_bytes() == 900);
   CHECK(log.begin_position() == 2);
@@ -63,6 +63,6 @@ TEST_CASE("the log is trimmed by bytes as well as by count, keeping the newest e
   CHECK(log.size() == 1);
   CHECK(log.newest().id == EventId{100, 0});
   FrameLog by_count(2, 1'000'000);
-  fill(by_count, 1, 3, 10);
+  fill_log(by_count, 1, 3, 10);
   CHECK(by_count.size() == 2);  // the count bound still holds
 }

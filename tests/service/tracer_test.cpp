@@ -13,7 +13,7 @@ struct TickClock final : Clock {
   [[nodiscard]] std::uint64_t now_unix_ms() const override { return ns / 1'000'000; }
   [[nodiscard]] std::uint64_t now_unix_ns() const override { return ns += 1000; }
 };
-struct RecordingSink final : SpanSink {
+struct RecordingSpanSink final : SpanSink {
   std::vector<proto::SpanData> ended;
   void on_end(proto::SpanData&& span) override { ended.push_back(std::move(span)); }
 };
@@ -35,7 +35,7 @@ TEST_CASE("tracing off: spans carry no context and cost nothing") {
 
 TEST_CASE("a span under a remote parent joins its trace; its children join it") {
   TickClock clock;
-  RecordingSink sink;
+  RecordingSpanSink sink;
   Tracer tracer(clock, Sampler{}, &sink);
   auto ingest = tracer.start_span("POST /api/domain-events", proto::SpanKind::server,
                                   {producer, "vendor=abc"});
@@ -74,7 +74,7 @@ TEST_CASE("a span under a remote parent joins its trace; its children join it") 
 
 TEST_CASE("without a parent a span starts a new trace with fresh ids") {
   TickClock clock;
-  RecordingSink sink;
+  RecordingSpanSink sink;
   Tracer tracer(clock, Sampler{}, &sink);
   auto a = tracer.start_span("a", proto::SpanKind::internal);
   auto b = tracer.start_span("b", proto::SpanKind::internal);
@@ -86,7 +86,7 @@ TEST_CASE("without a parent a span starts a new trace with fresh ids") {
 
 TEST_CASE("an unsampled span records nothing but still passes its context on") {
   TickClock clock;
-  RecordingSink sink;
+  RecordingSpanSink sink;
   Tracer tracer(clock, Sampler{}, &sink);  // parentbased_always_on
   auto unsampled_parent = *producer;
   unsampled_parent.flags = 0;
@@ -104,7 +104,7 @@ TEST_CASE("an unsampled span records nothing but still passes its context on") {
 
 TEST_CASE("moving a span moves its ending: it ends once, from its new owner") {
   TickClock clock;
-  RecordingSink sink;
+  RecordingSpanSink sink;
   Tracer tracer(clock, Sampler{}, &sink);
   Span kept;
   {

@@ -4,12 +4,12 @@
 
 using namespace relay;
 using infra::RedisValue;
-using Kind = RedisValue::Kind;
+using ValueKind = RedisValue::Kind;
 
 namespace {
-RedisValue text(std::string s) { return {Kind::string, std::move(s), 0, {}}; }
-RedisValue number(long long n) { return {Kind::integer, "", n, {}}; }
-RedisValue array(std::vector<RedisValue> e) { return {Kind::array, "", 0, std::move(e)}; }
+RedisValue text(std::string s) { return {ValueKind::string, std::move(s), 0, {}}; }
+RedisValue number(long long n) { return {ValueKind::integer, "", n, {}}; }
+RedisValue array(std::vector<RedisValue> e) { return {ValueKind::array, "", 0, std::move(e)}; }
 service::LogRecord generic(std::string dedupe) {
   return {proto::PublishRequest{"t", R"({"n":1})", ""}, std::move(dedupe), "", ""};
 }
@@ -24,7 +24,7 @@ TEST_CASE("append reply: ids in request order and how many were new") {
 }
 
 TEST_CASE("append reply: anything else is no answer, never a guessed id") {
-  CHECK_FALSE(infra::read_append_reply(RedisValue{Kind::error, "ERR x", 0, {}}, 1));
+  CHECK_FALSE(infra::read_append_reply(RedisValue{ValueKind::error, "ERR x", 0, {}}, 1));
   CHECK_FALSE(infra::read_append_reply(array({number(1), array({text("5-0")})}), 2));  // count
   CHECK_FALSE(infra::read_append_reply(array({number(1), array({text("five")})}), 1));
   CHECK_FALSE(infra::read_append_reply(array({text("1"), array({text("5-0")})}), 1));

@@ -26,7 +26,7 @@ struct Recorder final : service::EventTailer {
   void on_event(const service::StoredEvent& event) override { events.push_back(event); }
 };
 
-service::LogRecord generic(std::string type, std::string key = "", std::string dedupe = "") {
+service::LogRecord bus_record(std::string type, std::string key = "", std::string dedupe = "") {
   return {proto::PublishRequest{std::move(type), R"({"n":1})", std::move(key)}, std::move(dedupe),
           "", ""};
 }
@@ -103,7 +103,7 @@ TEST_CASE("two replicas on one stream: appends at either reach both tails, same 
   std::vector<domain::EventId> ids;
   for (int i = 0; i < 20; ++i) {
     auto& log = i % 2 ? *r.b : *r.a;
-    auto result = r.append(log, {generic("t." + std::to_string(i))});
+    auto result = r.append(log, {bus_record("t." + std::to_string(i))});
     REQUIRE_FALSE(result.error);
     REQUIRE(result.ids.size() == 1);
     ids.push_back(result.ids[0]);
@@ -128,11 +128,11 @@ TEST_CASE("dedupe keys: a retry (at either replica, or twice in one batch) answe
           "id and is stored once; lookup and read agree") {
   test::RedisServer redis;
   Replicas r(redis);
-  auto first = r.append(*r.a, {generic("x.one", "", "src\nid-1"), generic("x.two")});
+  auto first = r.append(*r.a, {bus_record("x.one", "", "src\nid-1"), bus_record("x.two")});
   REQUIRE_FALSE(first.error);
   CHECK(first.stored == 2);
-  auto retry = r.append(*r.b, {generic("x.one", "", "src\nid-1"), generic("x.three", "", "src\nid-3"),
-                               generic("x.three", "", "src\nid-3")});
+  auto retry = r.append(*r.b, {bus_record("x.one", "", "src\nid-1"), bus_record("x.three", "", "src\nid-3"),
+                               bus_record("x.three", "", "src\nid-3")});
   REQUIRE_FALSE(retry.error);
   CHECK(retry.stored == 1);
   CHECK(retry.ids[0] == first.ids[0]);
@@ -153,16 +153,16 @@ TEST_CASE("dedupe keys: a retry (at either replica, or twice in one batch) answe
 TEST_CASE("the script is loaded again after Redis forgot it; a dead Redis is bus_unavailable until it is back, and the reconnect is counted") {
   test::RedisServer redis;
   Replicas r(redis);
-  REQUIRE_FALSE(r.append(*r.a, {generic("y.one")}).error);
+  REQUIRE_FALSE(r.append(*r.a, {bus_record("y.one")}).error);
   auto flush = std::make_shared<infra::RedisConnection>(r.io.get_executor());
   REQUIRE_FALSE(r.wait(asio::co_spawn(
       r.io, flush->connect("127.0.0.1", redis.port(), std::chrono::seconds(1)), asio::use_future)));
   r.wait(asio::co_spawn(r.io, flush->command(std::vector<std::string>{"SCRIPT", "FLUSH"}),
                         asio::use_future));
-  CHECK_FALSE(r.append(*r.a, {generic("y.two")}).error);  // NOSCRIPT -> SCRIPT LOAD -> EVALSHA
+  CHECK_FALSE(r.append(*r.a, {bus_record("y.two")}).error);  // NOSCRIPT -> SCRIPT LOAD -> EVALSHA
   r.a->keep_connected();  // as in the relay: the loop notes the loss, /readyz waits the grace
   redis.stop();
-  const auto down = r.append(*r.a, {generic("y.three")});
+  const auto down = r.append(*r.a, {bus_record("y.three")});
   CHECK(down.error == relay::make_error_code(relay::error::bus_unavailable));
   CHECK(down.ids.empty());
   // A lookup Redis does not answer is an error, not "never seen" (which would turn a retry
@@ -176,7 +176,7 @@ TEST_CASE("the script is loaded again after Redis forgot it; a dead Redis is bus
   CHECK(r.a->stats().reconnects == 0);
   redis.start();  // back: the link reconnects by itself and counts it for /metrics
   r.run_until([&] { return r.a->stats().reconnects == 1; });
-  CHECK_FALSE(r.append(*r.a, {generic("y.four")}).error);
+  CHECK_FALSE(r.append(*r.a, {bus_record("y.four")}).error);
   flush->close();
 }
 
@@ -247,7 +247,7 @@ struct Operator {
 std::vector<domain::EventId> append_n(Replicas& r, RedisEventLog& log, int n) {
   std::vector<domain::EventId> ids;
   for (int i = 0; i < n; ++i) {
-    auto result = r.append(log, {generic("n." + std::to_string(i))});
+    auto result = r.append(log, {bus_record("n." + std::to_string(i))});
     REQUIRE_FALSE(result.error);
     ids.push_back(result.ids[0]);
   }
@@ -378,7 +378,7 @@ TEST_CASE("RELAY_BUS_WAIT_REPLICAS: 202 only once a Redis replica has the append
   r.config.wait_timeout = std::chrono::milliseconds(200);
   r.renew_a();
   // No replica: stored, but not confirmed, so not acknowledged (and said to be stored).
-  const auto alone = r.append(*r.a, {generic("w.one", "", "src\nw-1")});
+  const auto alone = r.append(*r.a, {bus_record("w.one", "", "src\nw-1")});
   CHECK(alone.error == relay::make_error_code(relay::error::not_replicated));
   CHECK(r.a->stats().append_failures == 1);
   Operator op(r, copy.port());
@@ -386,7 +386,7 @@ TEST_CASE("RELAY_BUS_WAIT_REPLICAS: 202 only once a Redis replica has the append
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   service::AppendResult confirmed;
   do {  // until the copy has synchronised
-    confirmed = r.append(*r.a, {generic("w.one", "", "src\nw-1")});
+    confirmed = r.append(*r.a, {bus_record("w.one", "", "src\nw-1")});
   } while (confirmed.error && std::chrono::steady_clock::now() < deadline);
   REQUIRE_FALSE(confirmed.error);
   CHECK(confirmed.stored == 0);  // the producer's retry: the original, stored once
