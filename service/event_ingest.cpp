@@ -33,6 +33,10 @@ IngestRejection unavailable(const boost::system::error_code& ec) {
               "Idempotency-Key is safe"};
 }
 
+// A publish that arrives after the stop began: nothing is stored, the producer retries at
+// another replica (the balancer has one) or after the restart.
+IngestRejection draining_rejection() { return {error::draining, 0, "the relay is shutting down"}; }
+
 }  // namespace
 
 EventIngest::EventIngest(EventLog& log, const WorkerProjection& projection, const bool& draining)
@@ -40,7 +44,7 @@ EventIngest::EventIngest(EventLog& log, const WorkerProjection& projection, cons
 
 asio::awaitable<std::variant<std::vector<domain::EventId>, IngestRejection>> EventIngest::ingest(
     std::vector<proto::IngestItem> items, IngestContext context) {
-  if (draining_) co_return IngestRejection{error::draining, 0, "the relay is shutting down"};
+  if (draining_) co_return draining_rejection();
   std::vector<std::string> keys;
   keys.reserve(items.size());
   for (const auto& item : items) keys.push_back(dedupe_key(item));
@@ -76,7 +80,7 @@ asio::awaitable<std::variant<std::vector<domain::EventId>, IngestRejection>> Eve
     auto& [at, why] = *refused;
     co_return IngestRejection{to_error(why.code), fresh_index[at], why.reason};
   }
-  if (draining_) co_return IngestRejection{error::draining, 0, "the relay is shutting down"};
+  if (draining_) co_return draining_rejection();
 
   std::vector<LogRecord> records;
   records.reserve(items.size());
@@ -92,7 +96,7 @@ asio::awaitable<std::variant<std::vector<domain::EventId>, IngestRejection>> Eve
 
 asio::awaitable<std::variant<domain::EventId, IngestRejection>> EventIngest::publish(
     proto::PublishRequest request, IngestContext context, std::string idempotency_key) {
-  if (draining_) co_return IngestRejection{error::draining, 0, "the relay is shutting down"};
+  if (draining_) co_return draining_rejection();
   std::vector<LogRecord> records;
   records.push_back({std::move(request),
                      idempotency_key.empty() ? std::string() : dedupe_key(idempotency_key),

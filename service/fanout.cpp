@@ -199,8 +199,9 @@ void Fanout::wake_parked(bool only_heartbeat_due) {
   for (std::size_t i = 0, n = ring_.size(); i < n; ++i) {
     auto* sub = ring_[i].get();
     if (sub == nullptr) continue;
-    const bool due = only_heartbeat_due ? sub->has_work(0, now, true, false)
-                                        : sub->has_work(end, now, true, draining_);
+    const bool due = only_heartbeat_due
+                         ? sub->wants_tick(now)
+                         : sub->wants_tick(now) || sub->wants_sweep(end, now, draining_);
     if (due) serve(*sub);
   }
   iterating_ = false;
@@ -252,7 +253,7 @@ void Fanout::continue_sweep() {
     if (sub == nullptr) continue;
     if (sub->state() == Subscription::State::writing) {
       sub->mark_behind();  // still writing the last sweep's batch: it is behind
-    } else if (sub->has_work(end, now, false, draining_)) {
+    } else if (sub->wants_sweep(end, now, draining_)) {
       ++sweep_woken_;
       serve(*sub);
     }

@@ -15,7 +15,7 @@
 
 #include "service/broadcast_tracker.hpp"
 #include "service/frame_log.hpp"
-#include "service/logger.hpp"
+#include "service/telemetry/logger.hpp"
 #include "service/relay_config.hpp"
 #include "service/relay_frames.hpp"
 #include "service/relay_stats.hpp"

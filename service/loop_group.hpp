@@ -14,7 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 
-#include "service/logger.hpp"
+#include "service/telemetry/logger.hpp"
 
 namespace relay::service {
 

@@ -1,6 +1,6 @@
 #pragma once
 // Settings of the SSEEventRelay hosted service; each default is documented beside it and
-// listed by `sse-relay --help` (infra/config_loader.cpp maps flags and variables onto it).
+// listed by `sse-relay --help` (infra/config/config_loader.cpp maps flags and variables onto it).
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

@@ -59,6 +59,8 @@ std::string_view to_string(error e) noexcept {
       return "catching_up";
     case error::not_replicated:
       return "not_replicated";
+    case error::outside_grant:
+      return "outside_grant";
   }
   return "unknown";
 }

@@ -33,6 +33,9 @@ enum class error {
   /// The events are stored, but fewer Redis replicas than RELAY_BUS_WAIT_REPLICAS confirmed
   /// them in time: not acknowledged, and a retry (same ids or Idempotency-Key) is safe.
   not_replicated,
+  /// A stream (or a read) asked for workers or types outside what the subscriber's token
+  /// grants: refused rather than quietly narrowed.
+  outside_grant,
 };
 
 /// The category of relay::error ("sse-relay").

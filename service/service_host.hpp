@@ -9,7 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "service/hosted_service.hpp"
-#include "service/logger.hpp"
+#include "service/telemetry/logger.hpp"
 
 namespace relay::service {
 

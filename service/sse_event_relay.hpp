@@ -15,13 +15,13 @@
 #include "service/fanout.hpp"
 #include "service/frame_log.hpp"
 #include "service/hosted_service.hpp"
-#include "service/logger.hpp"
+#include "service/telemetry/logger.hpp"
 #include "service/relay_config.hpp"
 #include "service/relay_error.hpp"
 #include "service/relay_frames.hpp"
 #include "service/relay_stats.hpp"
 #include "service/subscription.hpp"
-#include "service/tracer.hpp"
+#include "service/telemetry/tracer.hpp"
 
 namespace relay::service {
 

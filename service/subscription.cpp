@@ -107,11 +107,14 @@ Subscription::AfterWrite Subscription::written(bool stopping, time_point now) {
   return AfterWrite::park;
 }
 
-bool Subscription::has_work(LogPosition log_end, time_point now, bool heartbeats,
-                            bool stopping) const {
+bool Subscription::wants_sweep(LogPosition log_end, time_point now, bool stopping) const {
   if (state_ != State::parked) return false;
-  return stopping || cursor_ < log_end || preamble_ || expired(now) ||
-         (heartbeats && heartbeat_.due(now));
+  return stopping || cursor_ < log_end || preamble_ || expired(now);
+}
+
+bool Subscription::wants_tick(time_point now) const {
+  if (state_ != State::parked) return false;
+  return preamble_ || expired(now) || heartbeat_.due(now);
 }
 
 void Subscription::resync(std::shared_ptr<const std::string> notice, LogPosition end) {

@@ -95,10 +95,12 @@ class Subscription {
   /// The batch next() handed out is fully written.
   AfterWrite written(bool stopping, time_point now);
 
-  /// A parked subscription has something to write: frames past its cursor, a resync notice,
-  /// a due heartbeat (`heartbeats`), its expiry, or the stop.
-  [[nodiscard]] bool has_work(LogPosition log_end, time_point now, bool heartbeats,
-                              bool stopping) const;
+  /// A parked subscription a broadcast sweep must serve: frames past its cursor, a resync
+  /// notice, its expiry, or the stop.
+  [[nodiscard]] bool wants_sweep(LogPosition log_end, time_point now, bool stopping) const;
+  /// A parked subscription the fan-out's tick must serve: a due heartbeat, a resync notice
+  /// or its expiry (frames are the sweeps' job).
+  [[nodiscard]] bool wants_tick(time_point now) const;
 
   /// For a subscription whose write is in flight: must it go (slow, lagging, stuck)?
   [[nodiscard]] std::optional<EvictionReason> check_writer(const FrameLog& log,

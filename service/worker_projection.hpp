@@ -17,7 +17,7 @@
 #include "service/fanout.hpp"
 #include "service/frame_log.hpp"
 #include "service/relay_stats.hpp"
-#include "service/tracer.hpp"
+#include "service/telemetry/tracer.hpp"
 
 namespace relay::service {
 

@@ -15,7 +15,7 @@
 #include "infra/redis/redis_connection.hpp"
 #include "infra/redis/redis_link.hpp"
 #include "service/event_log.hpp"
-#include "service/logger.hpp"
+#include "service/telemetry/logger.hpp"
 
 namespace relay::infra {
 

@@ -22,7 +22,7 @@
 #include "infra/redis/redis_tailer.hpp"
 #include "service/event_log.hpp"
 #include "service/hosted_service.hpp"
-#include "service/logger.hpp"
+#include "service/telemetry/logger.hpp"
 #include "service/loop_group.hpp"
 
 namespace relay::infra {

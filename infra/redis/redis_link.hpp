@@ -15,7 +15,7 @@
 #include "infra/redis/link_machine.hpp"
 #include "infra/redis/redis_bus_config.hpp"
 #include "infra/redis/redis_connection.hpp"
-#include "service/logger.hpp"
+#include "service/telemetry/logger.hpp"
 
 namespace relay::infra {
 

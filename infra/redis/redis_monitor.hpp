@@ -16,7 +16,7 @@
 #include "infra/redis/redis_link.hpp"
 #include "infra/redis/redis_tailer.hpp"
 #include "service/event_log.hpp"
-#include "service/logger.hpp"
+#include "service/telemetry/logger.hpp"
 
 namespace relay::infra {
 

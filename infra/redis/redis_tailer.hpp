@@ -23,7 +23,7 @@
 #include "infra/redis/snapshot_store.hpp"
 #include "service/checkpoint_cadence.hpp"
 #include "service/event_log.hpp"
-#include "service/logger.hpp"
+#include "service/telemetry/logger.hpp"
 #include "service/loop_group.hpp"
 
 namespace relay::infra {

@@ -1,6 +1,6 @@
 #include "infra/redis/snapshot_store.hpp"
 
-#include "infra/config_values.hpp"
+#include "infra/config/config_values.hpp"
 #include "infra/redis/redis_scripts.hpp"
 #include "infra/redis/stream_entry.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "infra/config_values.hpp"
+#include "infra/config/config_values.hpp"
 #include "infra/redis/stream_record.hpp"
 
 namespace relay::infra {

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "infra/body_decoder.hpp"
+#include "infra/http/body_decoder.hpp"
 
 namespace {
 

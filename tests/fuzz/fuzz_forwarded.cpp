@@ -9,7 +9,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "infra/client_address.hpp"
+#include "infra/http/client_address.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
   static const auto proxies = std::get<relay::infra::TrustedProxies>(

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "domain/event_id.hpp"
-#include "infra/stream_query.hpp"
+#include "infra/routes/stream_query.hpp"
 #include "service/subscription_filter.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -46,9 +46,11 @@ TEST_CASE("the first write is the preamble; then it parks until the log moves") 
   CHECK(text_of(first.batch) == "PREAMBLE");
   CHECK(m.sub.state() == Subscription::State::writing);
   CHECK(m.sub.written(false, t0) == Subscription::AfterWrite::park);
-  CHECK_FALSE(m.sub.has_work(m.log.end_position(), t0 + 10ms, true, false));
+  CHECK_FALSE(m.sub.wants_tick(t0 + 10ms));
+  CHECK_FALSE(m.sub.wants_sweep(m.log.end_position(), t0 + 10ms, false));
   m.append("a");
-  CHECK(m.sub.has_work(m.log.end_position(), t0 + 10ms, false, false));
+  CHECK(m.sub.wants_sweep(m.log.end_position(), t0 + 10ms, false));
+  CHECK_FALSE(m.sub.wants_tick(t0 + 10ms));  // frames are the sweeps' job
   auto batch = m.next(t0 + 10ms);
   REQUIRE(batch.kind == Subscription::Next::Kind::write);
   CHECK(text_of(batch.batch) == "a:x\n");
@@ -59,15 +61,15 @@ TEST_CASE("a heartbeat is due after the interval of silence, measured from the l
   Machine m;
   (void)m.next(t0);
   m.sub.written(false, t0 + 20ms);
-  CHECK_FALSE(m.sub.has_work(m.log.end_position(), t0 + 119ms, true, false));
-  CHECK(m.sub.has_work(m.log.end_position(), t0 + 120ms, true, false));
-  CHECK_FALSE(m.sub.has_work(m.log.end_position(), t0 + 120ms, false, false));  // sweeps: no
+  CHECK_FALSE(m.sub.wants_tick(t0 + 119ms));
+  CHECK(m.sub.wants_tick(t0 + 120ms));
+  CHECK_FALSE(m.sub.wants_sweep(m.log.end_position(), t0 + 120ms, false));  // sweeps: no
   auto hb = m.next(t0 + 120ms);
   REQUIRE(hb.kind == Subscription::Next::Kind::write);
   CHECK(hb.batch.heartbeat);
   CHECK(text_of(hb.batch).starts_with("event: heartbeat\ndata: {\"time\":"));
   m.sub.written(false, t0 + 121ms);
-  CHECK_FALSE(m.sub.has_work(m.log.end_position(), t0 + 200ms, true, false));
+  CHECK_FALSE(m.sub.wants_tick(t0 + 200ms));
 }
 
 TEST_CASE("a write in flight past the write timeout is write_timeout; over budget, slow_consumer") {
@@ -142,9 +144,10 @@ TEST_CASE("at its token's expiry a subscription writes system.sse.reauth alone, 
   REQUIRE(before.kind == Subscription::Next::Kind::write);
   CHECK(text_of(before.batch) == "a:x\n");
   m.sub.written(false, t0 + 10ms);
-  CHECK_FALSE(m.sub.has_work(m.log.end_position(), t0 + 49ms, true, false));
+  CHECK_FALSE(m.sub.wants_tick(t0 + 49ms));
+  CHECK_FALSE(m.sub.wants_sweep(m.log.end_position(), t0 + 49ms, false));
   // Expiry is work for a parked subscriber (the fan-out's tick finds it)...
-  CHECK(m.sub.has_work(m.log.end_position(), t0 + 50ms, true, false));
+  CHECK(m.sub.wants_tick(t0 + 50ms));
   // ...and nothing of the log goes out after it: the client resumes from its last id.
   m.append("b");
   auto reauth = m.next(t0 + 50ms);

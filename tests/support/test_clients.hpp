@@ -75,6 +75,16 @@ inline HttpResult publish(std::uint16_t port, const std::string& body,
 /// The value at `pointer` (RFC 6901) of a JSON text, rendered as minified JSON (strings
 /// keep their quotes); "<missing>" when the text does not parse or has no such value.
 /// Tests assert on values found by parsing, not on substrings of the text.
+/// Whether `text` holds `needle` (a header, a metric line, a JSON fragment).
+inline bool has(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+/// GET /api/events/stats, the body.
+inline std::string stats(std::uint16_t port) {
+  return http_request(port, http::verb::get, "/api/events/stats").body;
+}
+
 inline std::string json_at(std::string_view json, std::string_view pointer) {
   simdjson::dom::parser parser;
   auto doc = parser.parse(json.data(), json.size());

@@ -9,9 +9,9 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "infra/app_config.hpp"
-#include "infra/application.hpp"
-#include "infra/system_clock.hpp"
+#include "infra/config/app_config.hpp"
+#include "app/application.hpp"
+#include "infra/os/system_clock.hpp"
 #include "service/service_host.hpp"
 
 namespace relay::test {

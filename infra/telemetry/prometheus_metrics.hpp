@@ -1,0 +1,50 @@
+#pragma once
+// GET /metrics: the relay's counters in the Prometheus text format, through prometheus-cpp
+// (core only; Beast serves the text). The relay keeps plain integers on its own thread;
+// at scrape they are read into metric families, so the hot path never touches a registry.
+// Request counts, which only this layer sees, live in a prometheus::Registry.
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/registry.h>
+
+#include "service/telemetry/batch_span_processor.hpp"
+#include "service/event_ingest.hpp"
+#include "infra/redis/bus_stats.hpp"
+#include "service/telemetry/logger.hpp"
+#include "service/sse_event_relay.hpp"
+#include "service/telemetry/tracer.hpp"
+#include "service/worker_projection.hpp"
+
+namespace relay::infra {
+
+class RelayMetrics {
+ public:
+  /// `spans` may be null (tracing off): the span metrics then stay at zero.
+  RelayMetrics(const service::SseEventRelay& relay, const service::EventIngest& ingest,
+               const service::WorkerProjection& projection, const service::Tracer& tracer,
+               const service::Logger& logger, const service::BatchSpanProcessor* spans,
+               std::string_view version, const BusStats* bus = nullptr);
+
+  /// One ingest request answered (POST /api/domain-events or /api/events).
+  void count_ingest_request(std::string_view route, unsigned status);
+
+  /// The exposition text (text/plain; version=0.0.4).
+  [[nodiscard]] std::string render() const;
+
+ private:
+  const service::SseEventRelay& relay_;
+  const service::EventIngest& ingest_;
+  const service::WorkerProjection& projection_;
+  const service::Tracer& tracer_;
+  const service::Logger& logger_;
+  const service::BatchSpanProcessor* spans_;
+  const BusStats* bus_;  ///< The Redis bus's figures; null on the memory log.
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& ingest_requests_;
+};
+
+}  // namespace relay::infra
