@@ -40,7 +40,7 @@ IngestRejection draining_rejection() { return {error::draining, 0, "the relay is
 }  // namespace
 
 EventIngest::EventIngest(EventLog& log, const WorkerProjection& projection, const bool& draining)
-    : log_(log), projection_(projection), draining_(draining) {}
+    : event_log_(log), projection_(projection), draining_(draining) {}
 
 asio::awaitable<std::variant<std::vector<domain::EventId>, IngestRejection>> EventIngest::ingest(
     std::vector<proto::IngestItem> items, IngestContext context) {
@@ -63,7 +63,7 @@ asio::awaitable<std::variant<std::vector<domain::EventId>, IngestRejection>> Eve
       fresh_index.push_back(i);
     }
   };
-  const auto known = co_await log_.lookup(keys);
+  const auto known = co_await event_log_.lookup(keys);
   if (known.error) co_return unavailable(known.error);
   split(known.ids);
   auto refused = projection_.precheck(fresh);
@@ -71,7 +71,7 @@ asio::awaitable<std::variant<std::vector<domain::EventId>, IngestRejection>> Eve
     // With replicas, the same event posted to two of them at once can be folded here (from
     // the other's append) after this lookup and before this check: look again, so such a
     // retry answers with its original id instead of a conflict with itself.
-    const auto known_now = co_await log_.lookup(keys);
+    const auto known_now = co_await event_log_.lookup(keys);
     if (known_now.error) co_return unavailable(known_now.error);
     split(known_now.ids);
     refused = projection_.precheck(fresh);
@@ -88,7 +88,7 @@ asio::awaitable<std::variant<std::vector<domain::EventId>, IngestRejection>> Eve
     records.push_back(
         {std::move(items[i]), std::move(keys[i]), context.traceparent, context.tracestate});
   }
-  auto stored = co_await log_.append(std::move(records));
+  auto stored = co_await event_log_.append(std::move(records));
   if (stored.error) co_return unavailable(stored.error);
   appended_ += stored.stored;
   co_return std::move(stored.ids);
@@ -101,7 +101,7 @@ asio::awaitable<std::variant<domain::EventId, IngestRejection>> EventIngest::pub
   records.push_back({std::move(request),
                      idempotency_key.empty() ? std::string() : dedupe_key(idempotency_key),
                      std::move(context.traceparent), std::move(context.tracestate)});
-  auto stored = co_await log_.append(std::move(records));
+  auto stored = co_await event_log_.append(std::move(records));
   if (stored.error) co_return unavailable(stored.error);
   appended_ += stored.stored;
   co_return stored.ids.front();

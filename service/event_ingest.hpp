@@ -53,7 +53,7 @@ class EventIngest {
   [[nodiscard]] std::uint64_t appended() const { return appended_; }
 
  private:
-  EventLog& log_;
+  EventLog& event_log_;
   const WorkerProjection& projection_;
   const bool& draining_;
   std::uint64_t appended_ = 0;

@@ -3,32 +3,28 @@
 #include <algorithm>
 #include <utility>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 namespace relay::service {
 
 namespace asio = boost::asio;
-using SteadyClock = std::chrono::steady_clock;
 
-Fanout::Fanout(const asio::any_io_executor& executor, const RelayConfig& config,
-               const FrameLog& log, RelayFrames& frames, RelayStats& stats, Logger& logger)
-    : config_(config),
-      log_(log),
-      frames_(frames),
+Fanout::Fanout(FanoutTimers& timers, const RelayConfig& config, const FrameLog& frame_log,
+               RelayFrames& relay_frames, RelayStats& stats, Logger& logger)
+    : timers_(timers),
+      config_(config),
+      frame_log_(frame_log),
+      relay_frames_(relay_frames),
       stats_(stats),
       logger_(logger),
       broadcasts_(stats.broadcast_latency),
       pacer_(config.flush_interval),
-      limits_{config.max_pending_bytes, config.write_timeout},
-      sweep_timer_(executor),
-      tick_timer_(executor),
-      drained_(executor, asio::steady_timer::time_point::max()) {}
+      limits_{config.max_pending_bytes, config.write_timeout} {
+  timers_.attach(*this);
+}
 
-Fanout::~Fanout() = default;  // the timers' destruction cancels their waits
+Fanout::~Fanout() { timers_.cancel(); }
 
 WriteContext Fanout::context() {
-  return {log_, {config_.batch_max_frames, config_.batch_max_bytes}, draining_, frames_, shared_};
+  return {frame_log_, {config_.batch_max_frames, config_.batch_max_bytes}, draining_, relay_frames_, shared_};
 }
 
 void Fanout::join(std::unique_ptr<Subscription> sub, SubscriberSink& sink) {
@@ -45,7 +41,7 @@ void Fanout::leave(Subscription& sub) { remove(sub, /*close_sink=*/false, false)
 
 void Fanout::serve(Subscription& sub) {
   // One clock reading for the whole call: every write in it happens at this moment.
-  const auto now = SteadyClock::now();
+  const auto now = timers_.now();
   auto ctx = context();
   for (;;) {
     auto next = sub.next(ctx, now);
@@ -81,7 +77,7 @@ void Fanout::write_done(Subscription& sub) {
   const auto figures =
       sub.writer_index == no_slot ? WriteFigures{} : writer_figures_[sub.writer_index];
   end_write(sub);
-  if (after_write(sub, figures, SteadyClock::now())) serve(sub);
+  if (after_write(sub, figures, timers_.now())) serve(sub);
 }
 
 bool Fanout::after_write(Subscription& sub, const WriteFigures& figures, time_point now) {
@@ -96,14 +92,14 @@ bool Fanout::after_write(Subscription& sub, const WriteFigures& figures, time_po
     case Subscription::AfterWrite::park:
       // Frames that arrived during the write: a sweep is due for them (the append asked for
       // one), unless it ran while this write was in flight and so passed this subscriber.
-      if (sub.cursor() < log_.end_position()) request_sweep();
+      if (sub.cursor() < frame_log_.end_position()) request_sweep();
       return false;
   }
   return false;
 }
 
 void Fanout::appended(LogPosition position, Span span) {
-  broadcasts_.appended(position, SteadyClock::now(), std::move(span));
+  broadcasts_.appended(position, timers_.now(), std::move(span));
   request_sweep();
 }
 
@@ -130,7 +126,7 @@ void Fanout::evict(Subscription& sub, EvictionReason reason) {
   ++stats_.evictions[static_cast<std::size_t>(reason)];
   logger_.warn("subscriber evicted", {{"client_id", sub.client_id()},
                                       {"reason", to_string(reason)},
-                                      {"unsent_bytes", sub.unsent_bytes(log_)}});
+                                      {"unsent_bytes", sub.unsent_bytes(frame_log_)}});
   sub.evict();
   remove(sub, /*close_sink=*/true, false);
 }
@@ -145,24 +141,19 @@ void Fanout::remove(Subscription& sub, bool close_sink, bool graceful) {
   if (!sweep_active_ && !iterating_) compact_ring();
   if (close_sink && sink != nullptr) sink->close(graceful);
   if (size() == 0) {
-    drained_.cancel();
-    if (draining_) {
-      // Nothing is left to wake: let io_context::run() return.
-      sweep_timer_.cancel();
-      tick_timer_.cancel();
-    }
+    timers_.drained();
+    if (draining_) timers_.cancel();  // nothing is left to wake: let io_context::run() return
   }
 }
 
 void Fanout::begin_drain() {
   draining_ = true;
-  wake_parked(/*only_heartbeat_due=*/false);
+  wake_parked(/*only_heartbeat_due=*/false, timers_.now());
 }
 
 asio::awaitable<void> Fanout::drained(std::chrono::milliseconds grace) {
   if (size() == 0) co_return;
-  drained_.expires_after(grace);
-  co_await drained_.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_await timers_.drain_wait(grace);
 }
 
 void Fanout::close_all(EvictionReason reason) {
@@ -172,27 +163,25 @@ void Fanout::close_all(EvictionReason reason) {
   }
   for (auto* sub : remaining) evict(*sub, reason);
   closed_ = true;
-  sweep_timer_.cancel();
-  tick_timer_.cancel();
+  timers_.cancel();
   // No sweep will carry what is still pending: end those broadcasts with what we know.
-  broadcasts_.carried(log_.end_position(), {}, SteadyClock::now());
+  broadcasts_.carried(frame_log_.end_position(), {}, timers_.now());
 }
 
 void Fanout::resync_all(const std::string& reason) {
   const auto notice =
-      frames_.resync(reason, log_.empty() ? std::string{} : log_.oldest().id.to_string());
-  const auto end = log_.end_position();
+      relay_frames_.resync(reason, frame_log_.empty() ? std::string{} : frame_log_.oldest().id.to_string());
+  const auto end = frame_log_.end_position();
   for (auto& sub : ring_) {
     if (sub) sub->resync(notice, end);
   }
   stats_.resyncs += size();
   // The parked write the notice now; the writing ones right after their write (written()).
-  wake_parked(false);
+  wake_parked(false, timers_.now());
 }
 
-void Fanout::wake_parked(bool only_heartbeat_due) {
-  const auto now = SteadyClock::now();
-  const auto end = log_.end_position();
+void Fanout::wake_parked(bool only_heartbeat_due, time_point now) {
+  const auto end = frame_log_.end_position();
   // By index, with the ring held still: subscriptions that join meanwhile are appended and
   // are served already, and ones that leave leave a hole.
   iterating_ = true;
@@ -216,20 +205,15 @@ void Fanout::request_sweep() {
   }
   if (sweep_scheduled_) return;
   sweep_scheduled_ = true;
-  sweep_timer_.expires_at(pacer_.next_due(SteadyClock::now()));
-  sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;  // cancelled by stop or the destructor: `this` may be gone
-    sweep_scheduled_ = false;
-    start_sweep();
-  });
+  timers_.sweep_at(pacer_.next_due(timers_.now()));
 }
 
-void Fanout::start_sweep() {
+void Fanout::sweep(time_point now) {
+  sweep_scheduled_ = false;
   sweep_active_ = true;
   sweep_again_ = false;
   sweep_next_ = 0;
-  const auto now = SteadyClock::now();
-  pacer_.start(now, log_.end_position());
+  pacer_.start(now, frame_log_.end_position());
   sweep_base_ = {stats_.deliveries,
                  stats_.bytes_written,
                  stats_.conflated,
@@ -238,16 +222,15 @@ void Fanout::start_sweep() {
                  0};
   sweep_woken_ = 0;
   evict_stuck_writers(now);
-  continue_sweep();
+  sweep_slice(now);
 }
 
-void Fanout::continue_sweep() {
+void Fanout::sweep_slice(time_point now) {
   // A slice of the ring per turn of the loop, in the same order every sweep: ingest runs
   // between slices, and each subscriber is written once per sweep period, so that period,
   // not the wait for a sweep plus a place in it, is what bounds its latency.
-  const auto end = log_.end_position();
-  const auto now = SteadyClock::now();
-  const auto stop_at = std::min(ring_.size(), sweep_next_ + sweep_slice);
+  const auto end = frame_log_.end_position();
+  const auto stop_at = std::min(ring_.size(), sweep_next_ + slice_size);
   for (; sweep_next_ < stop_at; ++sweep_next_) {
     auto* sub = ring_[sweep_next_].get();
     if (sub == nullptr) continue;
@@ -259,10 +242,7 @@ void Fanout::continue_sweep() {
     }
   }
   if (sweep_next_ < ring_.size()) {
-    sweep_timer_.expires_at(asio::steady_timer::time_point::min());
-    sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) continue_sweep();
-    });
+    timers_.next_slice();
     return;
   }
   sweep_active_ = false;
@@ -272,9 +252,10 @@ void Fanout::continue_sweep() {
                              stats_.evictions_total() - sweep_base_.evicted,
                              sweep_base_.subscribers,
                              sweep_woken_};
-  broadcasts_.carried(pacer_.carried_end(), figures, SteadyClock::now());
+  // Carried when the last slice is written: its latency includes the whole sweep.
+  broadcasts_.carried(pacer_.carried_end(), figures, timers_.now());
   compact_ring();
-  if (sweep_again_ || log_.end_position() > pacer_.carried_end()) request_sweep();
+  if (sweep_again_ || frame_log_.end_position() > pacer_.carried_end()) request_sweep();
 }
 
 void Fanout::compact_ring() {
@@ -294,20 +275,21 @@ void Fanout::compact_ring() {
 void Fanout::schedule_tick() {
   if (ticking_ || closed_ || size() == 0) return;
   ticking_ = true;
-  tick_timer_.expires_after(SweepPacer::tick_period(config_.heartbeat, config_.write_timeout));
-  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;  // cancelled by stop or the destructor: `this` may be gone
-    ticking_ = false;
-    evict_stuck_writers(SteadyClock::now());
-    wake_parked(/*only_heartbeat_due=*/true);
-    schedule_tick();
-  });
+  timers_.tick_at(timers_.now() +
+                  SweepPacer::tick_period(config_.heartbeat, config_.write_timeout));
+}
+
+void Fanout::tick(time_point now) {
+  ticking_ = false;
+  evict_stuck_writers(now);
+  wake_parked(/*only_heartbeat_due=*/true, now);
+  schedule_tick();
 }
 
 void Fanout::evict_stuck_writers(time_point now) {
   std::vector<std::pair<Subscription*, EvictionReason>> victims;
   for (auto* sub : writers_) {
-    if (auto reason = sub->check_writer(log_, limits_, now)) victims.emplace_back(sub, *reason);
+    if (auto reason = sub->check_writer(frame_log_, limits_, now)) victims.emplace_back(sub, *reason);
   }
   for (auto [sub, reason] : victims) evict(*sub, reason);
 }

@@ -2,18 +2,19 @@
 // The fan-out (DESIGN 3): every subscription in a stable ring, woken by broadcast sweeps
 // when the frame log grows, by a heartbeat tick, and at stop; writers checked for eviction.
 // It owns the subscriptions and acts on their answers; it calls the transports (sinks) and
-// never waits on them, so broadcast stays O(1) plus waking the parked (STYLE 4).
+// never waits on them, so broadcast stays O(1) plus waking the parked (STYLE 4). Time comes
+// in from FanoutTimers: sweep(now), sweep_slice(now) and tick(now) are called by them, and
+// the fan-out reads no clock and owns no timer.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "service/broadcast_tracker.hpp"
+#include "service/fanout_timers.hpp"
 #include "service/frame_log.hpp"
 #include "service/telemetry/logger.hpp"
 #include "service/relay_config.hpp"
@@ -28,8 +29,10 @@ namespace relay::service {
 
 class Fanout {
  public:
-  Fanout(const boost::asio::any_io_executor& executor, const RelayConfig& config,
-         const FrameLog& log, RelayFrames& frames, RelayStats& stats, Logger& logger);
+  using time_point = std::chrono::steady_clock::time_point;
+
+  Fanout(FanoutTimers& timers, const RelayConfig& config, const FrameLog& frame_log,
+         RelayFrames& relay_frames, RelayStats& stats, Logger& logger);
   ~Fanout();
   Fanout(const Fanout&) = delete;
   Fanout& operator=(const Fanout&) = delete;
@@ -69,11 +72,17 @@ class Fanout {
   /// Evicts every subscriber still there (the grace ran out), and stops the timers.
   void close_all(EvictionReason reason);
 
+  // Called by the timers.
+  /// The sweep asked for is due: it starts, with its first slice.
+  void sweep(time_point now);
+  /// The running sweep's next slice.
+  void sweep_slice(time_point now);
+  /// The heartbeat tick: writers checked against the budget and deadline, due heartbeats.
+  void tick(time_point now);
+
   [[nodiscard]] std::size_t size() const { return ring_.size() - ring_holes_; }
 
- private:
-  using time_point = std::chrono::steady_clock::time_point;
-  /// What each in-flight write carries, by writer slot, counted when it completes.
+ private:  /// What each in-flight write carries, by writer slot, counted when it completes.
   struct WriteFigures {
     std::size_t event_frames = 0;
     std::uint64_t bytes = 0;
@@ -90,17 +99,16 @@ class Fanout {
   void end_write(Subscription& sub);
   void evict_stuck_writers(time_point now);
   /// Serves parked subscribers that have work: all (stop), or those whose heartbeat is due.
-  void wake_parked(bool only_heartbeat_due);
+  void wake_parked(bool only_heartbeat_due, time_point now);
   void request_sweep();
-  void start_sweep();
-  void continue_sweep();
   void compact_ring();
   void schedule_tick();
   WriteContext context();
 
+  FanoutTimers& timers_;
   const RelayConfig& config_;
-  const FrameLog& log_;
-  RelayFrames& frames_;
+  const FrameLog& frame_log_;
+  RelayFrames& relay_frames_;
   RelayStats& stats_;
   Logger& logger_;
   BroadcastTracker broadcasts_;
@@ -117,17 +125,14 @@ class Fanout {
   bool iterating_ = false;              ///< wake_parked() walks the ring: leave it in place.
   std::vector<Subscription*> writers_;  ///< A write in flight; checked for eviction.
   std::vector<WriteFigures> writer_figures_;
-  static constexpr std::size_t sweep_slice = 256;  ///< Subscribers per turn of the loop.
-  boost::asio::steady_timer sweep_timer_;          ///< Next sweep, or the sweep's next slice.
+  static constexpr std::size_t slice_size = 256;  ///< Subscribers per turn of the loop.
   bool sweep_scheduled_ = false;
   bool sweep_active_ = false;
   bool sweep_again_ = false;  ///< Something may be pending behind the running sweep.
   std::size_t sweep_next_ = 0;
   SweepFigures sweep_base_;  ///< The stats as the running sweep began.
   std::uint64_t sweep_woken_ = 0;
-  boost::asio::steady_timer tick_timer_;  ///< Heartbeats and writer checks.
-  bool ticking_ = false;
-  boost::asio::steady_timer drained_;  ///< Cancelled when the last subscriber leaves.
+  bool ticking_ = false;  ///< A tick is asked for.
 };
 
 }  // namespace relay::service

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "service/asio_fanout_timers.hpp"
 #include "service/replay_decision.hpp"
 
 namespace relay::service {
@@ -9,15 +10,17 @@ namespace relay::service {
 namespace asio = boost::asio;
 
 SseEventRelay::SseEventRelay(asio::any_io_executor executor, RelayConfig config, const Clock& clock,
-                             Logger& logger, Tracer& tracer)
+                             Logger& logger, Tracer& tracer, FanoutTimers* timers)
     : config_(std::move(config)),
       clock_(clock),
       logger_(logger),
       tracer_(tracer),
-      log_(config_.history, config_.history_bytes),
-      frames_(clock_, {config_.retry, config_.heartbeat, config_.reconnect_jitter},
+      frame_log_(config_.history, config_.history_bytes),
+      relay_frames_(clock_, {config_.retry, config_.heartbeat, config_.reconnect_jitter},
               config_.instance_id),
-      fanout_(executor, config_, log_, frames_, stats_, logger_) {}
+      own_timers_(timers != nullptr ? nullptr : std::make_unique<AsioFanoutTimers>(executor)),
+      fanout_(timers != nullptr ? *timers : *own_timers_, config_, frame_log_, relay_frames_, stats_,
+              logger_) {}
 
 void SseEventRelay::start() {
   logger_.info("relay started",
@@ -32,10 +35,10 @@ std::variant<std::unique_ptr<Subscription>, error> SseEventRelay::subscribe(
     ++stats_.rejected_subscriptions;
     return stopping_ ? error::draining : error::too_many_subscribers;
   }
-  const auto decision = decide_replay(request.last_event_id, log_);
-  auto client_id = frames_.random_hex(16);
-  auto preamble = frames_.preamble(client_id, decision,
-                                   log_.empty() ? std::string{} : log_.newest().id.to_string());
+  const auto decision = decide_replay(request.last_event_id, frame_log_);
+  auto client_id = relay_frames_.random_hex(16);
+  auto preamble = relay_frames_.preamble(client_id, decision,
+                                   frame_log_.empty() ? std::string{} : frame_log_.newest().id.to_string());
   if (decision.kind == ReplayDecision::Kind::resync) {
     ++stats_.resyncs;
     logger_.info("subscriber resync", {{"client_id", client_id},

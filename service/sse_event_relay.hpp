@@ -13,6 +13,7 @@
 
 #include "service/clock.hpp"
 #include "service/fanout.hpp"
+#include "service/fanout_timers.hpp"
 #include "service/frame_log.hpp"
 #include "service/hosted_service.hpp"
 #include "service/telemetry/logger.hpp"
@@ -35,8 +36,10 @@ struct SubscribeRequest {
 
 class SseEventRelay final : public HostedService {
  public:
+  /// `timers`: the fan-out's wake-ups; null: AsioFanoutTimers on `executor` (tests pass
+  /// their own to drive time by hand).
   SseEventRelay(boost::asio::any_io_executor executor, RelayConfig config, const Clock& clock,
-                Logger& logger, Tracer& tracer);
+                Logger& logger, Tracer& tracer, FanoutTimers* timers = nullptr);
 
   // HostedService
   [[nodiscard]] std::string_view name() const override { return "sse-event-relay"; }
@@ -50,12 +53,12 @@ class SseEventRelay final : public HostedService {
   std::variant<std::unique_ptr<Subscription>, error> subscribe(SubscribeRequest request);
 
   [[nodiscard]] Fanout& fanout() { return fanout_; }
-  [[nodiscard]] FrameLog& frame_log() { return log_; }
-  [[nodiscard]] const FrameLog& frame_log() const { return log_; }
+  [[nodiscard]] FrameLog& frame_log() { return frame_log_; }
+  [[nodiscard]] const FrameLog& frame_log() const { return frame_log_; }
   [[nodiscard]] RelayStats& stats() { return stats_; }
   [[nodiscard]] const RelayStats& stats() const { return stats_; }
   [[nodiscard]] const Clock& clock() const { return clock_; }
-  [[nodiscard]] const std::string& instance_id() const { return frames_.instance_id(); }
+  [[nodiscard]] const std::string& instance_id() const { return relay_frames_.instance_id(); }
   [[nodiscard]] std::size_t subscriber_count() const { return fanout_.size(); }
   /// True from the start of stop(): ingest and subscribe refuse with `draining`.
   [[nodiscard]] const bool& stopping() const { return stopping_; }
@@ -65,9 +68,10 @@ class SseEventRelay final : public HostedService {
   const Clock& clock_;
   Logger& logger_;
   Tracer& tracer_;
-  FrameLog log_;
+  FrameLog frame_log_;
   RelayStats stats_;
-  RelayFrames frames_;
+  RelayFrames relay_frames_;
+  std::unique_ptr<FanoutTimers> own_timers_;  ///< Unless the caller brought its own.
   Fanout fanout_;
   bool stopping_ = false;
 };

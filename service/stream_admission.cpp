@@ -12,7 +12,7 @@ std::variant<AdmittedStream, StreamRefusal> StreamAdmission::admit(StreamRequest
     }
     request.filter = std::move(std::get<SubscriptionFilter>(narrowed));
   }
-  if (!log_.health().positioned) return StreamRefusal{error::catching_up, {}};
+  if (!event_log_.health().positioned) return StreamRefusal{error::catching_up, {}};
   auto slot = quota_.acquire(request.client);
   if (!slot) {
     return StreamRefusal{

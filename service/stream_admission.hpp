@@ -44,13 +44,13 @@ struct StreamRefusal {
 class StreamAdmission {
  public:
   StreamAdmission(SseEventRelay& relay, const EventLog& log, AddressQuota& quota)
-      : relay_(relay), log_(log), quota_(quota) {}
+      : relay_(relay), event_log_(log), quota_(quota) {}
 
   [[nodiscard]] std::variant<AdmittedStream, StreamRefusal> admit(StreamRequest request);
 
  private:
   SseEventRelay& relay_;
-  const EventLog& log_;
+  const EventLog& event_log_;
   AddressQuota& quota_;
 };
 

@@ -13,7 +13,7 @@ namespace relay::service {
 WorkerProjection::WorkerProjection(FrameLog& frames, Fanout& fanout, RelayStats& stats,
                                    Tracer& tracer, Logger& logger, const Clock& clock,
                                    domain::RegistryLimits limits)
-    : frames_(frames),
+    : frame_log_(frames),
       fanout_(fanout),
       stats_(stats),
       tracer_(tracer),
@@ -111,7 +111,7 @@ void WorkerProjection::broadcast(const StoredEvent& event, const domain::Notific
   auto frame = std::make_shared<const std::string>(proto::encode_event(id_text, n.type, envelope));
   std::string key = n.conflation_key.empty() ? std::string{} : n.type + '\n' + n.conflation_key;
   const auto position =
-      frames_.append(event.id, n.type, std::move(key), n.worker_id, std::move(frame), n.region);
+      frame_log_.append(event.id, n.type, std::move(key), n.worker_id, std::move(frame), n.region);
   ++stats_.events_broadcast;
   stats_.count_type(n.type);
   fanout_.appended(position, std::move(span));
@@ -125,9 +125,9 @@ SnapshotJob WorkerProjection::snapshot_job() const {
   out->log_ms = registry_.now_ms();
   out->workers.reserve(registry_.workers().size());
   for (const auto& [id, worker] : registry_.workers()) out->workers.push_back(worker);
-  out->frames.reserve(frames_.size());
-  for (auto at = frames_.begin_position(); at < frames_.end_position(); ++at) {
-    const auto& entry = frames_.at(at);
+  out->frames.reserve(frame_log_.size());
+  for (auto at = frame_log_.begin_position(); at < frame_log_.end_position(); ++at) {
+    const auto& entry = frame_log_.at(at);
     out->frames.push_back(
         {entry.id, entry.type, entry.conflation_key, entry.worker_id, entry.frame, entry.region});
   }
@@ -138,7 +138,7 @@ std::string WorkerProjection::snapshot() const { return snapshot_job()(); }
 
 bool WorkerProjection::rebuild(std::string_view snapshot, const std::string& reason) {
   registry_.restore({}, 0);
-  frames_.clear();
+  frame_log_.clear();
   last_ = domain::EventId{0, 0};
   bool restored = snapshot.empty();
   if (!snapshot.empty()) {
@@ -149,7 +149,7 @@ bool WorkerProjection::rebuild(std::string_view snapshot, const std::string& rea
       auto& state = std::get<proto::ProjectionSnapshot>(decoded);
       registry_.restore(std::move(state.workers), state.log_ms);
       for (auto& f : state.frames) {
-        frames_.append(f.id, std::move(f.type), std::move(f.conflation_key),
+        frame_log_.append(f.id, std::move(f.type), std::move(f.conflation_key),
                        std::move(f.worker_id), std::move(f.frame), std::move(f.region));
       }
       last_ = state.last_id;
@@ -165,13 +165,13 @@ bool WorkerProjection::rebuild(std::string_view snapshot, const std::string& rea
 void WorkerProjection::resync(const std::string& reason) { fanout_.resync_all(reason); }
 
 void WorkerProjection::gap(const std::string& reason) {
-  frames_.clear();
+  frame_log_.clear();
   fanout_.resync_all(reason);
 }
 
 void WorkerProjection::silent(const StoredEvent& event) {
   static const auto no_frame = std::make_shared<const std::string>();
-  frames_.append(event.id, {}, {}, {}, no_frame);
+  frame_log_.append(event.id, {}, {}, {}, no_frame);
   ++stats_.events_silent;
   fanout_.appended_silent();
 }

@@ -70,7 +70,7 @@ class WorkerProjection final : public EventTailer {
   void broadcast(const StoredEvent& event, const domain::Notification& n, const SpanParent& parent);
   void silent(const StoredEvent& event);
 
-  FrameLog& frames_;
+  FrameLog& frame_log_;
   Fanout& fanout_;
   RelayStats& stats_;
   Tracer& tracer_;

@@ -20,14 +20,14 @@ TEST_CASE("a new subscriber is written retry and connected at once, then swept f
   CHECK(sink.written.size() == 1);  // idle: nothing to write yet
   const auto id = fx.publish("demo.a", R"({"x":1})");
   CHECK(sink.written.size() == 1);  // an append only asks for a sweep
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   REQUIRE(sink.written.size() == 2);
   CHECK(sink.written[1] == "id: " + id.to_string() + "\nevent: demo.a\ndata: {\"id\":\"" +
                                id.to_string() +
                                "\",\"type\":\"demo.a\",\"time\":\"2027-01-15T08:00:00.000Z\","
                                "\"subject\":null,\"traceparent\":null,\"data\":{\"x\":1}}\n\n");
   CHECK(fx.relay->stats().deliveries == 1);
-  fx.io.run_for(std::chrono::milliseconds(200));  // silence: heartbeat after 50 ms
+  fx.advance(std::chrono::milliseconds(200));  // silence: heartbeat after 50 ms
   REQUIRE(sink.written.size() >= 3);
   CHECK(sink.written[2].starts_with("event: heartbeat\ndata: {\"time\":"));
   CHECK(fx.relay->stats().heartbeats >= 1);
@@ -40,14 +40,14 @@ TEST_CASE("under load, events appended within the flush interval reach a subscri
   fx.subscribe(sink);
   fx.publish("first");
   fx.publish("burst");
-  fx.io.run_for(std::chrono::milliseconds(5));  // after a quiet spell: at once
+  fx.advance(std::chrono::milliseconds(5));  // after a quiet spell: at once
   REQUIRE(sink.written.size() == 2);
   fx.publish("second");
   fx.publish("third");
-  fx.io.run_for(std::chrono::milliseconds(5));
+  fx.advance(std::chrono::milliseconds(5));
   // The last sweep carried two entries: load. Held until flush_interval after it.
   CHECK(sink.written.size() == 2);
-  fx.io.run_for(std::chrono::milliseconds(60));
+  fx.advance(std::chrono::milliseconds(60));
   REQUIRE(sink.written.size() == 3);
   CHECK(sink.written[2].find("event: second") < sink.written[2].find("event: third"));
   CHECK(fx.relay->stats().deliveries == 4);
@@ -60,7 +60,7 @@ TEST_CASE("one event at a time (a closed loop) is never held back by the flush i
   fx.subscribe(sink);
   for (int i = 1; i <= 3; ++i) {
     fx.publish("step");
-    fx.io.run_for(std::chrono::milliseconds(5));
+    fx.advance(std::chrono::milliseconds(5));
     CHECK(sink.written.size() == static_cast<std::size_t>(1 + i));
   }
 }
@@ -98,7 +98,7 @@ TEST_CASE("a subscriber whose write does not drain is evicted without slowing th
   fx.subscribe(slow);  // the preamble is in flight, never completed
   for (int i = 0; i < 5; ++i) fx.publish("t", std::string(200, '1'));
   CHECK_FALSE(slow.closed);  // an append never looks at subscribers; the sweep does
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   CHECK(slow.closed);
   CHECK_FALSE(slow.graceful);
   CHECK(fx.relay->stats().evictions_for(EvictionReason::slow_consumer) == 1);
@@ -116,9 +116,9 @@ TEST_CASE("a write that makes no progress within the write timeout is evicted as
   RecordingSink fine;
   fx.subscribe(stuck);
   fx.subscribe(fine);
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   CHECK_FALSE(stuck.closed);  // within the deadline
-  fx.io.run_for(std::chrono::milliseconds(150));
+  fx.advance(std::chrono::milliseconds(150));
   CHECK(stuck.closed);
   CHECK(fx.relay->stats().evictions_for(EvictionReason::write_timeout) == 1);
   CHECK_FALSE(fine.closed);
@@ -133,7 +133,7 @@ TEST_CASE("a subscriber whose next entry is trimmed from the log is evicted as l
   fx.subscribe(sink);                           // preamble pending: the cursor stays at 0
   for (int i = 0; i < 9; ++i) fx.publish("t");  // history 8: the first one is trimmed
   sink.complete();  // parked; the next sweep finds its next entry trimmed
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   CHECK(sink.closed);
   CHECK(fx.relay->stats().evictions_for(EvictionReason::lagging) == 1);
 }
@@ -146,13 +146,13 @@ TEST_CASE("conflatable frames collapse for a behind subscriber, never for one th
   fx.subscribe(behind);
   fx.subscribe(keeping_up);
   fx.publish("m", "0", "w1");
-  fx.io.run_for(std::chrono::milliseconds(20));  // a sweep finds `behind` still writing
+  fx.advance(std::chrono::milliseconds(20));  // a sweep finds `behind` still writing
   fx.publish("m", "1", "w1");
   fx.publish("life", "2");
   fx.publish("m", "3", "w1");
   fx.publish("other", "4", "w1");  // same key, other type: not superseded
   behind.complete();               // parks; the append asked for a sweep
-  fx.io.run_for(std::chrono::milliseconds(40));
+  fx.advance(std::chrono::milliseconds(40));
   const auto& got = behind.written.back();
   CHECK(got.find("\"data\":0}") == std::string::npos);
   CHECK(got.find("\"data\":1}") == std::string::npos);
@@ -193,7 +193,7 @@ TEST_CASE("draining: subscribe is refused with draining while stop runs") {
   REQUIRE(std::holds_alternative<relay::error>(r));
   CHECK(std::get<relay::error>(r) == relay::error::draining);
   stuck.complete();  // flushes, then the shutdown frame, then done
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   CHECK(stopped);
 }
 
@@ -218,7 +218,7 @@ TEST_CASE("stop flushes pending frames, then a jittered shutdown, closes gracefu
   CHECK(ms <= 3100);
   CHECK(sink.closed);
   CHECK(sink.graceful);
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   CHECK(stopped);  // at once: no fixed wait after the last subscriber left
 }
 
@@ -230,7 +230,7 @@ TEST_CASE("stop evicts subscribers still writing when the grace runs out, and co
   fx.subscribe(stuck);
   bool stopped = false;
   fx.spawn_stop(stopped);
-  fx.io.run_for(std::chrono::milliseconds(100));
+  fx.advance(std::chrono::milliseconds(100));
   CHECK(stuck.closed);
   CHECK(stopped);
   CHECK(fx.relay->stats().evictions_for(EvictionReason::shutdown_timeout) == 1);
@@ -243,11 +243,11 @@ TEST_CASE("a quiet subscriber outlives a run of silent events longer than the lo
   for (int i = 0; i < 20; ++i) {
     // A status update for a worker that does not exist: refused by the fold, silent.
     fx.fold(domain::WorkerStatusUpdated{"ghost", domain::WorkerStatus::running, 1});
-    fx.io.run_for(std::chrono::milliseconds(1));
+    fx.advance(std::chrono::milliseconds(1));
   }
   CHECK(fx.relay->stats().fold_rejected == 20);
   fx.publish("after.silence");
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   CHECK_FALSE(sink.closed);
   REQUIRE(sink.written.size() == 2);  // the preamble, then only the real event
   CHECK(sink.written[1].find("event: after.silence") != std::string::npos);
@@ -259,10 +259,10 @@ TEST_CASE("a subscriber still writing when a sweep passes is woken by a later on
   sink.drains = false;
   fx.subscribe(sink);  // the preamble, not yet written
   fx.publish("during.write");
-  fx.io.run_for(std::chrono::milliseconds(20));  // the sweep finds it writing and moves on
+  fx.advance(std::chrono::milliseconds(20));  // the sweep finds it writing and moves on
   CHECK(sink.writes == 1);
   sink.complete();  // parks, and asks for another sweep
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   REQUIRE(sink.written.size() == 2);
   CHECK(sink.written[1].find("event: during.write") != std::string::npos);
 }
@@ -279,7 +279,7 @@ TEST_CASE("subscribers leaving in the middle of a sweep make it skip no one else
     fx.subscribe(*sinks.back());  // preamble written, parked
   }
   fx.publish("fanout");
-  REQUIRE(fx.io.run_one() == 1);  // the sweep starts: the first slice only
+  REQUIRE(fx.timers.step());  // the sweep starts: the first slice only
   CHECK(sinks[0]->written.size() == 2);
   CHECK(sinks[599]->written.size() == 1);
   for (int gone : {3, 300, 598}) {  // before and after the sweep's position
@@ -287,7 +287,7 @@ TEST_CASE("subscribers leaving in the middle of a sweep make it skip no one else
     sinks[gone].reset();
   }
   CHECK(fx.relay->subscriber_count() == 597);
-  fx.io.run_for(std::chrono::milliseconds(50));
+  fx.advance(std::chrono::milliseconds(50));
   for (std::size_t i = 0; i < sinks.size(); ++i) {
     if (!sinks[i]) continue;
     CAPTURE(i);
@@ -308,7 +308,7 @@ TEST_CASE("a generic event's key is what ?worker= follows, live and on replay") 
   fx.subscribe(live, std::nullopt, {}, {"lab-2"});
   fx.publish("lab.progress", R"({"p":3})", "lab-1");
   fx.publish("lab.progress", R"({"p":4})", "lab-2");
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   REQUIRE(live.written.size() == 2);
   CHECK(live.written[1].find(R"({"p":4})") != std::string::npos);
   CHECK(live.written[1].find(R"({"p":3})") == std::string::npos);

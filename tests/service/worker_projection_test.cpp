@@ -52,7 +52,7 @@ TEST_CASE("every log event holds a position; silent and refused ones have no fra
   CHECK(frames[4].empty());  // stale sample
   CHECK(frames[5].find("event: worker.terminated\n") != std::string::npos);
   CHECK(frames[6].empty());  // refused: the worker is terminated
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   const auto& s = fx.relay->stats();
   CHECK(s.broadcast_latency.count == 4);  // broadcasts only: silent entries have no latency
   CHECK(s.events_broadcast == 4);
@@ -103,7 +103,7 @@ TEST_CASE("tracing on: domain.handle under the accepted context, sse.broadcast e
   CHECK(proto::to_hex(handle.parent_span_id) == "b7ad6b7169203331");
   CHECK(std::get<std::string>(spans.attributes(0)["relay.outcome"]) == "broadcast");
   CHECK(std::get<std::string>(spans.attributes(0)["relay.event_id"]) == id.to_string());
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   REQUIRE(spans.ended.size() == 2);
   const auto& broadcast = spans.ended[1];
   CHECK(broadcast.name == "sse.broadcast worker.created");
@@ -119,7 +119,7 @@ TEST_CASE("tracing on: domain.handle under the accepted context, sse.broadcast e
   // Stop runs in an sse.shutdown span of its own.
   bool stopped = false;
   fx.spawn_stop(stopped);
-  fx.io.run_for(std::chrono::milliseconds(50));
+  fx.advance(std::chrono::milliseconds(50));
   REQUIRE(stopped);
   REQUIRE(spans.ended.size() == 3);
   CHECK(spans.ended[2].name == "sse.shutdown");
@@ -133,7 +133,7 @@ TEST_CASE("tracing off: the producer's traceparent goes into the envelope unchan
   fx.subscribe(sink);
   const std::string producer = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
   fx.publish("demo.t", "{}", "", producer);
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   REQUIRE(sink.written.size() == 2);
   CHECK(sink.written[1].find("\"traceparent\":\"" + producer + "\"") != std::string::npos);
   CHECK(fx.relay->stats().broadcast_latency.count == 1);  // measured with tracing off too
@@ -195,16 +195,16 @@ TEST_CASE("a rebuild after data loss tells every open stream to resync, then liv
   RecordingSink writing;
   fx.subscribe(parked);
   fx.subscribe(writing);
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   writing.drains = false;
   fx.fold(created("w-2"));  // writing's batch with w-2 stays pending
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   REQUIRE(writing.pending.find("worker.created") != std::string::npos);
 
   RelayFixture other;  // the state the bus still has: w-9 only
   other.fold(created("w-9"));
   REQUIRE(fx.projection->rebuild(other.projection->snapshot(), "bus_data_lost"));
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   const auto resync_of = [](const std::vector<std::string>& written) {
     std::string all;
     for (const auto& w : written) all += w;
@@ -216,13 +216,13 @@ TEST_CASE("a rebuild after data loss tells every open stream to resync, then liv
   // The restored frame (w-9) is the rebuilt log's history, not news: never sent after it.
   CHECK(seen.find("w-9", notice) == std::string::npos);
   writing.complete();  // the write in flight ends; the notice follows it
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   CHECK(resync_of(writing.written).find("system.sse.resync") != std::string::npos);
   CHECK(fx.relay->stats().resyncs == 2);
 
   fx.ids = other.ids;
   fx.fold(created("w-10"));
-  fx.io.run_for(std::chrono::milliseconds(60));
+  fx.advance(std::chrono::milliseconds(60));
   for (auto* sink : {&parked, &writing}) {
     const auto all = resync_of(sink->written);
     const auto after = all.find("system.sse.resync");

@@ -12,10 +12,12 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <doctest/doctest.h>
 
+#include "manual_fanout_timers.hpp"
 #include "service/sse_event_relay.hpp"
 #include "service/worker_projection.hpp"
 
@@ -84,6 +86,10 @@ struct RecordingSink final : service::SubscriberSink {
 
 struct RelayFixture {
   boost::asio::io_context io{1};
+  /// poll() must not find the context stopped for want of work: with time passed in by
+  /// hand, no fan-out timer keeps work outstanding between the test's steps.
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_polling =
+      boost::asio::make_work_guard(io);
   FixedClock clock;
   std::FILE* log_sink = std::fopen("/dev/null", "w");
   service::Logger logger{log_sink, service::LogLevel::error};
@@ -100,6 +106,8 @@ struct RelayFixture {
     return c;
   }();
   domain::RegistryLimits read_model;
+  /// The fan-out's time: nothing is swept or ticked until the test advances it.
+  ManualFanoutTimers timers{io.get_executor()};
   std::unique_ptr<service::SseEventRelay> relay;
   std::unique_ptr<service::WorkerProjection> projection;
   domain::EventIdGenerator ids;
@@ -112,8 +120,9 @@ struct RelayFixture {
   }
   void build() {
     projection.reset();
-    relay =
-        std::make_unique<service::SseEventRelay>(io.get_executor(), config, clock, logger, *tracer);
+    relay.reset();  // the old fan-out lets go of the timers before the new one takes them
+    relay = std::make_unique<service::SseEventRelay>(io.get_executor(), config, clock, logger,
+                                                     *tracer, &timers);
     projection = std::make_unique<service::WorkerProjection>(relay->frame_log(), relay->fanout(),
                                                              relay->stats(), *tracer, logger,
                                                              clock, read_model);
@@ -163,6 +172,14 @@ struct RelayFixture {
   }
 
   /// Runs relay->stop() on the io_context; `stopped` turns true when it completes.
+  /// Time passes for the fan-out (sweeps, slices, ticks and the drain grace due within
+  /// `by` run in order), then whatever that let the io_context do.
+  void advance(std::chrono::milliseconds by) {
+    io.poll();  // a stop spawned just before starts its drain wait first
+    timers.advance(by);
+    io.poll();
+  }
+
   void spawn_stop(bool& stopped) {
     boost::asio::co_spawn(
         io,

@@ -22,7 +22,7 @@ TEST_CASE("stats: counters, every eviction reason, the log and per-type counts, 
   fx.publish("a.one");
   fx.publish("b.two");
   fx.fold(domain::WorkerStatusUpdated{"ghost", domain::WorkerStatus::running, 1});
-  fx.io.run_for(std::chrono::milliseconds(20));
+  fx.advance(std::chrono::milliseconds(20));
   simdjson::dom::parser parser;
   auto doc = parser.parse(infra::stats_json(*fx.relay, ingest));
   CHECK(std::string_view(doc["instance_id"].get_string().value()) == "test");
