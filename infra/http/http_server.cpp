@@ -190,7 +190,7 @@ asio::awaitable<ReadOutcome> read_request(beast::tcp_stream& stream, beast::flat
   }
   if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
     // A producer with a wrong token is answered now, before it sends a body for nothing.
-    if (parser.get().method() == http::verb::post && routes.check_publisher(parser.get())) {
+    if (parser.get().method() == http::verb::post && routes.publisher_auth().check(parser.get())) {
       co_return ReadOutcome{{}, {}, 400, true};
     }
     http::response<http::empty_body> go_on{http::status::continue_, 11};

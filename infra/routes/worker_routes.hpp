@@ -1,6 +1,7 @@
 #pragma once
-// Worker routes: POST /api/domain-events (CloudEvents ingest) and the read model
-// GET /api/workers, GET /api/workers/{id} (DESIGN 4.3, 4.4).
+// The read model's routes: GET /api/workers and GET /api/workers/{id} (DESIGN 4.4), the
+// serialised lists cached per version and grant, bounded by RELAY_MAX_READ_MODEL_BYTES.
+// (The write side, POST /api/domain-events, is domain_events_route.)
 #include <functional>
 #include <memory>
 #include <optional>
@@ -20,18 +21,10 @@ namespace relay::infra {
 class WorkerRoutes {
  public:
   /// `read_model_bytes`: RELAY_MAX_READ_MODEL_BYTES, what unread answers may pin in total.
-  WorkerRoutes(service::EventIngest& ingest, const service::WorkerProjection& projection,
-               std::size_t read_model_bytes = ReadModelBudget::default_limit)
-      : ingest_(ingest), projection_(projection), budget_(read_model_bytes) {}
+  explicit WorkerRoutes(const service::WorkerProjection& projection,
+                        std::size_t read_model_bytes = ReadModelBudget::default_limit)
+      : projection_(projection), budget_(read_model_bytes) {}
 
-  /// Asked with the number of events of a well-formed request before anything is stored;
-  /// a response refuses the request (the publish rate).
-  using Admission = std::function<std::optional<Response>(std::size_t events)>;
-
-  /// POST /api/domain-events; the caller has checked the publish token.
-  /// `context`: the ingest span (tracing on) or the producer's context (off).
-  boost::asio::awaitable<Response> ingest(const Request& req, service::IngestContext context,
-                                          Admission admit);
   /// GET /api/workers (`worker_id` empty) or GET /api/workers/{worker_id}. The whole list
   /// is serialised once per version of the read model and shared by every response to it;
   /// `?limit=N&after=<worker id>` pages through it in worker id order instead. `grant`
@@ -54,7 +47,6 @@ class WorkerRoutes {
   /// 503 + Retry-After: building another body would pin more than the budget.
   Response busy(const Request& req) const;
 
-  service::EventIngest& ingest_;
   const service::WorkerProjection& projection_;
   ReadModelBudget budget_;
   /// Size of the last whole list built: what the next list (or a grant's, at most) will take.

@@ -11,7 +11,6 @@
 #include "../../support/relay_fixture.hpp"
 #include "../../support/test_clients.hpp"
 #include "../../support/test_server.hpp"
-#include "infra/memory_log/memory_event_log.hpp"
 
 using namespace relay::test;
 
@@ -336,10 +335,7 @@ namespace {
 
 struct Routes {
   test::RelayFixture f;
-  MemoryEventLog log{f.clock, 16, 16};
-  bool draining = false;
-  service::EventIngest ingest{log, *f.projection, draining};
-  WorkerRoutes routes{ingest, *f.projection};
+  WorkerRoutes routes{*f.projection};
 
   void create(const std::string& id, const std::string& region) {
     f.fold(domain::WorkerCreated{id, id, region, "m5.large", domain::WorkerStatus::pending, 1000},
