@@ -1,5 +1,6 @@
 #include "infra/redis/bus_probe.hpp"
 
+#include <cstdint>
 #include <random>
 
 #include <fmt/format.h>
@@ -7,8 +8,14 @@
 namespace relay::infra {
 
 std::string new_epoch() {
-  std::random_device random;
-  return fmt::format("{:08x}{:08x}", random(), random());
+  // Asked for on every append (the script keeps it only when the stream has no epoch yet):
+  // a std::random_device per call was 11.6 % of the relay's CPU on the Redis path (perf,
+  // closed-loop publishing). One generator per thread, seeded once from the device.
+  thread_local std::mt19937_64 generator{[] {
+    std::random_device device;
+    return (std::uint64_t{device()} << 32) | device();
+  }()};
+  return fmt::format("{:016x}", generator());
 }
 
 std::string_view to_string(BusLoss loss) {
