@@ -91,16 +91,21 @@ run_ctest() {  # dir, label, extra ctest args...
   fi
 }
 
-SANITIZER_ENV=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
+ASAN_CONFIG=(-DCMAKE_BUILD_TYPE=Debug -DRELAY_SANITIZE=ON)
 asan_targets=(unit_tests integration_tests sse-relay)
 
-if [[ $check_only -eq 1 ]]; then
-  configure "$ASAN" -DCMAKE_BUILD_TYPE=Debug -DRELAY_SANITIZE=ON || exit 1
-  cmake --build "$ASAN" -j "$JOBS" --target unit_tests integration_tests || { echo "sanitizer build failed"; exit 1; }
-  phase_done "build: sanitized unit + integration tests"
-  export "${SANITIZER_ENV[@]}"
+# The unit + integration tests under ASan + UBSan (make test and make check alike).
+run_sanitized_tests() {
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_ctest "$ASAN" sanitized -R '^(unit_tests|integration_tests)$'
   phase_done "unit + integration tests (ASan + UBSan)"
+}
+
+if [[ $check_only -eq 1 ]]; then
+  configure "$ASAN" "${ASAN_CONFIG[@]}" || exit 1
+  cmake --build "$ASAN" -j "$JOBS" --target unit_tests integration_tests || { echo "sanitizer build failed"; exit 1; }
+  phase_done "build: sanitized unit + integration tests"
+  run_sanitized_tests
   timing_table
   echo "$passed passed, $failed failed"
   exit $status
@@ -123,7 +128,7 @@ background_log="$LOGS/background-builds.log"
 (
   idle=()
   command -v chrt >/dev/null && idle=(chrt --idle 0)
-  configure "$ASAN" -DCMAKE_BUILD_TYPE=Debug -DRELAY_SANITIZE=ON &&
+  configure "$ASAN" "${ASAN_CONFIG[@]}" &&
     "${idle[@]}" cmake --build "$ASAN" -j "$JOBS" --target "${asan_targets[@]}" &&
     echo "background: sanitized build done after $(( $(date +%s) - started )) s" ||
     { echo "background: sanitized build failed"; exit 1; }
@@ -157,9 +162,7 @@ if [[ $background_rc -eq 1 ]]; then
   echo "sanitizer build failed; log: $background_log"; tail -40 "$background_log"
   failed=$((failed + 1)); status=1
 else
-  export "${SANITIZER_ENV[@]}"
-  run_ctest "$ASAN" sanitized -R '^(unit_tests|integration_tests)$'
-  phase_done "unit + integration tests (ASan + UBSan)"
+  run_sanitized_tests
   # The soak's short form against the sanitized binary: LeakSanitizer runs at its exit, and
   # any report (or a non-zero exit) fails the test.
   echo "== soak under AddressSanitizer (LeakSanitizer at exit)"

@@ -13,6 +13,7 @@
 
 #include "infra/http/http_types.hpp"
 #include "infra/auth/jwt_verifier.hpp"
+#include "service/clock.hpp"
 #include "service/subscription_filter.hpp"
 
 namespace relay::infra {
@@ -44,6 +45,12 @@ std::int64_t token_expiry_unix_ms(std::int64_t exp_s, std::int64_t leeway_s);
 std::variant<std::optional<SubscriberGrant>, Response> authorize(const Request& req,
                                                                  const SubscriberAuthConfig& auth,
                                                                  std::int64_t now_ms);
+
+/// authorize() at `clock`'s time: what every route that reads the token calls.
+inline std::variant<std::optional<SubscriberGrant>, Response> authorize(
+    const Request& req, const SubscriberAuthConfig& auth, const service::Clock& clock) {
+  return authorize(req, auth, static_cast<std::int64_t>(clock.now_unix_ms()));
+}
 
 /// 403 for a request that asks for more than its grant (`detail` says what).
 Response forbidden(const Request& req, const std::string& detail);

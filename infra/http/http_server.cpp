@@ -328,8 +328,8 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
       // checks it again; this runs only for an id newer than anything folded here).
       if (const auto resume = resume_id(req);
           resume_ahead_of(resume, relay_.frame_log()) &&
-          std::holds_alternative<std::optional<SubscriberGrant>>(authorize(
-              req, config_.auth, static_cast<std::int64_t>(relay_.clock().now_unix_ms())))) {
+          std::holds_alternative<std::optional<SubscriberGrant>>(
+              authorize(req, config_.auth, relay_.clock()))) {
         co_await wait_for_resume_id(resume, relay_.frame_log(), routes_.event_log(),
                                     resume_wait_limit);
       }

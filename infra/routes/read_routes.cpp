@@ -36,7 +36,7 @@ std::optional<Response> ReadRoutes::handle(const Request& req, std::string_view 
 
   if (method == http::verb::head && path == route::stream) {
     // What a stream would answer, without opening one: a token is asked for here too.
-    auto authorized = authorize(req, config_.auth, static_cast<std::int64_t>(relay_.clock().now_unix_ms()));
+    auto authorized = authorize(req, config_.auth, relay_.clock());
     if (auto* refused = std::get_if<Response>(&authorized)) return std::move(*refused);
     auto res = make_response(req, http::status::ok, "text/event-stream", "");
     res.set(http::field::cache_control, "no-cache");
@@ -85,7 +85,7 @@ Response ReadRoutes::read_workers(const Request& req, std::string_view worker_id
                                   std::string_view client) {
   if (client.empty()) return workers_.read(req, worker_id, nullptr);
   auto authorized =
-      authorize(req, config_.auth, static_cast<std::int64_t>(relay_.clock().now_unix_ms()));
+      authorize(req, config_.auth, relay_.clock());
   if (auto* refused = std::get_if<Response>(&authorized)) return std::move(*refused);
   const auto& grant = std::get<std::optional<SubscriberGrant>>(authorized);
   return workers_.read(req, worker_id, grant ? &*grant : nullptr);

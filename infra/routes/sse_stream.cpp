@@ -62,7 +62,7 @@ std::variant<OpenedStream, Response> open_stream(const Request& req,
     return res;
   };
   // Who is asking, before anything it asks for is looked at: no token, no stream.
-  auto authorized = authorize(req, config.auth, static_cast<std::int64_t>(clock.now_unix_ms()));
+  auto authorized = authorize(req, config.auth, clock);
   if (auto* res = std::get_if<Response>(&authorized)) return refused(std::move(*res));
   const auto& grant = std::get<std::optional<SubscriberGrant>>(authorized);
   auto query = parse_stream_query(req.target());
