@@ -9,6 +9,8 @@ namespace relay::infra {
 struct BusStats {
   std::uint64_t appends = 0;          ///< Append requests Redis stored (retries included).
   std::uint64_t append_failures = 0;  ///< Answered bus_unavailable.
+  /// Script runs that stored appends (group commit: appends / groups is the mean group).
+  std::uint64_t append_groups = 0;
   std::uint64_t reconnects = 0;       ///< The command connection re-established.
   std::uint64_t epoch_changes = 0;    ///< Rebuilds after data loss (epoch changed, rewound).
   std::uint64_t gaps = 0;  ///< Entries trimmed unread that no snapshot covered (lost here).

@@ -13,10 +13,11 @@ namespace {
 boost::system::error_code unavailable() { return make_error_code(error::bus_unavailable); }
 }  // namespace
 
-std::vector<std::string> append_arguments(const BusKeys& keys, const RedisBusConfig& config,
-                                          const std::vector<service::LogRecord>& records,
-                                          std::string epoch) {
-  std::vector<std::string> args{"3",
+std::vector<std::string> append_call(std::string_view sha, const BusKeys& keys, const RedisBusConfig& config,
+                                     const std::vector<service::LogRecord>& records, std::string epoch) {
+  std::vector<std::string> args{"EVALSHA",
+                                std::string(sha),
+                                "3",
                                 keys.stream,
                                 keys.epoch,
                                 keys.counter,
@@ -37,15 +38,19 @@ std::vector<std::string> append_arguments(const BusKeys& keys, const RedisBusCon
   return args;
 }
 
-std::optional<service::AppendResult> read_append_reply(const RedisValue& reply,
-                                                       std::size_t records) {
+std::optional<GroupAnswer> read_append_reply(const RedisValue& reply, std::size_t records) {
   if (reply.kind != RedisValue::Kind::array || reply.elements.size() != 2 ||
-      reply.elements[0].kind != RedisValue::Kind::integer ||
+      reply.elements[0].kind != RedisValue::Kind::string || reply.elements[0].text.size() != records ||
       reply.elements[1].elements.size() != records) {
     return std::nullopt;
   }
-  service::AppendResult answer;
-  answer.stored = static_cast<std::size_t>(reply.elements[0].integer);
+  GroupAnswer answer;
+  answer.ids.reserve(records);
+  answer.fresh.reserve(records);
+  for (const char flag : reply.elements[0].text) {
+    if (flag != '0' && flag != '1') return std::nullopt;
+    answer.fresh.push_back(flag == '1');
+  }
   for (const auto& id_text : reply.elements[1].elements) {
     auto id = domain::EventId::parse(id_text.text);
     if (!id) return std::nullopt;  // stored, but under an id we cannot read
@@ -54,19 +59,27 @@ std::optional<service::AppendResult> read_append_reply(const RedisValue& reply,
   return answer;
 }
 
-RedisAppender::RedisAppender(std::shared_ptr<const RedisBusConfig> config, std::shared_ptr<const RedisLink> link,
-                             service::Logger& logger, std::shared_ptr<BusStats> stats)
-    : config_(std::move(config)), keys_(*config_), link_(std::move(link)), logger_(logger), stats_(std::move(stats)) {}
+// A group holds whole requests up to this many records: the script's MGET and XADD calls
+// unpack their arguments onto Lua's stack, which holds some 8,000.
+constexpr std::size_t group_records = 1000;
 
-asio::awaitable<RedisResult> RedisAppender::run_script(std::shared_ptr<RedisConnection> connection,
-                                                       std::vector<std::string> args) {
-  auto evalsha = [&] {
-    std::vector<std::string> call{"EVALSHA", script_sha_};
-    call.insert(call.end(), args.begin(), args.end());
-    return call;
-  };
+RedisAppender::RedisAppender(asio::any_io_executor executor, std::shared_ptr<const RedisBusConfig> config,
+                             std::shared_ptr<const RedisLink> link, service::Logger& logger,
+                             std::shared_ptr<BusStats> stats)
+    : config_(std::move(config)),
+      keys_(*config_),
+      link_(std::move(link)),
+      logger_(logger),
+      stats_(std::move(stats)),
+      groups_(std::move(executor), group_records,
+              [this](std::vector<service::LogRecord> records) { return commit(std::move(records)); }) {}
+
+asio::awaitable<RedisResult> RedisAppender::run_script(const std::shared_ptr<RedisConnection>& connection,
+                                                       const std::vector<service::LogRecord>& records) {
+  const auto epoch = new_epoch();
   if (!script_sha_.empty()) {
-    auto result = co_await connection->command(evalsha());
+    auto call = append_call(script_sha_, keys_, *config_, records, epoch);
+    auto result = co_await connection->command(std::move(call));
     const auto* value = std::get_if<RedisValue>(&result);
     // NOSCRIPT: Redis restarted (or SCRIPT FLUSH): load it again below.
     if (value == nullptr || !value->is_error() || !value->text.starts_with("NOSCRIPT")) {
@@ -78,7 +91,8 @@ asio::awaitable<RedisResult> RedisAppender::run_script(std::shared_ptr<RedisConn
   const auto* sha = std::get_if<RedisValue>(&loaded);
   if (sha == nullptr || sha->kind != RedisValue::Kind::string) co_return loaded;
   script_sha_ = sha->text;
-  co_return co_await connection->command(evalsha());
+  auto call = append_call(script_sha_, keys_, *config_, records, epoch);
+  co_return co_await connection->command(std::move(call));
 }
 
 asio::awaitable<bool> RedisAppender::replicated(const std::shared_ptr<RedisConnection>& connection) {
@@ -99,31 +113,37 @@ asio::awaitable<bool> RedisAppender::replicated(const std::shared_ptr<RedisConne
   co_return false;
 }
 
-asio::awaitable<service::AppendResult> RedisAppender::append(
-    std::vector<service::LogRecord> records) {
+asio::awaitable<service::AppendResult> RedisAppender::append(std::vector<service::LogRecord> records) {
+  auto result = co_await groups_.append(std::move(records));
+  if (result.error) {
+    ++stats_->append_failures;
+  } else {
+    ++stats_->appends;
+  }
+  co_return result;
+}
+
+asio::awaitable<GroupAnswer> RedisAppender::commit(std::vector<service::LogRecord> records) {
   // Held for the whole exchange: WAIT must follow the write on the same connection.
   const auto connection = link_->commands();
-  if (!connection->connected()) {
-    co_return service::AppendResult{unavailable(), {}, 0};  // nothing unstored is acknowledged
-  }
-  auto result = co_await run_script(connection, append_arguments(keys_, *config_, records, new_epoch()));
+  if (!connection->connected()) co_return GroupAnswer{unavailable(), {}, {}};  // nothing unstored is acknowledged
+  auto result = co_await run_script(connection, records);
   const auto* value = std::get_if<RedisValue>(&result);
   auto answer = value != nullptr ? read_append_reply(*value, records.size()) : std::nullopt;
   if (!answer) {
     logger_.warn("redis append failed",
                  {{"error", value == nullptr ? std::get<boost::system::error_code>(result).message()
-                                             : value->text}});
-    ++stats_->append_failures;
-    co_return service::AppendResult{unavailable(), {}, 0};
+                                             : value->text},
+                  {"records", static_cast<std::uint64_t>(records.size())}});
+    co_return GroupAnswer{unavailable(), {}, {}};
   }
   // Acknowledged only once the Redis replicas have it too, so a failover keeps it. When they
   // do not confirm in time the producer hears 503 saying it is stored but not confirmed; a
   // retry finds the dedupe key and gets the original id.
   if (config_->wait_replicas > 0 && !co_await replicated(connection)) {
-    ++stats_->append_failures;
-    co_return service::AppendResult{make_error_code(error::not_replicated), {}, 0};
+    co_return GroupAnswer{make_error_code(error::not_replicated), {}, {}};
   }
-  ++stats_->appends;
+  ++stats_->append_groups;
   co_return std::move(*answer);
 }
 

@@ -12,7 +12,7 @@ RedisEventLog::RedisEventLog(asio::any_io_executor executor, RedisBusConfig conf
       stats_(std::make_shared<BusStats>()),
       loops_(executor, logger, "redis-bus"),
       link_(std::make_shared<RedisLink>(executor, config_, logger, stats_)),
-      appender_(config_, link_, logger, stats_),
+      appender_(executor, config_, link_, logger, stats_),
       tailer_(std::make_shared<RedisTailer>(executor, config_, link_, logger, stats_, loops_,
                                             encoder_.get_executor())),
       monitor_(std::make_shared<RedisMonitor>(executor, config_, link_, tailer_, logger, stats_)) {}

@@ -7,7 +7,8 @@ namespace relay::infra::scripts {
 
 // KEYS[1] stream, KEYS[2] epoch, KEYS[3] entry counter; ARGV: maxlen, dedupe ttl (s), dedupe
 // key prefix, a new epoch should there be none, record count, then per record: dedupe key
-// ('' = none), field count, field, value, ... Returns {stored, {ids}}. One script, so a batch
+// ('' = none), field count, field, value, ... Returns {flags, {ids}}: flags holds a '1' for
+// each record new to the stream and a '0' for each retry, in record order. One script, so a batch
 // is stored whole or not at all, a retry racing its original on another replica is stored
 // once, no entry exists without an epoch, and each entry's ordinal `n` is its place.
 inline constexpr std::string_view append = R"lua(
@@ -28,15 +29,17 @@ if #lookups > 0 then
   for i = 1, #lookups do found[lookups[i]] = values[i] end
 end
 -- Which records are new (not stored before, not a repeat within the batch).
-local ids, fresh, seen = {}, {}, {}
+local ids, fresh, seen, flags = {}, {}, {}, {}
 for r = 1, n do
   local key = keys[r]
+  flags[r] = '0'
   if key ~= '' and found[prefix .. key] then
     ids[r] = found[prefix .. key]
   elseif key ~= '' and seen[key] then
     ids[r] = seen[key]  -- resolved to the first one's id below
   else
     fresh[#fresh + 1] = r
+    flags[r] = '1'
     if key ~= '' then seen[key] = r end
   end
 end
@@ -58,7 +61,7 @@ end
 for r = 1, n do
   if type(ids[r]) == 'number' then ids[r] = seen[keys[r]] end
 end
-return {#fresh, ids}
+return {table.concat(flags), ids}
 )lua";
 
 // KEYS[1] stream, KEYS[2] epoch, KEYS[3] entry counter. Returns {epoch or '', newest id or

@@ -61,6 +61,7 @@ std::string stats_json(const service::SseEventRelay& relay, const service::Event
     std::string bus_json;
     proto::JsonObjectWriter(bus_json)
         .unsigned_number("appends", bus->appends)
+        .unsigned_number("append_groups", bus->append_groups)
         .unsigned_number("append_failures", bus->append_failures)
         .unsigned_number("reconnects", bus->reconnects)
         .unsigned_number("epoch_changes", bus->epoch_changes)

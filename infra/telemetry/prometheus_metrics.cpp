@@ -131,6 +131,9 @@ std::string RelayMetrics::render() const {
   if (const auto* bus = bus_) {
     f.counter("sse_relay_bus_appends_total", "Append requests the Redis bus stored.",
               static_cast<double>(bus->appends));
+    f.counter("sse_relay_bus_append_groups_total",
+              "Append script runs: appends that arrive during one go together in the next.",
+              static_cast<double>(bus->append_groups));
     f.counter("sse_relay_bus_append_failures_total",
               "Append requests answered 503 bus-unavailable (Redis down, or WAIT short).",
               static_cast<double>(bus->append_failures));

@@ -15,32 +15,35 @@ service::LogRecord generic(std::string dedupe) {
 }
 }  // namespace
 
-TEST_CASE("append reply: ids in request order and how many were new") {
-  const auto reply = array({number(1), array({text("5-0"), text("4-0")})});
+TEST_CASE("append reply: ids in request order and which were new") {
+  const auto reply = array({text("10"), array({text("5-0"), text("4-0")})});
   const auto answer = infra::read_append_reply(reply, 2);
   REQUIRE(answer);
-  CHECK(answer->stored == 1);
+  CHECK(answer->fresh == std::vector<bool>{true, false});
   CHECK(answer->ids == std::vector<domain::EventId>{{5, 0}, {4, 0}});
 }
 
 TEST_CASE("append reply: anything else is no answer, never a guessed id") {
   CHECK_FALSE(infra::read_append_reply(RedisValue{ValueKind::error, "ERR x", 0, {}}, 1));
-  CHECK_FALSE(infra::read_append_reply(array({number(1), array({text("5-0")})}), 2));  // count
-  CHECK_FALSE(infra::read_append_reply(array({number(1), array({text("five")})}), 1));
-  CHECK_FALSE(infra::read_append_reply(array({text("1"), array({text("5-0")})}), 1));
+  CHECK_FALSE(infra::read_append_reply(array({text("1"), array({text("5-0")})}), 2));  // count
+  CHECK_FALSE(infra::read_append_reply(array({text("11"), array({text("5-0")})}), 1));  // flags
+  CHECK_FALSE(infra::read_append_reply(array({text("x"), array({text("5-0")})}), 1));
+  CHECK_FALSE(infra::read_append_reply(array({text("1"), array({text("five")})}), 1));
+  CHECK_FALSE(infra::read_append_reply(array({number(1), array({text("5-0")})}), 1));
 }
 
-TEST_CASE("append arguments: keys, bounds, then per record its dedupe key and fields") {
+TEST_CASE("append call: the script's sha, keys, bounds, then per record its dedupe key and fields") {
   infra::RedisBusConfig config;
   config.stream = "s";
   config.max_length = 7;
   config.dedupe_ttl_s = 9;
   const infra::BusKeys keys(config);
-  const auto args = infra::append_arguments(keys, config, {generic("k1"), generic("")}, "E");
-  REQUIRE(args.size() > 9);
-  CHECK(std::vector<std::string>(args.begin(), args.begin() + 9) ==
-        std::vector<std::string>{"3", "s", "s:epoch", "s:count", "7", "9", "s:dedupe:", "E", "2"});
-  CHECK(args[9] == "k1");
-  const auto fields = std::stoul(args[10]);
-  CHECK(args[11 + fields * 2] == "");  // the second record: no dedupe key
+  const auto args = infra::append_call("SHA", keys, config, {generic("k1"), generic("")}, "E");
+  REQUIRE(args.size() > 11);
+  CHECK(std::vector<std::string>(args.begin(), args.begin() + 11) ==
+        std::vector<std::string>{"EVALSHA", "SHA", "3", "s", "s:epoch", "s:count", "7", "9", "s:dedupe:",
+                                 "E", "2"});
+  CHECK(args[11] == "k1");
+  const auto fields = std::stoul(args[12]);
+  CHECK(args[13 + fields * 2] == "");  // the second record: no dedupe key
 }
