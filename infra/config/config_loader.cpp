@@ -257,6 +257,10 @@ std::vector<Option> options() {
       {"--bus-dedupe-ttl-s", "RELAY_BUS_DEDUPE_TTL_S", std::to_string(bus_defaults.dedupe_ttl_s),
        "how long a (source, id) is remembered on the Redis bus for idempotent retries",
        integer(1, 365ULL * 86400, [](AppConfig& c, auto v) { c.redis.dedupe_ttl_s = v; })},
+      {"--bus-record-format", "RELAY_BUS_RECORD_FORMAT", std::to_string(bus_defaults.record_format),
+       "the Redis entry format appends write: 2 (one field per record), or 1 while replicas of a "
+       "release before 2 was read share the stream (a rolling upgrade); both are read",
+       integer(1, 2, [](AppConfig& c, auto v) { c.redis.record_format = static_cast<unsigned>(v); })},
       {"--bus-snapshot-every", "RELAY_BUS_SNAPSHOT_EVERY", std::to_string(bus_defaults.snapshot_every),
        "events between snapshots of the read model on the Redis bus (a new replica starts there)",
        integer(100, 1ULL << 40, [](AppConfig& c, auto v) { c.redis.snapshot_every = v; })},

@@ -27,7 +27,7 @@ std::vector<std::string> append_call(std::string_view sha, const BusKeys& keys, 
                                 std::move(epoch),
                                 std::to_string(records.size())};
   for (const auto& record : records) {
-    const auto fields = encode_stream_record(record);
+    const auto fields = encode_stream_record(record, config.record_format);
     args.push_back(record.dedupe_key);
     args.push_back(std::to_string(fields.size()));
     for (const auto& [name, value] : fields) {

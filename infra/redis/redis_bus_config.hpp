@@ -17,6 +17,9 @@ struct RedisBusConfig {
   std::string stream = "sse-relay:events";  ///< RELAY_BUS_STREAM
   std::uint64_t max_length = 1'000'000;      ///< RELAY_BUS_MAXLEN: XADD MAXLEN ~ this
   std::uint64_t dedupe_ttl_s = 86'400;       ///< RELAY_BUS_DEDUPE_TTL_S: retry window
+  /// RELAY_BUS_RECORD_FORMAT: the entry format appends write (stream_record.hpp); both are
+  /// read. 1 while replicas of a release that reads only v1 share the stream.
+  unsigned record_format = 2;
   std::chrono::milliseconds connect_timeout{2000};
   /// RELAY_BUS_COMMAND_TIMEOUT_MS: a command without a reply by then fails its connection,
   /// so a frozen Redis answers publishes 503 within it instead of holding them (a tail read

@@ -14,54 +14,12 @@
 
 #include <hiredis/hiredis.h>
 
+#include "infra/redis/redis_reply_reader.hpp"
+
 namespace relay::infra {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-
-namespace {
-
-// hiredis's reply tree -> ours (the tree is freed right after).
-RedisValue copy_reply(const redisReply& reply) {
-  RedisValue value;
-  switch (reply.type) {
-    case REDIS_REPLY_STRING:
-      value.kind = RedisValue::Kind::string;
-      value.text.assign(reply.str, reply.len);
-      break;
-    case REDIS_REPLY_STATUS:
-      value.kind = RedisValue::Kind::status;
-      value.text.assign(reply.str, reply.len);
-      break;
-    case REDIS_REPLY_ERROR:
-      value.kind = RedisValue::Kind::error;
-      value.text.assign(reply.str, reply.len);
-      break;
-    case REDIS_REPLY_INTEGER:
-      value.kind = RedisValue::Kind::integer;
-      value.integer = reply.integer;
-      break;
-    case REDIS_REPLY_ARRAY:
-      value.kind = RedisValue::Kind::array;
-      value.elements.reserve(reply.elements);
-      for (std::size_t i = 0; i < reply.elements; ++i) {
-        value.elements.push_back(copy_reply(*reply.element[i]));
-      }
-      break;
-    default:
-      value.kind = RedisValue::Kind::nil;
-  }
-  return value;
-}
-
-struct ReaderDeleter {
-  void operator()(redisReader* r) const { redisReaderFree(r); }
-};
-struct ReplyDeleter {
-  void operator()(void* r) const { freeReplyObject(r); }
-};
-
-}  // namespace
 
 RedisConnection::RedisConnection(asio::any_io_executor executor)
     : executor_(std::move(executor)),
@@ -163,7 +121,7 @@ asio::awaitable<void> RedisConnection::write_loop() {
 
 asio::awaitable<void> RedisConnection::read_loop() {
   auto self = shared_from_this();
-  std::unique_ptr<redisReader, ReaderDeleter> reader(redisReaderCreate());
+  RedisReplyReader reader;
   std::array<char, std::size_t{16} * 1024> chunk{};
   while (connected_) {
     auto [ec, n] =
@@ -172,25 +130,24 @@ asio::awaitable<void> RedisConnection::read_loop() {
       fail(ec);
       co_return;
     }
-    if (redisReaderFeed(reader.get(), chunk.data(), n) != REDIS_OK) {
+    if (!reader.feed(std::string_view(chunk.data(), n))) {
       fail(asio::error::invalid_argument);
       co_return;
     }
     for (;;) {
-      void* raw = nullptr;
-      if (redisReaderGetReply(reader.get(), &raw) != REDIS_OK) {
+      auto reply = reader.next();
+      if (reply.index() == 2) {
         fail(asio::error::invalid_argument);  // a protocol error: the stream is unusable
         co_return;
       }
-      if (raw == nullptr) break;  // needs more bytes
-      std::unique_ptr<void, ReplyDeleter> reply(raw);
+      if (reply.index() == 0) break;  // needs more bytes
       if (pending_.empty()) {
         fail(asio::error::invalid_argument);  // a reply nobody asked for
         co_return;
       }
       auto waiter = pending_.front();
       pending_.pop_front();
-      waiter->result = copy_reply(*static_cast<redisReply*>(raw));
+      waiter->result = std::move(std::get<RedisValue>(reply));
       waiter->ready = true;
       waiter->done.cancel();
     }

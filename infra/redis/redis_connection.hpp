@@ -18,19 +18,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "infra/redis/redis_value.hpp"
+
 namespace relay::infra {
-
-/// One RESP reply, copied out of hiredis's reply tree.
-struct RedisValue {
-  enum class Kind { string, array, integer, nil, status, error };
-  Kind kind = Kind::nil;
-  std::string text;  ///< string, status and error replies
-  long long integer = 0;
-  std::vector<RedisValue> elements;
-
-  [[nodiscard]] bool is_error() const { return kind == Kind::error; }
-  [[nodiscard]] bool is_nil() const { return kind == Kind::nil; }
-};
 
 /// A reply, or why there is none (the connection failed or was closed).
 using RedisResult = std::variant<RedisValue, boost::system::error_code>;

@@ -47,11 +47,17 @@ local ordinal = 0
 if #fresh > 0 then ordinal = redis.call('INCRBY', KEYS[3], #fresh) - #fresh end
 for _, r in ipairs(fresh) do
   ordinal = ordinal + 1
-  local args = {stream, 'MAXLEN', '~', maxlen, '*'}
-  for f = 0, counts[r] * 2 - 1 do args[#args + 1] = ARGV[starts[r] + f] end
-  args[#args + 1] = 'n'
-  args[#args + 1] = ordinal
-  local id = redis.call('XADD', unpack(args))
+  local id
+  if counts[r] == 1 then  -- the v2 format: no argument table to build
+    local at = starts[r]
+    id = redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', ARGV[at], ARGV[at + 1], 'n', ordinal)
+  else
+    local args = {stream, 'MAXLEN', '~', maxlen, '*'}
+    for f = 0, counts[r] * 2 - 1 do args[#args + 1] = ARGV[starts[r] + f] end
+    args[#args + 1] = 'n'
+    args[#args + 1] = ordinal
+    id = redis.call('XADD', unpack(args))
+  end
   ids[r] = id
   if keys[r] ~= '' then
     redis.call('SET', prefix .. keys[r], id, 'EX', ttl)

@@ -254,6 +254,67 @@ std::vector<domain::EventId> append_n(Replicas& r, RedisEventLog& log, int n) {
   return ids;
 }
 
+TEST_CASE("a rolling upgrade: a replica writing v1 entries and one writing v2 share a stream, "
+          "each folds both") {
+  test::RedisServer redis;
+  Replicas r(redis);
+  r.config.record_format = 1;
+  r.renew_a();
+  r.a->tail({0, 0}, r.tail_a);
+  r.b->tail({0, 0}, r.tail_b);
+  auto old_style = r.append(*r.a, {bus_record("from.v1", "k", "src\x1fid-1")});
+  auto new_style = r.append(*r.b, {bus_record("from.v2", "", "src\x1fid-2")});
+  REQUIRE_FALSE(old_style.error);
+  REQUIRE_FALSE(new_style.error);
+  r.run_until([&] { return r.tail_a.events.size() == 2 && r.tail_b.events.size() == 2; });
+  for (const auto* tail : {&r.tail_a, &r.tail_b}) {
+    CHECK(type_of(tail->events[0]) == "from.v1");
+    CHECK(std::get<proto::PublishRequest>(tail->events[0].record.body).key == "k");
+    CHECK(tail->events[0].record.dedupe_key == "src\x1fid-1");
+    CHECK(type_of(tail->events[1]) == "from.v2");
+  }
+  // What each wrote is in its own format.
+  Operator op(r, redis.port());
+  const auto entries = op.run({"XRANGE", r.config.stream, "-", "+"});
+  REQUIRE(entries.elements.size() == 2);
+  CHECK(entries.elements[0].elements[1].elements[0].text == "v");
+  CHECK(entries.elements[1].elements[1].elements[0].text == "r");
+  CHECK(r.a->stats().undecodable + r.b->stats().undecodable == 0);
+}
+
+TEST_CASE("group commit through Redis: concurrent appends share script runs, each answered with "
+          "its own ids, retries within a group stored once") {
+  test::RedisServer redis;
+  Replicas r(redis);
+  r.a->tail({0, 0}, r.tail_a);
+  std::vector<std::future<service::AppendResult>> answers;
+  for (int i = 0; i < 40; ++i) {
+    // Every fifth repeats the key of the one before it: a retry racing its original.
+    const auto key = "src\x1fid-" + std::to_string(i % 5 == 4 ? i - 1 : i);
+    answers.push_back(asio::co_spawn(r.io, r.a->append({bus_record("g." + std::to_string(i), "", key)}),
+                                     asio::use_future));
+  }
+  std::vector<domain::EventId> ids;
+  std::size_t stored = 0;
+  for (auto& answer : answers) {
+    auto result = r.wait(std::move(answer));
+    REQUIRE_FALSE(result.error);
+    REQUIRE(result.ids.size() == 1);
+    ids.push_back(result.ids[0]);
+    stored += result.stored;
+  }
+  CHECK(stored == 32);
+  for (int i = 4; i < 40; i += 5) CHECK(ids[i] == ids[i - 1]);
+  CHECK(r.a->stats().appends == 40);
+  CHECK(r.a->stats().append_groups < 40);  // the first went alone, the rest in groups
+  CHECK(r.a->stats().append_groups >= 2);
+  r.run_until([&] { return r.tail_a.events.size() == 32; });
+  std::vector<domain::EventId> folded;
+  for (const auto& e : r.tail_a.events) folded.push_back(e.id);
+  CHECK(std::is_sorted(folded.begin(), folded.end()));
+  CHECK(type_of(r.tail_a.events[4]) == "g.5");  // g.4 was g.3's retry
+}
+
 }  // namespace
 
 TEST_CASE("Redis wiped under running replicas (FLUSHALL): each rebuilds and tells its streams, "
