@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 SECONDS_EACH="${1:-20}"
 BUILD="${FUZZ_BUILD:-build/fuzz}"
-TARGETS=(fuzz_cloudevents fuzz_publish_request fuzz_stream_request fuzz_sse_encoder fuzz_forwarded fuzz_jwt_token fuzz_chunked_body fuzz_redis_reply)
+TARGETS=(fuzz_cloudevents fuzz_publish_request fuzz_stream_request fuzz_sse_encoder fuzz_forwarded fuzz_jwt_token fuzz_chunked_body fuzz_redis_reply fuzz_stream_record)
 
 if [[ ! -f "$BUILD/build.ninja" ]]; then
   CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -17,6 +17,8 @@ struct BusStats {
   std::uint64_t snapshots_written = 0;
   std::uint64_t lag_entries = 0;  ///< Entries appended after the last one folded (last probe).
   std::uint64_t lag_ms = 0;       ///< The newest entry's time minus the last folded one's.
+  /// Entries this replica appended, folded from the record it held (not decoded again).
+  std::uint64_t carried = 0;
   std::uint64_t undecodable = 0;  ///< Entries logged and skipped (never delivered as other).
 };
 

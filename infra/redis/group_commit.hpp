@@ -7,6 +7,7 @@
 // one group later. The first request of an idle queue leads: it commits what is queued,
 // then hands the lead to the first request still waiting, so exactly one group is in flight.
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -28,6 +29,7 @@ struct GroupAnswer {
   boost::system::error_code error;
   std::vector<domain::EventId> ids;
   std::vector<bool> fresh;
+  std::uint64_t ordinal = 0;  ///< The new records have the ordinals after this one, in order.
 };
 
 class GroupCommit {

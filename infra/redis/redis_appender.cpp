@@ -39,12 +39,14 @@ std::vector<std::string> append_call(std::string_view sha, const BusKeys& keys, 
 }
 
 std::optional<GroupAnswer> read_append_reply(const RedisValue& reply, std::size_t records) {
-  if (reply.kind != RedisValue::Kind::array || reply.elements.size() != 2 ||
+  if (reply.kind != RedisValue::Kind::array || reply.elements.size() != 3 ||
+      reply.elements[2].kind != RedisValue::Kind::integer || reply.elements[2].integer < 0 ||
       reply.elements[0].kind != RedisValue::Kind::string || reply.elements[0].text.size() != records ||
       reply.elements[1].elements.size() != records) {
     return std::nullopt;
   }
   GroupAnswer answer;
+  answer.ordinal = static_cast<std::uint64_t>(reply.elements[2].integer);
   answer.ids.reserve(records);
   answer.fresh.reserve(records);
   for (const char flag : reply.elements[0].text) {
@@ -65,12 +67,13 @@ constexpr std::size_t group_records = 1000;
 
 RedisAppender::RedisAppender(asio::any_io_executor executor, std::shared_ptr<const RedisBusConfig> config,
                              std::shared_ptr<const RedisLink> link, service::Logger& logger,
-                             std::shared_ptr<BusStats> stats)
+                             std::shared_ptr<BusStats> stats, std::shared_ptr<CarriedRecords> carried)
     : config_(std::move(config)),
       keys_(*config_),
       link_(std::move(link)),
       logger_(logger),
       stats_(std::move(stats)),
+      carried_(std::move(carried)),
       groups_(std::move(executor), group_records,
               [this](std::vector<service::LogRecord> records) { return commit(std::move(records)); }) {}
 
@@ -127,6 +130,13 @@ asio::awaitable<GroupAnswer> RedisAppender::commit(std::vector<service::LogRecor
   // Held for the whole exchange: WAIT must follow the write on the same connection.
   const auto connection = link_->commands();
   if (!connection->connected()) co_return GroupAnswer{unavailable(), {}, {}};  // nothing unstored is acknowledged
+  // The tail waits for this group's answer before it folds what it reads meanwhile: settled
+  // on every way out, once the records are kept.
+  struct Settle {
+    CarriedRecords& carried;
+    std::uint64_t ticket;
+    ~Settle() { carried.settle(ticket); }
+  } settle{*carried_, carried_->sending()};
   auto result = co_await run_script(connection, records);
   const auto* value = std::get_if<RedisValue>(&result);
   auto answer = value != nullptr ? read_append_reply(*value, records.size()) : std::nullopt;
@@ -137,6 +147,12 @@ asio::awaitable<GroupAnswer> RedisAppender::commit(std::vector<service::LogRecor
                   {"records", static_cast<std::uint64_t>(records.size())}});
     co_return GroupAnswer{unavailable(), {}, {}};
   }
+  // Stored: the tail folds these records as they are instead of parsing its entries again.
+  auto ordinal = answer->ordinal;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (answer->fresh[i]) carried_->keep(answer->ids[i], ++ordinal, std::move(records[i]));
+  }
+  carried_->settle(settle.ticket);  // before WAIT: the entries are in the stream already
   // Acknowledged only once the Redis replicas have it too, so a failover keeps it. When they
   // do not confirm in time the producer hears 503 saying it is stored but not confirmed; a
   // retry finds the dedupe key and gets the original id.

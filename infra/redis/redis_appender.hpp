@@ -12,6 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "infra/redis/bus_stats.hpp"
+#include "infra/redis/carried_records.hpp"
 #include "infra/redis/group_commit.hpp"
 #include "infra/redis/redis_bus_config.hpp"
 #include "infra/redis/redis_connection.hpp"
@@ -33,7 +34,8 @@ std::optional<GroupAnswer> read_append_reply(const RedisValue& reply, std::size_
 class RedisAppender {
  public:
   RedisAppender(boost::asio::any_io_executor executor, std::shared_ptr<const RedisBusConfig> config,
-                std::shared_ptr<const RedisLink> link, service::Logger& logger, std::shared_ptr<BusStats> stats);
+                std::shared_ptr<const RedisLink> link, service::Logger& logger, std::shared_ptr<BusStats> stats,
+                std::shared_ptr<CarriedRecords> carried);
 
   /// Stores `records` with the next group.
   boost::asio::awaitable<service::AppendResult> append(std::vector<service::LogRecord> records);
@@ -53,6 +55,7 @@ class RedisAppender {
   std::shared_ptr<const RedisLink> link_;
   service::Logger& logger_;
   std::shared_ptr<BusStats> stats_;
+  std::shared_ptr<CarriedRecords> carried_;  ///< What was appended, for this replica's tail.
   std::string script_sha_;
   GroupCommit groups_;
 };

@@ -11,10 +11,12 @@ RedisEventLog::RedisEventLog(asio::any_io_executor executor, RedisBusConfig conf
     : config_(std::make_shared<const RedisBusConfig>(std::move(config))),
       stats_(std::make_shared<BusStats>()),
       loops_(executor, logger, "redis-bus"),
+      // A few groups' worth: the tail is normally one XREAD behind the appends.
+      carried_(std::make_shared<CarriedRecords>(executor, 16'384, std::size_t{32} << 20)),
       link_(std::make_shared<RedisLink>(executor, config_, logger, stats_)),
-      appender_(executor, config_, link_, logger, stats_),
+      appender_(executor, config_, link_, logger, stats_, carried_),
       tailer_(std::make_shared<RedisTailer>(executor, config_, link_, logger, stats_, loops_,
-                                            encoder_.get_executor())),
+                                            encoder_.get_executor(), carried_)),
       monitor_(std::make_shared<RedisMonitor>(executor, config_, link_, tailer_, logger, stats_)) {}
 
 RedisEventLog::~RedisEventLog() { close(); }

@@ -81,6 +81,8 @@ class RedisEventLog final : public service::EventLog, public service::HostedServ
   /// checks that the log is closed before it hands the encoder a job (both on the io thread),
   /// and the destructor waits for a job under way.
   boost::asio::thread_pool encoder_{1};
+  /// The appender keeps, the tailer takes: the records this replica appended.
+  std::shared_ptr<CarriedRecords> carried_;
   std::shared_ptr<RedisLink> link_;
   RedisAppender appender_;
   std::shared_ptr<RedisTailer> tailer_;

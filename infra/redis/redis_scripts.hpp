@@ -7,8 +7,9 @@ namespace relay::infra::scripts {
 
 // KEYS[1] stream, KEYS[2] epoch, KEYS[3] entry counter; ARGV: maxlen, dedupe ttl (s), dedupe
 // key prefix, a new epoch should there be none, record count, then per record: dedupe key
-// ('' = none), field count, field, value, ... Returns {flags, {ids}}: flags holds a '1' for
-// each record new to the stream and a '0' for each retry, in record order. One script, so a batch
+// ('' = none), field count, field, value, ... Returns {flags, {ids}, ordinal}: flags holds a
+// '1' for each record new to the stream and a '0' for each retry, in record order; the new
+// ones have the ordinals after `ordinal`, in order. One script, so a batch
 // is stored whole or not at all, a retry racing its original on another replica is stored
 // once, no entry exists without an epoch, and each entry's ordinal `n` is its place.
 inline constexpr std::string_view append = R"lua(
@@ -45,6 +46,7 @@ for r = 1, n do
 end
 local ordinal = 0
 if #fresh > 0 then ordinal = redis.call('INCRBY', KEYS[3], #fresh) - #fresh end
+local before = ordinal
 for _, r in ipairs(fresh) do
   ordinal = ordinal + 1
   local id
@@ -67,7 +69,7 @@ end
 for r = 1, n do
   if type(ids[r]) == 'number' then ids[r] = seen[keys[r]] end
 end
-return {table.concat(flags), ids}
+return {table.concat(flags), ids, before}
 )lua";
 
 // KEYS[1] stream, KEYS[2] epoch, KEYS[3] entry counter. Returns {epoch or '', newest id or

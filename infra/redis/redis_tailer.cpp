@@ -17,7 +17,8 @@ namespace asio = boost::asio;
 
 RedisTailer::RedisTailer(asio::any_io_executor executor, std::shared_ptr<const RedisBusConfig> config,
                          std::shared_ptr<RedisLink> link, service::Logger& logger, std::shared_ptr<BusStats> stats,
-                         service::LoopGroup& loops, asio::any_io_executor encoder)
+                         service::LoopGroup& loops, asio::any_io_executor encoder,
+                         std::shared_ptr<CarriedRecords> carried)
     : executor_(std::move(executor)),
       encoder_(std::move(encoder)),
       config_(std::move(config)),
@@ -26,6 +27,7 @@ RedisTailer::RedisTailer(asio::any_io_executor executor, std::shared_ptr<const R
       logger_(logger),
       stats_(std::move(stats)),
       loops_(loops),
+      carried_(std::move(carried)),
       connection_(std::make_shared<RedisConnection>(executor_)),
       cadence_(config_->snapshot_every, config_->snapshot_interval) {}
 
@@ -42,6 +44,19 @@ std::optional<service::StoredEvent> RedisTailer::decode(const RedisValue& entry)
                 {{"id", entry.elements.empty() ? std::string() : entry.elements[0].text},
                  {"reason", decoded.problem}});
   return std::nullopt;
+}
+
+std::optional<service::StoredEvent> RedisTailer::carried_or_decoded(const RedisValue& entry,
+                                                                    std::optional<std::uint64_t> ordinal) {
+  if (entry.elements.size() == 2) {
+    if (auto id = domain::EventId::parse(entry.elements[0].text)) {
+      if (auto record = carried_->take(*id, ordinal)) {
+        ++stats_->carried;
+        return service::StoredEvent{*id, std::move(*record)};
+      }
+    }
+  }
+  return decode(entry);
 }
 
 asio::awaitable<void> RedisTailer::pause() {
@@ -104,6 +119,9 @@ asio::awaitable<void> RedisTailer::run(domain::EventId after, service::EventTail
       continue;
     }
     const auto& entries = value->elements[0].elements[1].elements;
+    co_await carried_->until_settled();  // records of ours among them: folded, not decoded
+    if (closed_) co_return;
+    if (generation != state_.rebuilds) continue;
     const bool in_order = co_await fold(entries, tailer);
     if (closed_) co_return;
     if (!in_order) {
@@ -126,7 +144,7 @@ asio::awaitable<bool> RedisTailer::fold(const std::vector<RedisValue>& entries,
   const auto verdict = judge_entries(state_.ordinal, ordinals);
   for (std::size_t i = 0; i < verdict.fold; ++i) {
     if (ordinals[i]) state_.ordinal = ordinals[i];
-    if (auto event = decode(entries[i])) {
+    if (auto event = carried_or_decoded(entries[i], ordinals[i])) {
       state_.last = event->id;
       tailer.on_event(*event);
     } else if (auto id = domain::EventId::parse(entries[i].elements.empty()
@@ -217,6 +235,9 @@ asio::awaitable<bool> RedisTailer::restart(service::EventTailer& tailer, const s
   const auto* epoch = std::get_if<RedisValue>(&epoch_reply);
   if (epoch == nullptr || epoch->kind != RedisValue::Kind::string || !snapshot) co_return false;
   const std::string current = epoch->text;
+  // After a loss what is folded from here may be another stream (wiped, rewound): decoded,
+  // never carried. (At the start the appends already answered are this stream's.)
+  if (state_.started) carried_->clear();
   ++state_.rebuilds;
   state_.caught_up = false;
   state_.building = true;

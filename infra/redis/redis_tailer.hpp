@@ -17,6 +17,7 @@
 
 #include "domain/event_id.hpp"
 #include "infra/redis/bus_stats.hpp"
+#include "infra/redis/carried_records.hpp"
 #include "infra/redis/redis_bus_config.hpp"
 #include "infra/redis/redis_connection.hpp"
 #include "infra/redis/redis_link.hpp"
@@ -47,7 +48,8 @@ class RedisTailer : public std::enable_shared_from_this<RedisTailer> {
  public:
   RedisTailer(boost::asio::any_io_executor executor, std::shared_ptr<const RedisBusConfig> config,
               std::shared_ptr<RedisLink> link, service::Logger& logger, std::shared_ptr<BusStats> stats,
-              service::LoopGroup& loops, boost::asio::any_io_executor encoder);
+              service::LoopGroup& loops, boost::asio::any_io_executor encoder,
+              std::shared_ptr<CarriedRecords> carried);
 
   /// Folds every entry after `after`, then each new one, until close() (spawn it once).
   boost::asio::awaitable<void> run(domain::EventId after, service::EventTailer& tailer);
@@ -60,6 +62,9 @@ class RedisTailer : public std::enable_shared_from_this<RedisTailer> {
   [[nodiscard]] bool connected() const { return connection_->connected(); }
   /// Decodes one entry, counting and logging one that cannot be read.
   std::optional<service::StoredEvent> decode(const RedisValue& entry);
+  /// The entry with `ordinal` as the record this replica appended, else decoded.
+  std::optional<service::StoredEvent> carried_or_decoded(const RedisValue& entry,
+                                                         std::optional<std::uint64_t> ordinal);
 
  private:
   boost::asio::awaitable<bool> settle(service::EventTailer& tailer);
@@ -90,6 +95,7 @@ class RedisTailer : public std::enable_shared_from_this<RedisTailer> {
   service::Logger& logger_;
   std::shared_ptr<BusStats> stats_;
   service::LoopGroup& loops_;
+  std::shared_ptr<CarriedRecords> carried_;
   std::shared_ptr<RedisConnection> connection_;
   TailState state_;
   service::CheckpointCadence cadence_;

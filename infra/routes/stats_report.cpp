@@ -67,6 +67,7 @@ std::string stats_json(const service::SseEventRelay& relay, const service::Event
         .unsigned_number("epoch_changes", bus->epoch_changes)
         .unsigned_number("gaps", bus->gaps)
         .unsigned_number("snapshots_written", bus->snapshots_written)
+        .unsigned_number("carried", bus->carried)
         .unsigned_number("undecodable", bus->undecodable)
         .unsigned_number("lag_entries", bus->lag_entries)
         .unsigned_number("lag_ms", bus->lag_ms)

@@ -12,7 +12,7 @@ namespace relay::infra {
 ///  a frame),"events_silent","fold_rejected","deliveries",
 ///  "evictions":{reason:n,...,"total"},"log":{...},"per_type":{type:{"published"}},...}
 /// With `bus` (RELAY_BUS=redis://): "bus":{"appends","append_groups","append_failures","reconnects",
-/// "epoch_changes","gaps","snapshots_written","undecodable","lag_entries","lag_ms"}.
+/// "epoch_changes","gaps","snapshots_written","carried","undecodable","lag_entries","lag_ms"}.
 std::string stats_json(const service::SseEventRelay& relay, const service::EventIngest& ingest,
                        const BusStats* bus = nullptr);
 

@@ -147,6 +147,9 @@ std::string RelayMetrics::render() const {
               static_cast<double>(bus->gaps));
     f.counter("sse_relay_bus_snapshots_written_total", "Read-model snapshots this replica wrote.",
               static_cast<double>(bus->snapshots_written));
+    f.counter("sse_relay_bus_entries_carried_total",
+              "Entries this replica appended, folded from the record it held instead of decoded.",
+              static_cast<double>(bus->carried));
     f.counter("sse_relay_bus_undecodable_total", "Stream entries that could not be read.",
               static_cast<double>(bus->undecodable));
     f.gauge("sse_relay_bus_lag_entries", "Entries appended to the stream not folded here yet.",

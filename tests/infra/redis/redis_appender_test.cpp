@@ -16,20 +16,23 @@ service::LogRecord generic(std::string dedupe) {
 }  // namespace
 
 TEST_CASE("append reply: ids in request order and which were new") {
-  const auto reply = array({text("10"), array({text("5-0"), text("4-0")})});
+  const auto reply = array({text("10"), array({text("5-0"), text("4-0")}), number(41)});
   const auto answer = infra::read_append_reply(reply, 2);
   REQUIRE(answer);
   CHECK(answer->fresh == std::vector<bool>{true, false});
+  CHECK(answer->ordinal == 41);
   CHECK(answer->ids == std::vector<domain::EventId>{{5, 0}, {4, 0}});
 }
 
 TEST_CASE("append reply: anything else is no answer, never a guessed id") {
   CHECK_FALSE(infra::read_append_reply(RedisValue{ValueKind::error, "ERR x", 0, {}}, 1));
-  CHECK_FALSE(infra::read_append_reply(array({text("1"), array({text("5-0")})}), 2));  // count
-  CHECK_FALSE(infra::read_append_reply(array({text("11"), array({text("5-0")})}), 1));  // flags
-  CHECK_FALSE(infra::read_append_reply(array({text("x"), array({text("5-0")})}), 1));
-  CHECK_FALSE(infra::read_append_reply(array({text("1"), array({text("five")})}), 1));
-  CHECK_FALSE(infra::read_append_reply(array({number(1), array({text("5-0")})}), 1));
+  CHECK_FALSE(infra::read_append_reply(array({text("1"), array({text("5-0")}), number(0)}), 2));  // count
+  CHECK_FALSE(infra::read_append_reply(array({text("11"), array({text("5-0")}), number(0)}), 1));  // flags
+  CHECK_FALSE(infra::read_append_reply(array({text("x"), array({text("5-0")}), number(0)}), 1));
+  CHECK_FALSE(infra::read_append_reply(array({text("1"), array({text("five")}), number(0)}), 1));
+  CHECK_FALSE(infra::read_append_reply(array({number(1), array({text("5-0")}), number(0)}), 1));
+  CHECK_FALSE(infra::read_append_reply(array({text("1"), array({text("5-0")})}), 1));  // no ordinal
+  CHECK_FALSE(infra::read_append_reply(array({text("1"), array({text("5-0")}), number(-1)}), 1));
 }
 
 TEST_CASE("append call: the script's sha, keys, bounds, then per record its dedupe key and fields") {
