@@ -18,8 +18,12 @@ asio::awaitable<service::AppendResult> GroupCommit::append(std::vector<service::
   request->wake.expires_at(asio::steady_timer::time_point::max());
   queue_.push_back(request);
   if (leading_) {
-    // Woken with an answer, or to lead the next group (then it is the queue's first).
-    co_await request->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    // Woken with an answer, or to lead the next group (then it is the queue's first). A wait
+    // ended for another reason (cancelled from outside) waits again: a second leader would
+    // put two groups in flight.
+    while (!request->answered && !request->leads) {
+      co_await request->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
     if (request->answered) co_return std::move(request->result);
   }
   leading_ = true;
@@ -27,7 +31,8 @@ asio::awaitable<service::AppendResult> GroupCommit::append(std::vector<service::
   if (queue_.empty()) {
     leading_ = false;
   } else {
-    queue_.front()->wake.cancel();  // the lead passes on; leading_ stays set meanwhile
+    queue_.front()->leads = true;  // the lead passes on; leading_ stays set meanwhile
+    queue_.front()->wake.cancel();
   }
   co_return std::move(request->result);
 }

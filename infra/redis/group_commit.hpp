@@ -55,6 +55,7 @@ class GroupCommit {
     boost::asio::steady_timer wake;  ///< Cancelled when answered, or when it is to lead.
     service::AppendResult result;
     bool answered = false;
+    bool leads = false;  ///< Handed the lead: commits the next group.
   };
 
   /// Commits the requests at the front of the queue (the leader's among them) as one group.
