@@ -133,10 +133,10 @@ asio::awaitable<GroupAnswer> RedisAppender::commit(std::vector<service::LogRecor
   // The tail waits for this group's answer before it folds what it reads meanwhile: settled
   // on every way out, once the records are kept.
   struct Settle {
-    CarriedRecords& carried;
+    std::shared_ptr<CarriedRecords> carried;  // a share: the frame may outlive the appender
     std::uint64_t ticket;
-    ~Settle() { carried.settle(ticket); }
-  } settle{*carried_, carried_->sending()};
+    ~Settle() { carried->settle(ticket); }
+  } settle{carried_, carried_->sending()};
   auto result = co_await run_script(connection, records);
   const auto* value = std::get_if<RedisValue>(&result);
   auto answer = value != nullptr ? read_append_reply(*value, records.size()) : std::nullopt;
