@@ -13,8 +13,23 @@ namespace {
 boost::system::error_code unavailable() { return make_error_code(error::bus_unavailable); }
 }  // namespace
 
+bool plain_group(const RedisBusConfig& config, const std::vector<service::LogRecord>& records) {
+  if (config.record_format != 2) return false;
+  for (const auto& record : records) {
+    if (!record.dedupe_key.empty()) return false;
+  }
+  return true;
+}
+
 std::vector<std::string> append_call(std::string_view sha, const BusKeys& keys, const RedisBusConfig& config,
                                      const std::vector<service::LogRecord>& records, std::string epoch) {
+  if (plain_group(config, records)) {
+    std::vector<std::string> args{"EVALSHA", std::string(sha), "3", keys.stream, keys.epoch, keys.counter,
+                                  std::to_string(config.max_length), std::move(epoch)};
+    args.reserve(args.size() + records.size());
+    for (const auto& record : records) args.push_back(encode_record_v2(record));
+    return args;
+  }
   std::vector<std::string> args{"EVALSHA",
                                 std::string(sha),
                                 "3",
@@ -80,8 +95,10 @@ RedisAppender::RedisAppender(asio::any_io_executor executor, std::shared_ptr<con
 asio::awaitable<RedisResult> RedisAppender::run_script(const std::shared_ptr<RedisConnection>& connection,
                                                        const std::vector<service::LogRecord>& records) {
   const auto epoch = new_epoch();
-  if (!script_sha_.empty()) {
-    auto call = append_call(script_sha_, keys_, *config_, records, epoch);
+  const bool plain = plain_group(*config_, records);
+  auto& script_sha = plain ? plain_sha_ : script_sha_;
+  if (!script_sha.empty()) {
+    auto call = append_call(script_sha, keys_, *config_, records, epoch);
     auto result = co_await connection->command(std::move(call));
     const auto* value = std::get_if<RedisValue>(&result);
     // NOSCRIPT: Redis restarted (or SCRIPT FLUSH): load it again below.
@@ -89,12 +106,12 @@ asio::awaitable<RedisResult> RedisAppender::run_script(const std::shared_ptr<Red
       co_return result;
     }
   }
-  std::vector<std::string> load{"SCRIPT", "LOAD", std::string(scripts::append)};
+  std::vector<std::string> load{"SCRIPT", "LOAD", std::string(plain ? scripts::append_plain : scripts::append)};
   auto loaded = co_await connection->command(std::move(load));
   const auto* sha = std::get_if<RedisValue>(&loaded);
   if (sha == nullptr || sha->kind != RedisValue::Kind::string) co_return loaded;
-  script_sha_ = sha->text;
-  auto call = append_call(script_sha_, keys_, *config_, records, epoch);
+  script_sha = sha->text;
+  auto call = append_call(script_sha, keys_, *config_, records, epoch);
   co_return co_await connection->command(std::move(call));
 }
 

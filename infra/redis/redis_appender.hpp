@@ -22,7 +22,11 @@
 
 namespace relay::infra {
 
-/// EVALSHA `sha` of the append script with its KEYS and ARGV for `records`.
+/// Whether `records` go with the append_plain script (v2 entries, no dedupe key among them).
+bool plain_group(const RedisBusConfig& config, const std::vector<service::LogRecord>& records);
+
+/// EVALSHA `sha` of the append script (append_plain for a plain group) with its KEYS and
+/// ARGV for `records`.
 std::vector<std::string> append_call(std::string_view sha, const BusKeys& keys, const RedisBusConfig& config,
                                      const std::vector<service::LogRecord>& records, std::string new_epoch);
 
@@ -56,7 +60,8 @@ class RedisAppender {
   service::Logger& logger_;
   std::shared_ptr<BusStats> stats_;
   std::shared_ptr<CarriedRecords> carried_;  ///< What was appended, for this replica's tail.
-  std::string script_sha_;
+  std::string script_sha_;  ///< scripts::append, once loaded
+  std::string plain_sha_;   ///< scripts::append_plain, once loaded
   GroupCommit groups_;
 };
 

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "infra/redis/stream_record.hpp"
+
 using namespace relay;
 using infra::RedisValue;
 using ValueKind = RedisValue::Kind;
@@ -49,4 +51,22 @@ TEST_CASE("append call: the script's sha, keys, bounds, then per record its dedu
   CHECK(args[11] == "k1");
   const auto fields = std::stoul(args[12]);
   CHECK(args[13 + fields * 2] == "");  // the second record: no dedupe key
+}
+
+TEST_CASE("append call: a group without dedupe keys in v2 goes as the plain script: bounds, then values") {
+  infra::RedisBusConfig config;
+  config.stream = "s";
+  config.max_length = 7;
+  const infra::BusKeys keys(config);
+  const std::vector<service::LogRecord> plain{generic(""), generic("")};
+  CHECK(infra::plain_group(config, plain));
+  const auto args = infra::append_call("SHA", keys, config, plain, "E");
+  REQUIRE(args.size() == 10);
+  CHECK(std::vector<std::string>(args.begin(), args.begin() + 8) ==
+        std::vector<std::string>{"EVALSHA", "SHA", "3", "s", "s:epoch", "s:count", "7", "E"});
+  CHECK(args[8] == infra::encode_record_v2(plain[0]));
+  // A key anywhere in the group, or v1 entries: the full script.
+  CHECK_FALSE(infra::plain_group(config, {generic(""), generic("k")}));
+  config.record_format = 1;
+  CHECK_FALSE(infra::plain_group(config, plain));
 }
