@@ -63,17 +63,18 @@ asio::awaitable<std::variant<std::vector<domain::EventId>, IngestRejection>> Eve
       fresh_index.push_back(i);
     }
   };
-  const auto known = co_await event_log_.lookup(keys);
-  if (known.error) co_return unavailable(known.error);
-  split(known.ids);
+  // Checked first as if nothing were a retry: a request the pre-check accepts needs no
+  // lookup (on Redis a round trip), since the append answers a retry with its original id
+  // anyway. Only a refusal asks the log which items are retries, and then once more: with
+  // replicas, the same event posted to two of them at once can be folded here (from the
+  // other's append) after a lookup and before its check, so such a retry answers with its
+  // original id instead of a conflict with itself.
+  split(std::vector<std::optional<domain::EventId>>(items.size()));
   auto refused = projection_.precheck(fresh);
-  if (refused) {
-    // With replicas, the same event posted to two of them at once can be folded here (from
-    // the other's append) after this lookup and before this check: look again, so such a
-    // retry answers with its original id instead of a conflict with itself.
-    const auto known_now = co_await event_log_.lookup(keys);
-    if (known_now.error) co_return unavailable(known_now.error);
-    split(known_now.ids);
+  for (int look = 0; refused && look < 2; ++look) {
+    const auto known = co_await event_log_.lookup(keys);
+    if (known.error) co_return unavailable(known.error);
+    split(known.ids);
     refused = projection_.precheck(fresh);
   }
   if (refused) {

@@ -152,11 +152,13 @@ const added = (r, rate) => {
   const d = r[`p99_ms_${rate}`] - memory[`p99_ms_${rate}`];
   return ` (${d >= 0 ? '+' : ''}${d.toFixed(2)})`;
 };
-const delivery = (r, rate) => `${r[`p50_ms_${rate}`]} / ${r[`p99_ms_${rate}`]}${added(r, rate)}${r[`sustained_${rate}`] ? '' : ' not sustained'}`;
+const delivery = (r, rate) => (r[`p50_ms_${rate}`] === undefined ? '-'
+  : `${r[`p50_ms_${rate}`]} / ${r[`p99_ms_${rate}`]}${added(r, rate)}${r[`sustained_${rate}`] ? '' : ' not sustained'}`);
+const lost = (r) => (r.missing_100 === undefined ? '-' : `${r.missing_100 + r.missing_500}/${r.duplicates_100 + r.duplicates_500}`);
 const lines = !phases.has('ingest') && !phases.has('delivery') ? [] : [
   '| setup | ingest single ev/s | ingest batch-100 ev/s | 1k subs x 100 ev/s: p50 / p99 ms (vs memory) | 1k subs x 500 ev/s: p50 / p99 ms (vs memory) | missing/dup |',
   '|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.setup} | ${r.ingest_1 ?? '-'} (${pct(r.ingest_1, memory.ingest_1)}) | ${r.ingest_100 ?? '-'} (${pct(r.ingest_100, memory.ingest_100)}) | ${delivery(r, 100)} | ${delivery(r, 500)} | ${r.missing_100 + r.missing_500}/${r.duplicates_100 + r.duplicates_500} |`),
+  ...rows.map((r) => `| ${r.setup} | ${r.ingest_1 ?? '-'} (${pct(r.ingest_1, memory.ingest_1)}) | ${r.ingest_100 ?? '-'} (${pct(r.ingest_100, memory.ingest_100)}) | ${delivery(r, 100)} | ${delivery(r, 500)} | ${lost(r)} |`),
 ];
 const ratio = (x, y) => (x && y ? `${(x / y).toFixed(2)}x` : '-');
 lines.push('', '| setup | closed-loop publishes/s (vs memory) | relay CPU us/publish (vs memory) | redis-server CPU us/publish | missing/dup |',

@@ -21,6 +21,7 @@ struct ScriptedLog final : EventLog {
   EventTailer* tailer = nullptr;
   bool down = false;
   int appends = 0;
+  int lookups = 0;
   int stale_lookups = 0;  ///< The next lookups answer "not seen", as one that ran too early.
 
   boost::asio::awaitable<AppendResult> append(std::vector<LogRecord> records) override {
@@ -44,6 +45,7 @@ struct ScriptedLog final : EventLog {
     co_return r;
   }
   boost::asio::awaitable<LookupResult> lookup(const std::vector<std::string>& keys) override {
+    ++lookups;
     LookupResult out;
     if (down) {
       out.error = make_error_code(relay::error::bus_unavailable);
@@ -196,6 +198,25 @@ TEST_CASE("the same event posted to two replicas at once answers 202 with one id
   REQUIRE(std::holds_alternative<Ids>(r));
   CHECK(std::get<Ids>(r) == Ids{original.ids[0]});
   CHECK(fx.projection->registry().workers().size() == 1);
+  CHECK(fx.log.lookups == 2);  // the stale one, then the one that found it
+}
+
+TEST_CASE("a request the pre-check accepts costs no lookup; its retries still answer their "
+          "original ids") {
+  IngestFixture fx;
+  auto first = fx.ingest_items({item("1", created("w-1")), item("2", created("w-2"))});
+  REQUIRE(std::holds_alternative<Ids>(first));
+  CHECK(fx.log.lookups == 0);
+  // A retry of both plus a new one: created twice is refused by the pre-check, so the log
+  // is asked, once; the retries answer with their ids and only the new one is stored.
+  auto again = fx.ingest_items({item("1", created("w-1")), item("2", created("w-2")), item("3", created("w-3"))});
+  REQUIRE(std::holds_alternative<Ids>(again));
+  CHECK(fx.log.lookups == 1);
+  const auto& ids = std::get<Ids>(again);
+  CHECK(ids[0] == std::get<Ids>(first)[0]);
+  CHECK(ids[1] == std::get<Ids>(first)[1]);
+  CHECK(fx.ingest->appended() == 3);
+  CHECK(fx.projection->registry().workers().size() == 3);
 }
 
 TEST_CASE("a generic publish with an Idempotency-Key is stored once; its retry answers the "
