@@ -32,6 +32,9 @@ struct RedisBusConfig {
   std::size_t tail_batch = 512;           ///< XREAD COUNT
   std::uint64_t snapshot_every = 10'000;  ///< RELAY_BUS_SNAPSHOT_EVERY: events between snapshots
   std::chrono::seconds snapshot_interval{60};  ///< RELAY_BUS_SNAPSHOT_INTERVAL_S (0: by count only)
+  /// RELAY_BUS_SNAPSHOT_SPACING_MS: no snapshot sooner than this after the last one, however
+  /// fast events come (encoding one costs the relay CPU in proportion to its replay window).
+  std::chrono::milliseconds snapshot_spacing{5000};
   std::chrono::milliseconds probe_interval{1000};  ///< epoch and lag checks
   unsigned wait_replicas = 0;  ///< RELAY_BUS_WAIT_REPLICAS: WAIT for them before 202 (0: off)
   std::chrono::milliseconds wait_timeout{1000};

@@ -29,7 +29,7 @@ RedisTailer::RedisTailer(asio::any_io_executor executor, std::shared_ptr<const R
       loops_(loops),
       carried_(std::move(carried)),
       connection_(std::make_shared<RedisConnection>(executor_)),
-      cadence_(config_->snapshot_every, config_->snapshot_interval) {}
+      cadence_(config_->snapshot_every, config_->snapshot_interval, config_->snapshot_spacing) {}
 
 void RedisTailer::close() {
   closed_ = true;

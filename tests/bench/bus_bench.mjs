@@ -27,7 +27,10 @@ const opt = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
 };
-process.env.RELAY_BINARY = path.resolve(opt('--relay', 'build/release/sse-relay'));
+// Set on the class: relay_process read RELAY_BINARY when it was imported, before this line
+// ran (until 2026-12-07 --relay was ignored and build/release/sse-relay always ran).
+RelayProcess.binary = path.resolve(opt('--relay', 'build/release/sse-relay'));
+console.error(`bus bench: relay ${RelayProcess.binary}`);
 const benchBinary = path.resolve(opt('--bench', 'build/release/tests/sse-bench'));
 const seconds = args.includes('--quick') ? 3 : 5;
 // Redis's default AOF policy; `--fsync always` prices an fsync into every append.

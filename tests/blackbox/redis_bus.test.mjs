@@ -297,7 +297,7 @@ test('Redis rewound to an older RDB (restarted without AOF after a SAVE) while p
 });
 
 test('a replica started after 10,000 events, the stream trimmed below them, starts from the snapshot: the same GET /api/workers as the others by the time /readyz is 200', async () => {
-  const env = { ...busEnv(), RELAY_BUS_SNAPSHOT_EVERY: '1000' };
+  const env = { ...busEnv(), RELAY_BUS_SNAPSHOT_EVERY: '1000', RELAY_BUS_SNAPSHOT_SPACING_MS: '0' };
   const a = await RelayProcess.start(env);
   let c;
   try {

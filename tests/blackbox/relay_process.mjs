@@ -30,11 +30,15 @@ export async function freePort() {
 }
 
 export class RelayProcess {
+  /** The binary start() runs: RELAY_BINARY as it was when this module loaded, or what a
+   *  benchmark comparing binaries sets here. */
+  static binary = relayBinary;
+
   /** `port`: reuse one (a restart on the same address), else a free one. `launcher`: a
    *  command the binary runs under (e.g. `['prlimit', '--nofile=200', '--']`). */
   static async start(env = {}, args = [], port = undefined, launcher = []) {
     port ??= await freePort();
-    const [command, ...argv] = [...launcher, relayBinary, '--host', '127.0.0.1', '--port', String(port), ...args];
+    const [command, ...argv] = [...launcher, RelayProcess.binary, '--host', '127.0.0.1', '--port', String(port), ...args];
     const child = spawn(command, argv, {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -32,3 +32,15 @@ TEST_CASE("checkpoints: a rebuild starts the count again; interval 0 means by co
   cadence.folded();
   CHECK(cadence.take_due(t0 + 24h));
 }
+
+TEST_CASE("checkpoints: by count never sooner than the spacing after the last one") {
+  CheckpointCadence cadence(10, 60s, 5000ms);
+  cadence.folded(10);
+  CHECK(cadence.take_due(t0));  // the first one at once
+  cadence.folded(30);
+  CHECK_FALSE(cadence.take_due(t0 + 1s));
+  CHECK_FALSE(cadence.take_due(t0 + 4999ms));
+  CHECK(cadence.take_due(t0 + 5s));  // what was folded meanwhile waited, nothing lost
+  cadence.folded(10);
+  CHECK_FALSE(cadence.take_due(t0 + 6s));
+}

@@ -48,6 +48,7 @@ struct Replicas {
   explicit Replicas(test::RedisServer& server) : redis(server) {
     config.port = redis.port();
     config.block = std::chrono::milliseconds(100);
+    config.snapshot_spacing = std::chrono::milliseconds(0);  // the tests count snapshots
     a = std::make_unique<RedisEventLog>(io.get_executor(), config, logger);
     b = std::make_unique<RedisEventLog>(io.get_executor(), config, logger);
     REQUIRE_FALSE(wait(asio::co_spawn(io, a->connect(), asio::use_future)));
