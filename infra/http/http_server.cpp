@@ -211,14 +211,22 @@ asio::awaitable<void> HttpServer::refuse(beast::tcp_stream& stream, Response res
   // unread data resets the connection, which can destroy our answer before it is read.
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.expires_after(std::chrono::seconds(2));
+  const auto linger_until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  stream.expires_at(linger_until);
   std::array<char, 8192> sink{};
   for (std::size_t drained = 0; drained < 8UL * 1024 * 1024;) {
     auto [rec, got] =
         co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
-    if (rec) break;
+    if (rec) co_return;  // the client closed (or the 2 s are over)
     drained += got;
   }
+  // Still sending after 8 MB: read no more (no CPU for it), but do not close yet either, or
+  // the reset can destroy the answer before the client reads it (seen under load: the
+  // client's next write failed with ECONNRESET before its read). Its writes stall on the
+  // full window meanwhile; the socket closes at the end of the 2 s.
+  asio::steady_timer linger(stream.get_executor());
+  linger.expires_at(linger_until);
+  co_await linger.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
 asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
