@@ -49,7 +49,6 @@ asio::awaitable<void> GroupCommit::commit_next() {
     group.push_back(std::move(next));
     queue_.pop_front();
   }
-  ++groups_;
   const auto total = records.size();
   const auto answer = co_await commit_(std::move(records));
   std::size_t at = 0;

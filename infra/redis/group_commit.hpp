@@ -44,9 +44,6 @@ class GroupCommit {
   /// Appends `records` with the next group; answers once that group is stored (or failed).
   boost::asio::awaitable<service::AppendResult> append(std::vector<service::LogRecord> records);
 
-  /// Groups committed so far (the bus's figures compare them to requests).
-  [[nodiscard]] std::uint64_t groups() const { return groups_; }
-
  private:
   struct Request {
     explicit Request(const boost::asio::any_io_executor& executor) : wake(executor) {}
@@ -66,7 +63,6 @@ class GroupCommit {
   Commit commit_;
   std::deque<std::shared_ptr<Request>> queue_;  ///< Waiting for a group, in arrival order.
   bool leading_ = false;                        ///< A group is in flight, or its leader is waking.
-  std::uint64_t groups_ = 0;
 };
 
 }  // namespace relay::infra

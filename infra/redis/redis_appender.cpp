@@ -22,8 +22,9 @@ bool plain_group(const RedisBusConfig& config, const std::vector<service::LogRec
 }
 
 std::vector<std::string> append_call(std::string_view sha, const BusKeys& keys, const RedisBusConfig& config,
-                                     const std::vector<service::LogRecord>& records, std::string epoch) {
-  if (plain_group(config, records)) {
+                                     const std::vector<service::LogRecord>& records, std::string epoch,
+                                     bool plain) {
+  if (plain) {
     std::vector<std::string> args{"EVALSHA", std::string(sha), "3", keys.stream, keys.epoch, keys.counter,
                                   std::to_string(config.max_length), std::move(epoch)};
     args.reserve(args.size() + records.size());
@@ -98,7 +99,7 @@ asio::awaitable<RedisResult> RedisAppender::run_script(const std::shared_ptr<Red
   const bool plain = plain_group(*config_, records);
   auto& script_sha = plain ? plain_sha_ : script_sha_;
   if (!script_sha.empty()) {
-    auto call = append_call(script_sha, keys_, *config_, records, epoch);
+    auto call = append_call(script_sha, keys_, *config_, records, epoch, plain);
     auto result = co_await connection->command(std::move(call));
     const auto* value = std::get_if<RedisValue>(&result);
     // NOSCRIPT: Redis restarted (or SCRIPT FLUSH): load it again below.
@@ -111,7 +112,7 @@ asio::awaitable<RedisResult> RedisAppender::run_script(const std::shared_ptr<Red
   const auto* sha = std::get_if<RedisValue>(&loaded);
   if (sha == nullptr || sha->kind != RedisValue::Kind::string) co_return loaded;
   script_sha = sha->text;
-  auto call = append_call(script_sha, keys_, *config_, records, epoch);
+  auto call = append_call(script_sha, keys_, *config_, records, epoch, plain);
   co_return co_await connection->command(std::move(call));
 }
 

@@ -25,10 +25,11 @@ namespace relay::infra {
 /// Whether `records` go with the append_plain script (v2 entries, no dedupe key among them).
 bool plain_group(const RedisBusConfig& config, const std::vector<service::LogRecord>& records);
 
-/// EVALSHA `sha` of the append script (append_plain for a plain group) with its KEYS and
-/// ARGV for `records`.
+/// EVALSHA `sha` of the append script with its KEYS and ARGV for `records`: append_plain's
+/// when `plain` (what plain_group answered for them), else append's.
 std::vector<std::string> append_call(std::string_view sha, const BusKeys& keys, const RedisBusConfig& config,
-                                     const std::vector<service::LogRecord>& records, std::string new_epoch);
+                                     const std::vector<service::LogRecord>& records, std::string new_epoch,
+                                     bool plain);
 
 /// The script's answer {flags, {ids}} for `records` records; nullopt when it is not one
 /// (an error reply, a wrong shape, an id that does not parse: stored or not, no answer may

@@ -136,11 +136,11 @@ asio::awaitable<void> RedisConnection::read_loop() {
     }
     for (;;) {
       auto reply = reader.next();
-      if (reply.index() == 2) {
+      if (std::holds_alternative<RedisReplyReader::ProtocolError>(reply)) {
         fail(asio::error::invalid_argument);  // a protocol error: the stream is unusable
         co_return;
       }
-      if (reply.index() == 0) break;  // needs more bytes
+      if (std::holds_alternative<RedisReplyReader::NeedMore>(reply)) break;
       if (pending_.empty()) {
         fail(asio::error::invalid_argument);  // a reply nobody asked for
         co_return;

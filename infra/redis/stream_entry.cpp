@@ -37,7 +37,7 @@ StreamEntry decode_entry(const RedisValue& entry, std::size_t max_bytes) {
         bytes, max_bytes);
     return decoded;
   }
-  StreamFields fields;
+  StreamFieldViews fields;  // views into the reply: only what the record keeps is copied
   fields.reserve(flat.size() / 2);
   for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
     fields.emplace_back(flat[i].text, flat[i + 1].text);

@@ -22,7 +22,8 @@ std::string write_publish_request(const proto::PublishRequest& request) {
   return out;
 }
 
-// The body of `kind` (domain|generic, or d|g in v2) parsed as the ingest parses it.
+// A record's body (a CloudEvent when `domain`, else a generic event) parsed as the ingest
+// parses it, into `record`.
 std::variant<service::LogRecord, std::string> parse_body(bool domain, std::string_view body,
                                                          service::LogRecord record) {
   if (domain) {
@@ -107,9 +108,13 @@ std::variant<service::LogRecord, std::string> decode_record_v2(std::string_view 
 }
 
 std::variant<service::LogRecord, std::string> decode_stream_record(const StreamFields& fields) {
-  const std::string* version = nullptr;
-  const std::string* kind = nullptr;
-  const std::string* body = nullptr;
+  return decode_stream_record(StreamFieldViews(fields.begin(), fields.end()));
+}
+
+std::variant<service::LogRecord, std::string> decode_stream_record(const StreamFieldViews& fields) {
+  const std::string_view* version = nullptr;
+  const std::string_view* kind = nullptr;
+  const std::string_view* body = nullptr;
   service::LogRecord record;
   for (const auto& [name, value] : fields) {
     if (name == "r") return decode_record_v2(value);

@@ -20,6 +20,8 @@ namespace relay::infra {
 
 /// An entry's field/value pairs, in order.
 using StreamFields = std::vector<std::pair<std::string, std::string>>;
+/// The same, viewed where they lie (a Redis reply): decoding copies only what it keeps.
+using StreamFieldViews = std::vector<std::pair<std::string_view, std::string_view>>;
 
 /// The entry fields of `record` in `format` (1 or 2; the ordinal `n` is the script's).
 StreamFields encode_stream_record(const service::LogRecord& record, unsigned format = 2);
@@ -29,6 +31,8 @@ std::string encode_record_v2(const service::LogRecord& record);
 
 /// The record, or why the entry is not one this relay can read (a newer format, a body its
 /// parser refuses): the tail treats that as data it must not skip silently.
+std::variant<service::LogRecord, std::string> decode_stream_record(const StreamFieldViews& fields);
+/// The same for fields held as strings.
 std::variant<service::LogRecord, std::string> decode_stream_record(const StreamFields& fields);
 
 /// The record in a v2 `r` value, or why it is not one.

@@ -43,7 +43,7 @@ TEST_CASE("append call: the script's sha, keys, bounds, then per record its dedu
   config.max_length = 7;
   config.dedupe_ttl_s = 9;
   const infra::BusKeys keys(config);
-  const auto args = infra::append_call("SHA", keys, config, {generic("k1"), generic("")}, "E");
+  const auto args = infra::append_call("SHA", keys, config, {generic("k1"), generic("")}, "E", false);
   REQUIRE(args.size() > 11);
   CHECK(std::vector<std::string>(args.begin(), args.begin() + 11) ==
         std::vector<std::string>{"EVALSHA", "SHA", "3", "s", "s:epoch", "s:count", "7", "9", "s:dedupe:",
@@ -60,7 +60,7 @@ TEST_CASE("append call: a group without dedupe keys in v2 goes as the plain scri
   const infra::BusKeys keys(config);
   const std::vector<service::LogRecord> plain{generic(""), generic("")};
   CHECK(infra::plain_group(config, plain));
-  const auto args = infra::append_call("SHA", keys, config, plain, "E");
+  const auto args = infra::append_call("SHA", keys, config, plain, "E", true);
   REQUIRE(args.size() == 10);
   CHECK(std::vector<std::string>(args.begin(), args.begin() + 8) ==
         std::vector<std::string>{"EVALSHA", "SHA", "3", "s", "s:epoch", "s:count", "7", "E"});
