@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "app/build_commit.hpp"
+#include "infra/config/effective_modes.hpp"
 #include "infra/os/fd_limit.hpp"
 
 #include <fmt/format.h>
@@ -60,9 +62,14 @@ Application::Application(boost::asio::io_context& io, AppConfig config, const se
                   clock, config_.read_model),
       ingest_(*log_, projection_, relay_.stopping()),
       routes_(config_.http, relay_, ingest_, projection_, *log_, tracing_.tracer(), logger,
-              tracing_.processor(), RELAY_VERSION, redis_ != nullptr ? &redis_->stats() : nullptr),
+              tracing_.processor(), BuildInfo{RELAY_VERSION, build_commit()},
+              redis_ != nullptr ? &redis_->stats() : nullptr),
       http_(io.get_executor(), config_.http, relay_, routes_, logger,
             config_.relay.shutdown_grace) {
+  if (config_.http.admin.own_listener()) {
+    admin_.emplace(io.get_executor(), config_.http, relay_, routes_, logger,
+                   config_.relay.shutdown_grace, Listener::admin);
+  }
   log_->tail(domain::EventId{0, 0}, projection_);
   if (config_.demo) demo_.emplace(io.get_executor(), config_.http, routes_, clock, logger);
   if (config_.http.jwt.jwks) {
@@ -77,8 +84,20 @@ std::vector<service::HostedService*> Application::services() {
   if (redis_ != nullptr) services.push_back(redis_);
   services.push_back(&relay_);
   services.push_back(&http_);
+  if (admin_) services.push_back(&*admin_);
   if (demo_) services.push_back(&*demo_);
   return services;
+}
+
+void Application::log_started(service::Logger& logger) const {
+  const auto modes = effective_modes_json(config_);
+  logger.info("relay started", {{"version", RELAY_VERSION},
+                                {"commit", build_commit()},
+                                {"instance_id", config_.relay.instance_id},
+                                {"port", static_cast<unsigned>(http_.port())},
+                                {"admin_port", admin_ ? static_cast<unsigned>(admin_->port()) : 0U},
+                                {"modes", service::LogJson{modes}}});
+  for (const auto& warning : configuration_warnings(config_)) logger.warn(warning);
 }
 
 }  // namespace relay::infra

@@ -39,6 +39,12 @@ class Application {
   [[nodiscard]] std::vector<service::HostedService*> services();
 
   [[nodiscard]] HttpServer& http() { return http_; }
+  /// The operators' listener; null unless RELAY_ADMIN_PORT is set.
+  [[nodiscard]] HttpServer* admin() { return admin_ ? &*admin_ : nullptr; }
+
+  /// Logs "relay started" with the effective modes, then each configuration warning: called
+  /// once every service started, so it never precedes a bind error.
+  void log_started(service::Logger& logger) const;
   [[nodiscard]] service::SseEventRelay& relay() { return relay_; }
   [[nodiscard]] const service::WorkerProjection& projection() const { return projection_; }
 
@@ -53,6 +59,7 @@ class Application {
   service::EventIngest ingest_;
   ApiRoutes routes_;
   HttpServer http_;
+  std::optional<HttpServer> admin_;  ///< With RELAY_ADMIN_PORT: the operators' own listener.
   std::optional<DemoFleet> demo_;
   std::optional<JwksWatcher> jwks_;  ///< With RELAY_JWT_JWKS_FILE: keeps its keys current.
 };

@@ -28,5 +28,8 @@ int main(int argc, char** argv) {
   service::Logger logger(stdout, config.log_level);
   infra::SystemClock clock;
   infra::Application app(io, config, clock, logger);
-  return service::ServiceHost(io, logger, app.services()).run();
+  service::ServiceHost host(io, logger, app.services());
+  // After every service started (the listeners bound): never "started" before a bind error.
+  host.on_started([&app, &logger] { app.log_started(logger); });
+  return host.run();
 }

@@ -21,7 +21,8 @@ build_pkgs=(
 # chromium: the dashboard tests (playwright-core); clang + libclang-rt-14-dev: libFuzzer
 # redis-server: the Redis event log's tests (started by the tests themselves)
 # podman, runc, debootstrap: the container test (scripts/build-image.sh, no registry needed)
-test_pkgs=(nodejs npm nginx-light haproxy chromium clang libclang-rt-14-dev redis-server podman runc debootstrap)
+test_pkgs=(nodejs npm nginx-light haproxy chromium clang libclang-rt-14-dev redis-server podman runc debootstrap
+           prometheus)  # prometheus: promtool for the alert rules, a real server for the dashboard
 bench_pkgs=(libnginx-mod-nchan)
 
 pkgs=("${build_pkgs[@]}")

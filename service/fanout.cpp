@@ -168,6 +168,34 @@ void Fanout::close_all(EvictionReason reason) {
   broadcasts_.carried(frame_log_.end_position(), {}, timers_.now());
 }
 
+bool Fanout::close_stream(std::string_view client_id) {
+  for (auto& sub : ring_) {
+    if (sub && sub->client_id() == client_id) {
+      sub->evict();  // no further batch; not counted as an eviction (the operator chose it)
+      remove(*sub, /*close_sink=*/true, /*graceful=*/true);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::size_t Fanout::revoke_subject(std::string_view subject) {
+  if (subject.empty()) return 0;  // streams without a token have no subject to revoke
+  const auto now = timers_.now();
+  std::vector<Subscription*> revoked;
+  for (auto& sub : ring_) {
+    if (sub && sub->state() != Subscription::State::done && sub->identity().subject == subject) {
+      sub->revoke(now);
+      revoked.push_back(sub.get());
+    }
+  }
+  // A parked one writes its reauth frame now; a writing one right after its write.
+  for (auto* sub : revoked) {
+    if (sub->state() == Subscription::State::parked) serve(*sub);
+  }
+  return revoked.size();
+}
+
 void Fanout::resync_all(const std::string& reason) {
   const auto notice =
       relay_frames_.resync(reason, frame_log_.empty() ? std::string{} : frame_log_.oldest().id.to_string());
@@ -175,7 +203,7 @@ void Fanout::resync_all(const std::string& reason) {
   for (auto& sub : ring_) {
     if (sub) sub->resync(notice, end);
   }
-  stats_.resyncs += size();
+  stats_.count_resyncs(reason, size());
   // The parked write the notice now; the writing ones right after their write (written()).
   wake_parked(false, timers_.now());
 }

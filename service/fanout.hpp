@@ -82,6 +82,25 @@ class Fanout {
 
   [[nodiscard]] std::size_t size() const { return ring_.size() - ring_holes_; }
 
+  // Operator actions (the admin routes): rare, so a walk over the ring is fine.
+  /// Calls `visit(const Subscription&)` for every open subscription.
+  template <typename Visit>
+  void for_each(Visit&& visit) const {
+    for (const auto& sub : ring_) {
+      if (sub) visit(static_cast<const Subscription&>(*sub));
+    }
+  }
+  /// Bytes the log holds that `sub` has not been written yet.
+  [[nodiscard]] std::uint64_t unsent_bytes(const Subscription& sub) const {
+    return sub.unsent_bytes(frame_log_);
+  }
+  /// Closes the stream `client_id` (no event: its client reconnects and resumes from its
+  /// last id). False when no open stream has that id.
+  bool close_stream(std::string_view client_id);
+  /// Revokes every stream whose token subject is `subject`: each gets system.sse.reauth
+  /// {"reason":"revoked"} after what it is writing, then closes. Returns how many.
+  std::size_t revoke_subject(std::string_view subject);
+
  private:  /// What each in-flight write carries, by writer slot, counted when it completes.
   struct WriteFigures {
     std::size_t event_frames = 0;

@@ -10,7 +10,9 @@ class RelayCategory final : public boost::system::error_category {
  public:
   [[nodiscard]] const char* name() const noexcept override { return "sse-relay"; }
   [[nodiscard]] std::string message(int value) const override {
-    return std::string(to_string(static_cast<error>(value)));
+    // Words, not the enum's name: this text reaches producers and operators (a problem
+    // detail, a log line); to_string() keeps the stable names for labels and fields.
+    return std::string(describe(static_cast<error>(value)));
   }
 };
 
@@ -63,6 +65,34 @@ std::string_view to_string(error e) noexcept {
       return "outside_grant";
   }
   return "unknown";
+}
+
+std::string_view describe(error e) noexcept {
+  switch (e) {
+    case error::draining:
+      return "the relay is shutting down";
+    case error::too_many_subscribers:
+      return "the relay has reached its subscriber limit";
+    case error::unknown_worker:
+      return "the worker does not exist";
+    case error::duplicate_worker:
+      return "the worker already exists";
+    case error::worker_terminated:
+      return "the worker is terminated";
+    case error::invalid_transition:
+      return "the worker's lifecycle does not allow this";
+    case error::bus_unavailable:
+      return "the event log is unavailable";
+    case error::too_many_workers:
+      return "the read model holds its maximum of workers";
+    case error::catching_up:
+      return "the replica is still catching up with the event log";
+    case error::not_replicated:
+      return "the events are not yet confirmed on the Redis replicas";
+    case error::outside_grant:
+      return "the token does not allow this";
+  }
+  return "unknown refusal";
 }
 
 }  // namespace relay

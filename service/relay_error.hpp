@@ -51,6 +51,10 @@ error to_error(domain::RefusalCode code) noexcept;
 /// Stable snake_case name for logs ("draining", "unknown_worker", ...).
 std::string_view to_string(error e) noexcept;
 
+/// The same reason in words ("the event log is unavailable"): what error_code::message()
+/// gives, for text a person reads (a problem detail, a log line's error).
+std::string_view describe(error e) noexcept;
+
 }  // namespace relay
 
 template <>

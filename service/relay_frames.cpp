@@ -67,11 +67,13 @@ std::shared_ptr<const std::string> RelayFrames::shutdown() {
   return std::make_shared<const std::string>(std::move(out));
 }
 
-std::shared_ptr<const std::string> RelayFrames::reauth() const {
+std::shared_ptr<const std::string> RelayFrames::reauth(bool revoked) const {
   // The same bytes for every stream: built once.
-  static const auto frame = std::make_shared<const std::string>(
+  static const auto expired = std::make_shared<const std::string>(
       proto::encode_event("", "system.sse.reauth", R"({"reason":"token_expired"})"));
-  return frame;
+  static const auto revoked_frame = std::make_shared<const std::string>(
+      proto::encode_event("", "system.sse.reauth", R"({"reason":"revoked"})"));
+  return revoked ? revoked_frame : expired;
 }
 
 std::string RelayFrames::random_hex(std::size_t digits) {

@@ -41,8 +41,9 @@ class RelayFrames {
   /// EventSource honour it too.
   std::shared_ptr<const std::string> shutdown();
 
-  /// system.sse.reauth {"reason":"token_expired"}: the stream's token ran out, it closes.
-  [[nodiscard]] std::shared_ptr<const std::string> reauth() const;
+  /// system.sse.reauth {"reason":"token_expired"}: the stream's token ran out, it closes;
+  /// with `revoked`, {"reason":"revoked"}: an operator revoked it before its exp.
+  [[nodiscard]] std::shared_ptr<const std::string> reauth(bool revoked = false) const;
 
   /// A random lower-case hex string (client and instance ids).
   std::string random_hex(std::size_t digits);

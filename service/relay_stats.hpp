@@ -47,6 +47,9 @@ struct RelayStats {
   std::uint64_t conflated = 0;            ///< Frames skipped because a newer one had their key.
   std::uint64_t heartbeats = 0;
   std::uint64_t resyncs = 0;
+  /// The same by reason (too_old, unknown, malformed, future, and the bus's loss reasons):
+  /// a handful of names the relay itself chooses, so the map stays small.
+  std::map<std::string, std::uint64_t, std::less<>> resyncs_by_reason;
   std::uint64_t reauths = 0;  ///< Streams closed with system.sse.reauth (their token expired).
   std::uint64_t rejected_subscriptions = 0;  ///< 503 for max clients or draining.
   std::array<std::uint64_t, std::size(all_eviction_reasons)> evictions{};  ///< By EvictionReason.
@@ -67,6 +70,14 @@ struct RelayStats {
       it = per_type.emplace(std::string(room ? type : other_types), TypeStats{}).first;
     }
     ++it->second.published;
+  }
+
+  /// Counts `n` streams told to resync for `reason`.
+  void count_resyncs(std::string_view reason, std::uint64_t n = 1) {
+    resyncs += n;
+    auto it = resyncs_by_reason.find(reason);
+    if (it == resyncs_by_reason.end()) it = resyncs_by_reason.emplace(std::string(reason), 0).first;
+    it->second += n;
   }
 
   [[nodiscard]] std::uint64_t evictions_for(EvictionReason r) const {

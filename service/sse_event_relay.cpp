@@ -23,10 +23,8 @@ SseEventRelay::SseEventRelay(asio::any_io_executor executor, RelayConfig config,
               logger_) {}
 
 void SseEventRelay::start() {
-  logger_.info("relay started",
-               {{"instance_id", instance_id()},
-                {"history", static_cast<std::uint64_t>(config_.history)},
-                {"heartbeat_ms", static_cast<std::int64_t>(config_.heartbeat.count())}});
+  // "relay started" is the composition root's, once every listener is bound.
+  logger_.debug("relay service started", {{"instance_id", instance_id()}});
 }
 
 std::variant<std::unique_ptr<Subscription>, error> SseEventRelay::subscribe(
@@ -40,7 +38,7 @@ std::variant<std::unique_ptr<Subscription>, error> SseEventRelay::subscribe(
   auto preamble = relay_frames_.preamble(client_id, decision,
                                    frame_log_.empty() ? std::string{} : frame_log_.newest().id.to_string());
   if (decision.kind == ReplayDecision::Kind::resync) {
-    ++stats_.resyncs;
+    stats_.count_resyncs(decision.reason);
     logger_.info("subscriber resync", {{"client_id", client_id},
                                        {"reason", decision.reason},
                                        {"last_event_id", request.last_event_id.value_or("")}});
@@ -49,6 +47,8 @@ std::variant<std::unique_ptr<Subscription>, error> SseEventRelay::subscribe(
   auto sub = std::make_unique<Subscription>(std::move(client_id), std::move(request.filter),
                                             decision.from, std::move(preamble), config_.heartbeat,
                                             now);
+  sub->identify({std::move(request.address), std::move(request.subject),
+                 static_cast<std::int64_t>(clock_.now_unix_ms())});
   if (request.expires_unix_ms) {
     // Token times are wall-clock; the fan-out's are steady: the remaining time carries over.
     sub->expire_at(Subscription::steady_expiry(

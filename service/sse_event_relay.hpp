@@ -32,6 +32,8 @@ struct SubscribeRequest {
   std::optional<std::string> last_event_id;  ///< Last-Event-ID header, else `?since=`.
   /// Wall-clock ms at which the subscriber's token stops being accepted; nullopt: never.
   std::optional<std::int64_t> expires_unix_ms;
+  std::string address;  ///< The client's address (for the operator's listing).
+  std::string subject;  ///< The token's `sub`; empty without one.
 };
 
 class SseEventRelay final : public HostedService {
@@ -58,6 +60,7 @@ class SseEventRelay final : public HostedService {
   [[nodiscard]] RelayStats& stats() { return stats_; }
   [[nodiscard]] const RelayStats& stats() const { return stats_; }
   [[nodiscard]] const Clock& clock() const { return clock_; }
+  [[nodiscard]] const RelayConfig& config() const { return config_; }
   [[nodiscard]] const std::string& instance_id() const { return relay_frames_.instance_id(); }
   [[nodiscard]] std::size_t subscriber_count() const { return fanout_.size(); }
   /// True from the start of stop(): ingest and subscribe refuse with `draining`.

@@ -20,8 +20,9 @@ std::variant<AdmittedStream, StreamRefusal> StreamAdmission::admit(StreamRequest
         fmt::format("this address holds {} streams already (RELAY_MAX_CLIENTS_PER_IP)",
                     quota_.limit())};
   }
-  auto subscribed = relay_.subscribe(
-      {std::move(request.filter), std::move(request.last_event_id), request.expires_unix_ms});
+  auto subscribed = relay_.subscribe({std::move(request.filter), std::move(request.last_event_id),
+                                      request.expires_unix_ms, std::move(request.client),
+                                      std::move(request.subject)});
   if (const auto* reason = std::get_if<relay::error>(&subscribed)) {
     return StreamRefusal{*reason, {}};
   }

@@ -28,6 +28,7 @@ struct StreamRequest {
   std::optional<std::int64_t> expires_unix_ms;  ///< The token's expiry (wall-clock ms).
   std::optional<std::string> last_event_id;     ///< Last-Event-ID, else `?since=`.
   std::string client;                           ///< The client's address.
+  std::string subject;                          ///< The token's `sub`; empty without one.
 };
 
 /// An admitted stream: its subscription, and its address's place held while it lives.

@@ -24,7 +24,7 @@ Subscription::Next Subscription::next(WriteContext& ctx, time_point now) {
     preamble_.reset();
   }
   if (expired(now)) {
-    auto frame = ctx.frames.reauth();
+    auto frame = ctx.frames.reauth(revoked_);
     batch.bytes += frame->size();
     batch.frames.push_back(std::move(frame));
     batch.closes_stream = true;
@@ -97,7 +97,9 @@ Subscription::AfterWrite Subscription::written(bool stopping, time_point now) {
     return AfterWrite::finished;
   }
   if (state_ == State::done) return AfterWrite::park;  // evicted while writing
-  if (capped_write_ || stopping || preamble_) {  // preamble_: a resync arrived mid-write
+  // preamble_: a resync arrived mid-write; revoked_: the reauth frame goes out now, not at
+  // the next tick.
+  if (capped_write_ || stopping || preamble_ || revoked_) {
     state_ = State::ready;
     return AfterWrite::write_again;
   }

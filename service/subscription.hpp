@@ -52,6 +52,14 @@ struct WriteContext {
   SharedRangeCache& shared;
 };
 
+/// Who holds a stream, for an operator (the admin routes list it and close by it): set once
+/// at subscribe, never read on the hot path.
+struct SubscriberIdentity {
+  std::string address;                  ///< The client's address (after trusted proxies).
+  std::string subject;                  ///< The token's `sub`; empty without a token.
+  std::int64_t connected_unix_ms = 0;   ///< When the stream was admitted (wall clock).
+};
+
 class Subscription {
  public:
   using time_point = std::chrono::steady_clock::time_point;
@@ -83,6 +91,10 @@ class Subscription {
   Subscription& operator=(const Subscription&) = delete;
 
   [[nodiscard]] const std::string& client_id() const { return client_id_; }
+  [[nodiscard]] const SubscriberIdentity& identity() const { return identity_; }
+  void identify(SubscriberIdentity identity) { identity_ = std::move(identity); }
+  /// What it asked for (narrowed to its grant); null: everything.
+  [[nodiscard]] const SubscriptionFilter* filter() const { return filter_.get(); }
   [[nodiscard]] State state() const { return state_; }
   [[nodiscard]] LogPosition cursor() const { return cursor_; }
 
@@ -132,6 +144,14 @@ class Subscription {
   }
   [[nodiscard]] bool expired(time_point now) const { return now >= expires_; }
 
+  /// An operator revoked its token before `exp`: from `now` on it gets system.sse.reauth
+  /// {"reason":"revoked"} (after the write in flight, if any) and the stream closes.
+  void revoke(time_point now) {
+    expires_ = std::min(expires_, now);
+    revoked_ = true;
+  }
+  [[nodiscard]] bool revoked() const { return revoked_; }
+
   /// A sweep found it still writing: it is behind, so its next batch conflates.
   void mark_behind() { behind_ = true; }
 
@@ -148,6 +168,7 @@ class Subscription {
 
  private:
   std::string client_id_;
+  SubscriberIdentity identity_;
   /// Null for a subscriber that takes everything (the common case): an idle subscription
   /// then costs a pointer, not four empty lists (DESIGN 3's per-subscriber memory).
   std::unique_ptr<const SubscriptionFilter> filter_;
@@ -160,6 +181,7 @@ class Subscription {
   State state_ = State::ready;
   bool closes_after_write_ = false;  ///< The write in flight ends with the shutdown frame.
   bool capped_write_ = false;        ///< The write in flight hit the batch limits.
+  bool revoked_ = false;             ///< revoke(): the reauth frame says "revoked".
   /// Behind: a broadcast sweep found this subscriber still writing (or it is replaying).
   /// Only then do superseded conflatable entries drop: one that keeps up gets every
   /// event, even when pacing puts several in one write.

@@ -58,6 +58,13 @@ class SubscriptionFilter {
     return exact_.empty() && prefixes_.empty() && workers_.empty() && regions_.empty();
   }
 
+  /// What it holds, for an operator's listing: exact types, `prefix.` of each `prefix.*`,
+  /// workers, regions.
+  [[nodiscard]] const std::vector<std::string>& exact_types() const { return exact_; }
+  [[nodiscard]] const std::vector<std::string>& type_prefixes() const { return prefixes_; }
+  [[nodiscard]] const std::vector<std::string>& workers() const { return workers_; }
+  [[nodiscard]] const std::vector<std::string>& regions() const { return regions_; }
+
   /// A text naming exactly what passes (sorted), for cache keys: equal for equal filters.
   [[nodiscard]] std::string canonical() const;
 

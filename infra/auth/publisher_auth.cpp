@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "infra/auth/same_secret.hpp"
 #include "infra/auth/subscriber_auth.hpp"
 #include "infra/http/http_responses.hpp"
 
@@ -13,20 +14,6 @@ namespace relay::infra {
 
 namespace http = boost::beast::http;
 namespace ptype = proto::problem_type;
-
-namespace {
-
-// Constant-time equality: the loop runs over the whole expected token whatever the input.
-bool same_secret(std::string_view given, std::string_view expected) {
-  unsigned char diff = given.size() == expected.size() ? 0 : 1;
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    const char g = i < given.size() ? given[i] : '\0';
-    diff |= static_cast<unsigned char>(g ^ expected[i]);
-  }
-  return diff == 0;
-}
-
-}  // namespace
 
 std::optional<Response> PublisherAuth::check(const Request& req) const {
   auto identified = identify(req, {});

@@ -133,7 +133,7 @@ std::variant<std::optional<SubscriberGrant>, Response> authorize(const Request& 
   }
   SubscriberGrant grant{std::move(std::get<service::SubscriptionFilter>(allowed)),
                         token_expiry_unix_ms(*claims.exp, auth.verifier->leeway().count()),
-                        {}};
+                        {}, claims.sub};
   grant.canonical = grant.allowed.canonical();
   return std::optional<SubscriberGrant>(std::move(grant));
 }

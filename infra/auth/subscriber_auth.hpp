@@ -34,6 +34,7 @@ struct SubscriberGrant {
   service::SubscriptionFilter allowed;
   std::int64_t expires_unix_ms = 0;  ///< exp plus the leeway: when the token stops being accepted
   std::string canonical;             ///< allowed.canonical(): part of the read model's ETag
+  std::string subject;               ///< The token's `sub` (an operator revokes by it)
 };
 
 /// exp plus the leeway, in milliseconds: when a token stops being accepted. Saturates at the

@@ -17,6 +17,19 @@
 
 namespace relay::infra {
 
+/// The operators' routes (DESIGN 8): /metrics, /api/events/stats and /api/admin/*.
+struct AdminConfig {
+  /// RELAY_ADMIN_PORT: set, those routes move to a listener of their own (0 picks a free
+  /// port); unset, they stay on the public port.
+  std::optional<std::uint16_t> port;
+  std::string host = "127.0.0.1";  ///< RELAY_ADMIN_HOST: loopback unless an operator says so.
+  /// RELAY_ADMIN_TOKEN: Bearer token the admin routes (and the whole admin listener) require.
+  /// Unset: the admin routes are not served on the public port at all (404).
+  std::string token;
+
+  [[nodiscard]] bool own_listener() const { return port.has_value(); }
+};
+
 /// Settings of the HTTP front (routes, limits, auth, CORS).
 struct HttpConfig {
   std::string host = "0.0.0.0";              ///< RELAY_HOST
@@ -45,6 +58,7 @@ struct HttpConfig {
   /// RELAY_JWT_*: subscriber (and producer) tokens; verifier null when none is configured.
   SubscriberAuthConfig auth;
   JwtSettings jwt;  ///< As configured; load_config builds auth.verifier from it.
+  AdminConfig admin;  ///< RELAY_ADMIN_*: where the operators' routes are served.
 };
 
 struct AppConfig {

@@ -148,6 +148,34 @@ std::vector<Option> options() {
          c.http.publish_token = v;
          return std::nullopt;
        }},
+      {"--admin-port", "RELAY_ADMIN_PORT", "(unset)",
+       "own listener for /metrics, /api/events/stats and /api/admin/* (unset: they stay on "
+       "the public port, and the admin routes need RELAY_ADMIN_TOKEN)",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         if (v.empty()) {
+           c.http.admin.port.reset();
+           return std::nullopt;
+         }
+         auto value = parse_uint(v);
+         if (!value || *value > 65535) {
+           return fmt::format("expected an integer from 0 to 65535, got '{}'", v);
+         }
+         c.http.admin.port = static_cast<std::uint16_t>(*value);
+         return std::nullopt;
+       }},
+      {"--admin-host", "RELAY_ADMIN_HOST", "127.0.0.1", "address of the admin listener",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         if (v.empty()) return "expected an address, got ''";
+         c.http.admin.host = v;
+         return std::nullopt;
+       }},
+      {"--admin-token", "RELAY_ADMIN_TOKEN", "",
+       "Bearer token for the admin routes and the admin listener (empty: admin routes off on "
+       "the public port, open on an admin listener)",
+       [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
+         c.http.admin.token = v;
+         return std::nullopt;
+       }},
       {"--cors-origins", "RELAY_CORS_ORIGINS", "", "comma-separated allowed Origins, or *",
        [](AppConfig& c, std::string_view v) -> std::optional<std::string> {
          c.http.cors_origins = split_list(v);
@@ -377,6 +405,11 @@ std::variant<AppConfig, ConfigExit> load_config(const std::vector<std::string>& 
                                      "RELAY_MAX_BODY_BYTES ({}), or a few events would trim all "
                                      "history",
                                      config.relay.history_bytes, config.http.max_body_bytes)};
+  }
+  if (config.http.admin.port && *config.http.admin.port != 0 && *config.http.admin.port == config.http.port) {
+    return ConfigExit{2, fmt::format("RELAY_ADMIN_PORT ({}) must differ from RELAY_PORT: the "
+                                     "admin routes would be served to everyone",
+                                     *config.http.admin.port)};
   }
   if (config.http.jwt.enabled()) {
     auto verifier = JwtVerifier::create(config.http.jwt);

@@ -39,12 +39,13 @@ constexpr std::chrono::milliseconds resume_wait_limit{2000};
 
 HttpServer::HttpServer(asio::any_io_executor executor, const HttpConfig& config,
                        service::SseEventRelay& relay, ApiRoutes& routes, service::Logger& logger,
-                       std::chrono::milliseconds shutdown_grace)
+                       std::chrono::milliseconds shutdown_grace, Listener listener)
     : executor_(std::move(executor)),
       config_(config),
       relay_(relay),
       logger_(logger),
       routes_(routes),
+      listener_(listener),
       acceptor_(executor_),
       shutdown_grace_(shutdown_grace),
       grace_timer_(executor_),
@@ -52,14 +53,22 @@ HttpServer::HttpServer(asio::any_io_executor executor, const HttpConfig& config,
       admission_(relay, routes.event_log(), stream_quota_) {}
 
 void HttpServer::start() {
+  const bool admin = listener_ == Listener::admin;
+  const auto& host = admin ? config_.admin.host : config_.host;
+  const auto wanted_port = admin ? config_.admin.port.value_or(0) : config_.port;
+  const std::string_view what = admin ? "the admin listener" : "";
   beast::error_code ec;
-  const auto address = asio::ip::make_address(config_.host, ec);
-  if (ec)
-    throw std::runtime_error(fmt::format("cannot listen on {}: not an IP address", config_.host));
-  const tcp::endpoint endpoint(address, config_.port);
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) {
+    throw std::runtime_error(
+        fmt::format("cannot listen{}{} on {}: not an IP address", what.empty() ? "" : " for ",
+                    what, host));
+  }
+  const tcp::endpoint endpoint(address, wanted_port);
   auto fail = [&](std::string_view step) {
-    return std::runtime_error(fmt::format("cannot listen on {}:{}: {} ({})", config_.host,
-                                          config_.port, ec.message(), step));
+    return std::runtime_error(fmt::format("cannot listen{}{} on {}:{}: {} ({})",
+                                          what.empty() ? "" : " for ", what, host, wanted_port,
+                                          ec.message(), step));
   };
   if (acceptor_.open(endpoint.protocol(), ec); ec) throw fail("open");
   if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec); ec)
@@ -67,7 +76,8 @@ void HttpServer::start() {
   if (acceptor_.bind(endpoint, ec); ec) throw fail("bind");
   if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) throw fail("listen");
   port_ = acceptor_.local_endpoint().port();
-  logger_.info("listening", {{"host", config_.host}, {"port", static_cast<unsigned>(port_)}});
+  logger_.info(admin ? "admin listening" : "listening",
+               {{"host", host}, {"port", static_cast<unsigned>(port_)}});
   asio::co_spawn(executor_, accept_loop(), [this](const std::exception_ptr& e) {
     service::log_failure(logger_, "accept loop", e);
   });
@@ -273,7 +283,7 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
       // The routes answer the head (401, counted and traced like any refused ingest); the
       // body was never read, so the connection cannot carry another request.
       Request head = parser.release();
-      auto res = co_await routes_.handle(head, peer_text);
+      auto res = co_await routes_.handle(head, peer_text, listener_);
       co_await refuse(stream, std::move(res));
       co_return;
     }
@@ -328,7 +338,8 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     const auto client = config_.trusted_proxies.empty()
                             ? peer_text
                             : client_address(peer, req, config_.trusted_proxies);
-    if (req.method() == http::verb::get && target_path(req.target()) == route::stream) {
+    if (listener_ == Listener::public_api && req.method() == http::verb::get &&
+        target_path(req.target()) == route::stream) {
       // A subscriber moving here from a replica a few ms ahead: let the tail fold its id
       // (the bus holds it) rather than tell it `resync future`. Bounded by one command
       // deadline's worth of tail reads. Only a request that would be admitted costs Redis a
@@ -354,7 +365,7 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
                        relay_.fanout(), logger_);
       co_return;
     }
-    Response res = co_await routes_.handle(req, client);
+    Response res = co_await routes_.handle(req, client, listener_);
     if (stopping_) res.keep_alive(false);
     const bool keep_alive = res.keep_alive();
     auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));

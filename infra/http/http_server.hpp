@@ -23,12 +23,16 @@ namespace relay::infra {
 class HttpServer final : public service::HostedService {
  public:
   /// `routes` answers everything but the stream; `relay` admits subscribers. At stop, an
-  /// ordinary response still being written after `shutdown_grace` is cut off.
+  /// ordinary response still being written after `shutdown_grace` is cut off. `listener`
+  /// admin: binds RELAY_ADMIN_HOST:RELAY_ADMIN_PORT and serves only the operators' routes
+  /// (no streams), with the same request limits.
   HttpServer(boost::asio::any_io_executor executor, const HttpConfig& config,
              service::SseEventRelay& relay, ApiRoutes& routes, service::Logger& logger,
-             std::chrono::milliseconds shutdown_grace);
+             std::chrono::milliseconds shutdown_grace, Listener listener = Listener::public_api);
 
-  [[nodiscard]] std::string_view name() const override { return "http-server"; }
+  [[nodiscard]] std::string_view name() const override {
+    return listener_ == Listener::admin ? "admin-server" : "http-server";
+  }
   /// Binds and listens; throws "cannot listen on HOST:PORT: reason" when it cannot.
   void start() override;
   /// Stops accepting and closes connections that are waiting for a request; responses being
@@ -51,6 +55,7 @@ class HttpServer final : public service::HostedService {
   service::SseEventRelay& relay_;
   service::Logger& logger_;
   ApiRoutes& routes_;
+  Listener listener_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
   bool stopping_ = false;

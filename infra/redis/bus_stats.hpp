@@ -20,6 +20,7 @@ struct BusStats {
   /// Entries this replica appended, folded from the record it held (not decoded again).
   std::uint64_t carried = 0;
   std::uint64_t undecodable = 0;  ///< Entries logged and skipped (never delivered as other).
+  bool connected = false;  ///< The command connection is up now.
 };
 
 }  // namespace relay::infra

@@ -27,6 +27,9 @@ struct LinkAction {
   };
   Kind kind = Kind::connect;
   std::chrono::milliseconds delay{0};
+  /// Log this: the first failed connect of a spell (at warn, with the address and error),
+  /// or the connect that ended a spell of failures. Once per spell, not once per retry.
+  bool report = false;
 };
 
 struct LinkReadiness {
@@ -37,13 +40,16 @@ struct LinkReadiness {
 class LinkMachine {
  public:
   using time_point = std::chrono::steady_clock::time_point;
-  explicit LinkMachine(LinkTimings timings) : timings_(timings), backoff_(timings.first_backoff) {}
+  /// `address`: host:port, named in the readiness detail.
+  explicit LinkMachine(LinkTimings timings, std::string address = {})
+      : timings_(timings), backoff_(timings.first_backoff), address_(std::move(address)) {}
 
   LinkAction start();
   LinkAction on_connected(time_point now);
   /// `random`: any number (the driver's generator); the jitter is drawn from it, so replicas
   /// that lost Redis together do not come back in step, and tests can choose it.
-  LinkAction on_connect_failed(std::uint32_t random);
+  /// `error`: why, in words; the readiness detail names the last one.
+  LinkAction on_connect_failed(std::uint32_t random, std::string_view error = {});
   LinkAction on_waited();
   LinkAction on_lost(time_point now);
   LinkAction close();
@@ -53,6 +59,8 @@ class LinkMachine {
   [[nodiscard]] bool closed() const { return state_ == State::closed; }
   /// Times the connection came back after it had been up.
   [[nodiscard]] std::uint64_t reconnects() const { return reconnects_; }
+  /// Failed connects since the link was last up (the current spell).
+  [[nodiscard]] std::uint64_t failures_in_spell() const { return failures_in_spell_; }
 
  private:
   enum class State { idle, connecting, up, backing_off, closed };
@@ -62,6 +70,9 @@ class LinkMachine {
   bool ever_connected_ = false;
   time_point down_since_{};  ///< When an up connection was lost; {} while up or never up.
   std::uint64_t reconnects_ = 0;
+  std::string address_;
+  std::string last_error_;  ///< Of the current spell; empty while up.
+  std::uint64_t failures_in_spell_ = 0;
 };
 
 }  // namespace relay::infra

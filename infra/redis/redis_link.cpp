@@ -8,13 +8,19 @@ namespace relay::infra {
 
 namespace asio = boost::asio;
 
+std::string address_of(const RedisBusConfig& config) {
+  return config.host.find(':') != std::string::npos
+             ? "[" + config.host + "]:" + std::to_string(config.port)
+             : config.host + ":" + std::to_string(config.port);
+}
+
 RedisLink::RedisLink(asio::any_io_executor executor, std::shared_ptr<const RedisBusConfig> config,
                      service::Logger& logger, std::shared_ptr<BusStats> stats)
     : executor_(std::move(executor)),
       config_(std::move(config)),
       logger_(logger),
       stats_(std::move(stats)),
-      machine_(LinkTimings{config_->ready_grace}),
+      machine_(LinkTimings{config_->ready_grace}, address_of(*config_)),
       commands_(std::make_shared<RedisConnection>(executor_)) {}
 
 asio::awaitable<OpenedConnection> RedisLink::open() {
@@ -57,6 +63,7 @@ asio::awaitable<boost::system::error_code> RedisLink::connect() {
   commands_ = std::move(std::get<std::shared_ptr<RedisConnection>>(opened));
   machine_.on_connected(std::chrono::steady_clock::now());
   stats_->reconnects = machine_.reconnects();
+  stats_->connected = true;
   co_return boost::system::error_code{};
 }
 
@@ -73,19 +80,27 @@ asio::awaitable<void> RedisLink::run() {
         const auto connection = commands_;
         co_await connection->until_failed();
         if (machine_.closed()) co_return;
-        logger_.warn("redis bus disconnected; reconnecting");
+        stats_->connected = false;
+        logger_.warn("redis bus disconnected; reconnecting",
+                     {{"address", address_of(*config_)}});
         action = machine_.on_lost(std::chrono::steady_clock::now());
         break;
       }
       case LinkAction::Kind::connect: {
+        const auto failed_before = machine_.failures_in_spell();
         const auto ec = co_await connect();
         if (machine_.closed()) co_return;
         if (!ec) {
-          logger_.info("redis bus connected",
-                       {{"host", config_->host}, {"port", static_cast<unsigned>(config_->port)}});
+          logger_.info("redis bus connected", {{"address", address_of(*config_)},
+                                               {"failed_attempts", failed_before}});
           action = {LinkAction::Kind::watch};  // connect() told the machine
         } else {
-          action = machine_.on_connect_failed(static_cast<std::uint32_t>(random_()));
+          action = machine_.on_connect_failed(static_cast<std::uint32_t>(random_()), ec.message());
+          if (action.report) {
+            // Once per spell: a Redis that is down for an hour is one line, not thousands.
+            logger_.warn("redis bus unreachable; retrying with backoff",
+                         {{"address", address_of(*config_)}, {"error", ec.message()}});
+          }
         }
         break;
       }

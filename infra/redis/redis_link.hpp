@@ -21,6 +21,9 @@ namespace relay::infra {
 
 using OpenedConnection = std::variant<std::shared_ptr<RedisConnection>, boost::system::error_code>;
 
+/// "host:port" ("[::1]:6379" for an IPv6 host): how logs and /readyz name the bus.
+std::string address_of(const RedisBusConfig& config);
+
 class RedisLink : public std::enable_shared_from_this<RedisLink> {
  public:
   /// `stats`: where reconnects are counted.

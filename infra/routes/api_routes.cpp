@@ -13,9 +13,11 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 namespace ptype = proto::problem_type;
 
-asio::awaitable<Response> ApiRoutes::handle(const Request& req, std::string_view client) {
-  Response res = co_await dispatch(req, client);
-  apply_cors(req, config_.cors_origins, res);
+asio::awaitable<Response> ApiRoutes::handle(const Request& req, std::string_view client,
+                                            Listener listener) {
+  Response res = co_await dispatch(req, client, listener);
+  // The admin listener is for operators' tools, not pages: no cross-origin reads there.
+  if (listener == Listener::public_api) apply_cors(req, config_.cors_origins, res);
   if (req.method() == http::verb::head) {
     // The head GET would send, Content-Length included, and no body (RFC 9110 9.3.2).
     const auto length = res.body().size();
@@ -25,9 +27,16 @@ asio::awaitable<Response> ApiRoutes::handle(const Request& req, std::string_view
   co_return res;
 }
 
-asio::awaitable<Response> ApiRoutes::dispatch(const Request& req, std::string_view client) {
+asio::awaitable<Response> ApiRoutes::dispatch(const Request& req, std::string_view client,
+                                              Listener listener) {
   const auto path = target_path(req.target());
   const auto method = req.method();
+  if (auto res = admin_.handle(req, path, client, listener)) co_return std::move(*res);
+  if (listener == Listener::admin) {
+    co_return problem_response(req, {404, ptype::not_found, "Not Found",
+                                     fmt::format("no route for {} on the admin listener", path),
+                                     ""});
+  }
   if (method == http::verb::post && (path == route::publish || path == route::domain_events)) {
     co_return co_await publish_.handle(
         req, path == route::publish ? route::publish : route::domain_events, client);

@@ -1,5 +1,6 @@
 #include "infra/routes/publish_routes.hpp"
 
+#include <chrono>
 #include <variant>
 
 #include <boost/beast/http/field.hpp>
@@ -47,6 +48,7 @@ std::optional<Response> PublishRoutes::admit(const Request& req, const std::stri
 
 asio::awaitable<Response> PublishRoutes::handle(const Request& req, std::string_view route,
                                               std::string_view client) {
+  const auto arrived = std::chrono::steady_clock::now();
   const auto producer = producer_context(req);
   auto span = start_ingest_span(tracer_, req, route, producer);
   // Tracing on: the fold continues the ingest span; off: the producer's context is carried
@@ -73,12 +75,17 @@ asio::awaitable<Response> PublishRoutes::handle(const Request& req, std::string_
     res = co_await ingest_domain_events(req, ingest_, std::move(context), admit_events);
   }
   const auto status = res.result_int();
-  metrics_.count_ingest_request(route, status);
+  metrics_.count_ingest_request(
+      route, status,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count());
   const auto trace_id = log_trace_id(span, producer);
   if (status >= 400) {
-    logger_.info("ingest rejected",
-                 {{"route", route}, {"status", status}, {"detail", std::string_view(res.body())}},
-                 trace_id);
+    // A 5xx is the relay's (or its log's) failure, worth an operator's look; a 4xx is the
+    // producer's and stays at info.
+    logger_.log(status >= 500 ? service::LogLevel::warn : service::LogLevel::info,
+                "ingest rejected",
+                {{"route", route}, {"status", status}, {"problem", service::LogJson{res.body()}}},
+                trace_id);
   } else {
     logger_.debug("ingest accepted", {{"route", route}, {"status", status}}, trace_id);
   }

@@ -73,7 +73,8 @@ std::variant<OpenedStream, Response> open_stream(const Request& req,
   auto admitted = admission.admit({std::move(std::get<service::SubscriptionFilter>(filter)),
                                    grant ? &grant->allowed : nullptr,
                                    grant ? std::optional(grant->expires_unix_ms) : std::nullopt,
-                                   resume_id(req), std::string(client)});
+                                   resume_id(req), std::string(client),
+                                   grant ? grant->subject : std::string()});
   if (auto* refusal = std::get_if<service::StreamRefusal>(&admitted)) {
     return refused(refusal_response(req, refusal->reason, std::move(refusal->detail)));
   }

@@ -71,6 +71,7 @@ std::string stats_json(const service::SseEventRelay& relay, const service::Event
         .unsigned_number("undecodable", bus->undecodable)
         .unsigned_number("lag_entries", bus->lag_entries)
         .unsigned_number("lag_ms", bus->lag_ms)
+        .boolean("connected", bus->connected)
         .close();
     w.raw("bus", bus_json);
   }

@@ -7,6 +7,7 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
+#include "infra/os/process_stats.hpp"
 #include "service/eviction_policy.hpp"
 
 namespace relay::infra {
@@ -53,31 +54,62 @@ class Families {
 RelayMetrics::RelayMetrics(const service::SseEventRelay& relay, const service::EventIngest& ingest,
                            const service::WorkerProjection& projection,
                            const service::Tracer& tracer, const service::Logger& logger,
-                           const service::BatchSpanProcessor* spans, std::string_view version,
-                           const BusStats* bus)
+                           const service::BatchSpanProcessor* spans, BuildInfo build,
+                           const service::EventLog& log, const BusStats* bus)
     : relay_(relay),
       ingest_(ingest),
       projection_(projection),
       tracer_(tracer),
       logger_(logger),
       spans_(spans),
+      log_(log),
       bus_(bus),
       registry_(std::make_shared<prometheus::Registry>()),
       ingest_requests_(prometheus::BuildCounter()
                            .Name("sse_relay_ingest_requests_total")
                            .Help("Ingest requests answered, by route and HTTP status.")
-                           .Register(*registry_)) {
+                           .Register(*registry_)),
+      ingest_duration_(prometheus::BuildHistogram()
+                           .Name("sse_relay_ingest_duration_seconds")
+                           .Help("Time from an ingest request's arrival to its answer (202 "
+                                 "after the event log stored it), by route.")
+                           .Register(*registry_)),
+      admin_actions_(prometheus::BuildCounter()
+                         .Name("sse_relay_admin_actions_total")
+                         .Help("Operator actions on the admin routes, by action.")
+                         .Register(*registry_)),
+      admin_closed_(prometheus::BuildCounter()
+                        .Name("sse_relay_admin_streams_closed_total")
+                        .Help("Streams closed by operator actions, by action.")
+                        .Register(*registry_)) {
   prometheus::BuildGauge()
       .Name("sse_relay_build_info")
       .Help("Always 1; the labels say which build and replica this is.")
       .Register(*registry_)
-      .Add({{"version", std::string(version)}, {"instance_id", relay.instance_id()}})
+      .Add({{"version", std::string(build.version)},
+            {"commit", std::string(build.commit)},
+            {"instance_id", relay.instance_id()}})
       .Set(1);
+  // Present from the first scrape, at zero: a rate() over a family that appears only with
+  // its first event misses that event.
+  for (const char* action : {"close_stream", "revoke_subject"}) {
+    admin_actions_.Add({{"action", action}});
+    admin_closed_.Add({{"action", action}});
+  }
 }
 
-void RelayMetrics::count_ingest_request(std::string_view route, unsigned status) {
+void RelayMetrics::count_ingest_request(std::string_view route, unsigned status, double seconds) {
   ingest_requests_.Add({{"route", std::string(route)}, {"code", std::to_string(status)}})
       .Increment();
+  static const prometheus::Histogram::BucketBoundaries bounds{
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0};
+  ingest_duration_.Add({{"route", std::string(route)}}, bounds).Observe(seconds);
+}
+
+void RelayMetrics::count_admin_action(std::string_view action, std::uint64_t streams_closed) {
+  admin_actions_.Add({{"action", std::string(action)}}).Increment();
+  admin_closed_.Add({{"action", std::string(action)}})
+      .Increment(static_cast<double>(streams_closed));
 }
 
 std::string RelayMetrics::render() const {
@@ -87,6 +119,9 @@ std::string RelayMetrics::render() const {
 
   f.gauge("sse_relay_connected_subscribers", "Subscribers connected now.",
           static_cast<double>(relay_.subscriber_count()));
+  f.gauge("sse_relay_max_subscribers",
+          "The subscriber limit in effect (RELAY_MAX_CLIENTS, fitted to the descriptor limit).",
+          static_cast<double>(relay_.config().max_clients));
   f.counter("sse_relay_subscriptions_total", "Streams opened since start.",
             static_cast<double>(s.subscriptions_total));
   f.counter("sse_relay_subscriptions_rejected_total",
@@ -122,13 +157,26 @@ std::string RelayMetrics::render() const {
             static_cast<double>(s.conflated));
   f.counter("sse_relay_heartbeats_total", "Heartbeat events written.",
             static_cast<double>(s.heartbeats));
-  f.counter("sse_relay_resyncs_total",
-            "Subscriptions told to resync (Last-Event-ID unusable, or the bus lost data).",
-            static_cast<double>(s.resyncs));
+  auto& resyncs = f.family("sse_relay_resyncs_total",
+                           "Subscriptions told to resync, by reason (too_old, unknown, malformed, "
+                           "future: a Last-Event-ID this relay cannot resume; the bus's reasons: "
+                           "it lost data).",
+                           MetricType::Counter);
+  for (const char* known : {"too_old", "unknown", "malformed", "future"}) {
+    if (!s.resyncs_by_reason.contains(known)) {
+      resyncs.metric.push_back(Families::sample(0, true, {{"reason", known}}));
+    }
+  }
+  for (const auto& [reason, n] : s.resyncs_by_reason) {
+    resyncs.metric.push_back(
+        Families::sample(static_cast<double>(n), true, {{"reason", reason}}));
+  }
   f.counter("sse_relay_reauths_total",
-            "Streams closed with system.sse.reauth because their token expired.",
+            "Streams closed with system.sse.reauth: their token expired or was revoked.",
             static_cast<double>(s.reauths));
   if (const auto* bus = bus_) {
+    f.gauge("sse_relay_bus_connected", "1 while the Redis command connection is up.",
+            bus->connected ? 1 : 0);
     f.counter("sse_relay_bus_appends_total", "Append requests the Redis bus stored.",
               static_cast<double>(bus->appends));
     f.counter("sse_relay_bus_append_groups_total",
@@ -196,6 +244,9 @@ std::string RelayMetrics::render() const {
           "Unix time of the newest event (0 when the log is empty).",
           log.empty() ? 0.0 : static_cast<double>(log.newest().id.ms) / 1000.0);
   f.gauge("sse_relay_draining", "1 while the relay is stopping.", relay_.stopping() ? 1 : 0);
+  f.gauge("sse_relay_ready",
+          "1 when /readyz answers 200: not draining and the event log available.",
+          !relay_.stopping() && log_.health().ready ? 1 : 0);
   f.counter("sse_relay_log_lines_dropped_total",
             "Log lines dropped because stdout did not drain and the log buffer was full.",
             static_cast<double>(logger_.dropped()));
@@ -222,6 +273,24 @@ std::string RelayMetrics::render() const {
             static_cast<double>(spans.export_failures));
   f.gauge("sse_relay_span_queue_spans", "Spans waiting for export.",
           static_cast<double>(spans.queued));
+
+  // The standard process_* family (what every client library exports under these names).
+  if (const auto process = read_process_stats()) {
+    f.counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+              process->cpu_seconds);
+    f.gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
+            static_cast<double>(process->resident_bytes));
+    f.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+            static_cast<double>(process->virtual_bytes));
+    f.gauge("process_open_fds", "Number of open file descriptors.",
+            static_cast<double>(process->open_fds));
+    f.gauge("process_max_fds", "Maximum number of open file descriptors.",
+            static_cast<double>(process->max_fds));
+    f.gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+            process->start_time_seconds);
+    f.gauge("process_threads", "Number of OS threads in the process.",
+            static_cast<double>(process->threads));
+  }
 
   auto& all = f.all();
   auto registered = registry_->Collect();

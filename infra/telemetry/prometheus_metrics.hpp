@@ -9,10 +9,12 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include "service/telemetry/batch_span_processor.hpp"
 #include "service/event_ingest.hpp"
+#include "service/event_log.hpp"
 #include "infra/redis/bus_stats.hpp"
 #include "service/telemetry/logger.hpp"
 #include "service/sse_event_relay.hpp"
@@ -21,16 +23,25 @@
 
 namespace relay::infra {
 
+/// Which build this is: sse_relay_build_info's labels.
+struct BuildInfo {
+  std::string_view version;
+  std::string_view commit;  ///< git commit the binary was built from ("unknown" outside git)
+};
+
 class RelayMetrics {
  public:
   /// `spans` may be null (tracing off): the span metrics then stay at zero.
   RelayMetrics(const service::SseEventRelay& relay, const service::EventIngest& ingest,
                const service::WorkerProjection& projection, const service::Tracer& tracer,
                const service::Logger& logger, const service::BatchSpanProcessor* spans,
-               std::string_view version, const BusStats* bus = nullptr);
+               BuildInfo build, const service::EventLog& log, const BusStats* bus = nullptr);
 
-  /// One ingest request answered (POST /api/domain-events or /api/events).
-  void count_ingest_request(std::string_view route, unsigned status);
+  /// One ingest request answered (POST /api/domain-events or /api/events) after `seconds`.
+  void count_ingest_request(std::string_view route, unsigned status, double seconds);
+
+  /// An operator's action (admin routes) and the streams it closed.
+  void count_admin_action(std::string_view action, std::uint64_t streams_closed);
 
   /// The exposition text (text/plain; version=0.0.4).
   [[nodiscard]] std::string render() const;
@@ -42,9 +53,13 @@ class RelayMetrics {
   const service::Tracer& tracer_;
   const service::Logger& logger_;
   const service::BatchSpanProcessor* spans_;
+  const service::EventLog& log_;
   const BusStats* bus_;  ///< The Redis bus's figures; null on the memory log.
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& ingest_requests_;
+  prometheus::Family<prometheus::Histogram>& ingest_duration_;
+  prometheus::Family<prometheus::Counter>& admin_actions_;
+  prometheus::Family<prometheus::Counter>& admin_closed_;
 };
 
 }  // namespace relay::infra

@@ -115,6 +115,15 @@ void Logger::log(LogLevel level, std::string_view msg, std::initializer_list<Log
           if constexpr (std::is_same_v<V, std::string_view>) {
             std::string storage;
             w.string(f.key, capped(v, storage));
+          } else if constexpr (std::is_same_v<V, LogJson>) {
+            // Nested as an object; one too long to keep whole is cut as text instead (a cut
+            // object would not parse).
+            if (v.text.size() <= max_json_bytes && !v.text.empty()) {
+              w.raw(f.key, v.text);
+            } else {
+              std::string storage;
+              w.string(f.key, capped(v.text, storage));
+            }
           } else if constexpr (std::is_same_v<V, std::int64_t>)
             w.number(f.key, v);
           else

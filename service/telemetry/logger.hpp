@@ -18,6 +18,13 @@ enum class LogLevel { debug = 0, info = 1, warn = 2, error = 3 };
 /// "debug" | "info" | "warn" | "error" -> level; nullopt-like false when unknown.
 bool parse_log_level(std::string_view text, LogLevel& out);
 
+/// A value that is JSON text already (a problem+json body, a modes object): written into the
+/// line as a nested object, not as a string holding escaped JSON. Only for JSON the relay
+/// wrote itself.
+struct LogJson {
+  std::string_view text;
+};
+
 /// One key/value of a log line.
 struct LogField {
   LogField(std::string_view k, std::string_view v) : key(k), value(v) {}
@@ -27,8 +34,9 @@ struct LogField {
   LogField(std::string_view k, std::uint64_t v) : key(k), value(v) {}
   LogField(std::string_view k, int v) : key(k), value(static_cast<std::int64_t>(v)) {}
   LogField(std::string_view k, unsigned v) : key(k), value(static_cast<std::uint64_t>(v)) {}
+  LogField(std::string_view k, LogJson v) : key(k), value(v) {}
   std::string_view key;
-  std::variant<std::string_view, std::int64_t, std::uint64_t> value;
+  std::variant<std::string_view, std::int64_t, std::uint64_t, LogJson> value;
 };
 
 /// Writes JSON lines to a stdio stream's descriptor. Safe to call from any thread (the sink
@@ -38,6 +46,7 @@ struct LogField {
 class Logger {
  public:
   static constexpr std::size_t max_value_bytes = 1024;
+  static constexpr std::size_t max_json_bytes = 4096;  ///< A LogJson value nested whole.
   static constexpr std::size_t max_pending_bytes = 1024UL * 1024;
 
   explicit Logger(std::FILE* sink = stdout, LogLevel level = LogLevel::info);

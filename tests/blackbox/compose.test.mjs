@@ -110,8 +110,33 @@ test('nginx runs the tested deploy/nginx.conf, fronts every relay, and publishes
   const published = nginx.ports.map((p) => p.split(':').at(-1));
   assert.ok(published.includes(hostPort(env.NGINX_LISTEN)[1]), 'the plain listener is published');
   assert.ok(published.includes(hostPort(env.NGINX_TLS_LISTEN)[1]), 'the TLS + HTTP/2 listener is published');
-  const scrape = fs.readFileSync(path.join(deploy, 'prometheus.yml'), 'utf8');
-  for (const [name, service] of relays(c)) assert.ok(scrape.includes(`${name}:${portOf(service.environment)}`), `Prometheus scrapes ${name}`);
+});
+
+test('Prometheus scrapes every relay on its admin listener with the alert rules, and Grafana provisions the dashboard', () => {
+  const c = compose();
+  const prometheus = c.services.prometheus;
+  const configDir = prometheus.volumes.find((v) => v.endsWith(':/etc/prometheus:ro')).split(':')[0];
+  const config = parse(fs.readFileSync(path.resolve(deploy, configDir, 'prometheus.yml'), 'utf8'));
+  const targets = config.scrape_configs.flatMap((s) => s.static_configs.flatMap((x) => x.targets));
+  for (const [name, service] of relays(c)) {
+    const env = service.environment;
+    assert.ok(env.RELAY_ADMIN_PORT, `${name} has an admin listener`);
+    assert.equal(env.RELAY_ADMIN_HOST, '0.0.0.0', `${name}'s admin listener is reachable on the compose network`);
+    assert.notEqual(env.RELAY_ADMIN_PORT, portOf(env));
+    assert.ok(targets.includes(`${name}:${env.RELAY_ADMIN_PORT}`), `Prometheus scrapes ${name} on its admin port`);
+    assert.ok(!(service.ports ?? []).some((p) => p.endsWith(`:${env.RELAY_ADMIN_PORT}`)), 'the admin port is never published');
+  }
+  for (const rules of config.rule_files) assert.ok(fs.existsSync(path.resolve(deploy, configDir, rules)), `${rules} is mounted beside it`);
+  const grafana = c.services.grafana;
+  const mounted = Object.fromEntries(grafana.volumes.map((v) => v.split(':')).map(([src, dst]) => [dst, path.resolve(deploy, src)]));
+  const provisioning = mounted['/etc/grafana/provisioning'];
+  const providers = parse(fs.readFileSync(path.join(provisioning, 'dashboards', 'sse-relay.yml'), 'utf8')).providers;
+  const dashboardPath = providers[0].options.path;
+  const dashboardFile = Object.entries(mounted).find(([dst]) => path.posix.dirname(dst) === dashboardPath)?.[1];
+  assert.equal(dashboardFile, path.join(deploy, 'grafana', 'sse-relay.json'), 'the provider\'s folder holds the tested dashboard');
+  const datasource = parse(fs.readFileSync(path.join(provisioning, 'datasources', 'prometheus.yml'), 'utf8')).datasources[0];
+  assert.equal(new URL(datasource.url).hostname, 'prometheus');
+  assert.equal(new URL(datasource.url).port, prometheus.ports[0].split(':').at(-1));
 });
 
 test('nginx -t accepts the rendered config with the certificate the certs service makes', () => {
@@ -142,11 +167,18 @@ test('the relays start with the compose environment on a real Redis and share th
   const started = [];
   try {
     const otlp = `http://127.0.0.1:${await freePort()}`; // nobody listens: exports fail quietly
+    const adminPorts = [];
     for (const [, service] of relays(c)) {
-      started.push(await RelayProcess.start({ ...service.environment, RELAY_BUS: redis.url, OTEL_EXPORTER_OTLP_ENDPOINT: otlp }));
+      // Each container has its own 9091; on one machine each relay needs a port of its own.
+      adminPorts.push(await freePort());
+      started.push(await RelayProcess.start({ ...service.environment, RELAY_BUS: redis.url, OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
+        RELAY_ADMIN_PORT: String(adminPorts.at(-1)), RELAY_ADMIN_HOST: '127.0.0.1' }));
     }
-    for (const relay of started) {
+    for (const [i, relay] of started.entries()) {
       await eventually(async () => (await fetch(`${relay.base}/readyz`)).status === 200, 15_000, 'ready');
+      const scrape = await fetch(`http://127.0.0.1:${adminPorts[i]}/metrics`);
+      assert.equal(scrape.status, 200, 'what Prometheus scrapes is on the admin listener');
+      assert.match(await scrape.text(), /^sse_relay_bus_connected 1$/m);
     }
     const quiet = started[relays(c).findIndex(([, s]) => s.environment.RELAY_DEMO !== 'true')];
     await eventually(async () => (await (await fetch(`${quiet.base}/api/workers`)).json()).workers?.length > 0, 15_000,

@@ -12,13 +12,16 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.resolve(here, '../../deploy/k8s');
 
 function load() {
-  const byKind = {};
+  const byKind = { all: [] };
   for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
     for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))) {
       assert.deepEqual(doc.errors, [], `${file} parses`);
       const object = doc.toJS();
       assert.ok(object.apiVersion && object.kind && object.metadata?.name, `${file}: apiVersion, kind, name`);
-      byKind[object.kind] = object;
+      byKind.all.push(object);
+      // The relay's own settings are the ConfigMap named like the app; others (the Grafana
+      // dashboard) are looked up by name.
+      if (!byKind[object.kind] || object.metadata.name === 'sse-relay') byKind[object.kind] = object;
     }
   }
   return byKind;
@@ -104,4 +107,22 @@ test('non-root, read-only root filesystem, no privilege escalation; the user is 
   const dockerfile = fs.readFileSync(path.resolve(here, '../../docker/Dockerfile'), 'utf8');
   const uid = dockerfile.match(/--uid (\d+)/)[1];
   assert.equal(String(pod.securityContext.runAsUser), uid, 'the uid the image creates');
+});
+
+test('Prometheus scrapes the admin listener; the Grafana dashboard ConfigMap is the tested dashboard', () => {
+  const m = load();
+  const pod = m.Deployment.spec.template;
+  const [container] = pod.spec.containers;
+  const env = Object.fromEntries(container.env.filter((e) => 'value' in e).map((e) => [e.name, e.value]));
+  const admin = container.ports.find((p) => p.name === 'admin');
+  assert.equal(String(admin.containerPort), env.RELAY_ADMIN_PORT, 'the admin port is the one the relay listens on');
+  assert.equal(env.RELAY_ADMIN_HOST, '0.0.0.0', 'reachable from the scraper');
+  assert.equal(pod.metadata.annotations['prometheus.io/port'], env.RELAY_ADMIN_PORT);
+  assert.equal(pod.metadata.annotations['prometheus.io/path'], '/metrics');
+  assert.ok(!m.Service.spec.ports.some((p) => p.targetPort === 'admin' || String(p.targetPort) === env.RELAY_ADMIN_PORT), 'no Service exposes it');
+  const dashboards = m.all.filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1');
+  assert.equal(dashboards.length, 1, 'one ConfigMap for the sidecar');
+  const shipped = JSON.parse(fs.readFileSync(path.resolve(here, '../../deploy/grafana/sse-relay.json'), 'utf8'));
+  assert.deepEqual(JSON.parse(dashboards[0].data['sse-relay.json']), shipped,
+    'deploy/k8s/grafana-dashboard.yaml is deploy/grafana/sse-relay.json (run scripts/k8s-dashboard-configmap.sh)');
 });

@@ -62,7 +62,8 @@ test('/metrics: well-formed exposition, Prometheus naming, values that follow th
     const families = parseExposition(await res.text());
 
     for (const [name, f] of Object.entries(families)) {
-      assert.ok(name.startsWith('sse_relay_'), `${name}: one namespace`);
+      // One namespace, beside the standard process_* family every client library exports.
+      assert.ok(name.startsWith('sse_relay_') || name.startsWith('process_'), `${name}: one namespace`);
       assert.ok(f.type, `${name} has a TYPE`);
       assert.ok(f.help && f.help.length > 10, `${name} has a HELP`);
       assert.ok(f.samples.length > 0, `${name} has samples`);
@@ -95,6 +96,13 @@ test('/metrics: well-formed exposition, Prometheus naming, values that follow th
     assert.equal(value('sse_relay_ingest_requests_total', { route: '/api/events', code: '400' }), 1);
     for (const reason of ['queue_full', 'export_failed']) assert.equal(value('sse_relay_spans_dropped_total', { reason }), 0);
     assert.equal(value('sse_relay_build_info'), 1);
+    // Which build: the git commit it came from (or "unknown" outside a checkout).
+    assert.match(families.sse_relay_build_info.samples[0].labels.commit, /^([0-9a-f]{12}(-dirty)?|unknown)$/);
+    // Ingest latency by route, beside the broadcast latency.
+    const ingestCount = families.sse_relay_ingest_duration_seconds.samples
+      .find((s) => s.name === 'sse_relay_ingest_duration_seconds_count' && s.labels.route === '/api/events');
+    assert.equal(ingestCount.value, 4, 'every answered publish observed');
+    assert.equal(value('sse_relay_resyncs_total', { reason: 'too_old' }), 0, 'resyncs by reason, present at zero');
 
     // The histogram: cumulative buckets ending in +Inf = _count, and a _sum.
     const h = families.sse_relay_broadcast_latency_seconds;

@@ -315,3 +315,50 @@ TEST_CASE("a generic event's key is what ?worker= follows, live and on replay") 
   REQUIRE(replayed.written.size() == 2);
   CHECK(replayed.written[1].find(R"({"p":3})") != std::string::npos);
 }
+
+TEST_CASE("an operator closes one stream by client id: no event, the others stay; not an eviction") {
+  RelayFixture fx;
+  RecordingSink a;
+  RecordingSink b;
+  fx.subscribe(a);
+  fx.subscribe(b);
+  const auto id = a.sub->client_id();
+  CHECK(a.sub->identity().address == "192.0.2.7");
+  CHECK(fx.relay->fanout().close_stream(id));
+  CHECK(a.closed);
+  CHECK(a.graceful);  // a clean end: its client reconnects and resumes
+  CHECK_FALSE(b.closed);
+  CHECK(fx.relay->subscriber_count() == 1);
+  CHECK_FALSE(fx.relay->fanout().close_stream(id));  // gone already
+  CHECK(fx.relay->stats().evictions_total() == 0);
+}
+
+TEST_CASE("revoking a subject: each of its streams gets reauth {reason: revoked} and closes") {
+  RelayFixture fx;
+  fx.reconfigure([](RelayConfig& c) { c.max_clients = 10; });
+  RecordingSink alice1;
+  RecordingSink alice2;
+  RecordingSink bob;
+  RecordingSink anonymous;
+  fx.subscribe(alice1, std::nullopt, {}, {}, "alice");
+  fx.subscribe(alice2, std::nullopt, {}, {}, "alice");
+  fx.subscribe(bob, std::nullopt, {}, {}, "bob");
+  fx.subscribe(anonymous);
+  alice2.drains = false;  // mid-write: its reauth follows the write in flight
+  fx.publish("demo.a");
+  fx.advance(std::chrono::milliseconds(20));
+  CHECK(fx.relay->fanout().revoke_subject("alice") == 2);
+  CHECK(fx.relay->fanout().revoke_subject("") == 0);  // no token, nothing to revoke
+  const std::string revoked = "event: system.sse.reauth\ndata: {\"reason\":\"revoked\"}\n\n";
+  REQUIRE_FALSE(alice1.written.empty());
+  CHECK(alice1.written.back() == revoked);
+  CHECK(alice1.closed);
+  CHECK_FALSE(alice2.closed);
+  alice2.complete();  // the write in flight ends: the reauth goes out at once, not at a tick
+  REQUIRE_FALSE(alice2.written.empty());
+  CHECK(alice2.written.back() == revoked);
+  CHECK(alice2.closed);
+  CHECK_FALSE(bob.closed);
+  CHECK_FALSE(anonymous.closed);
+  CHECK(fx.relay->stats().reauths == 2);
+}

@@ -140,10 +140,11 @@ struct RelayFixture {
 
   /// A subscription (a filter from `types`, `workers`) joined to `sink`.
   void subscribe(RecordingSink& sink, std::optional<std::string> last = std::nullopt,
-                 std::vector<std::string> types = {}, std::vector<std::string> workers = {}) {
+                 std::vector<std::string> types = {}, std::vector<std::string> workers = {},
+                 std::string subject = {}) {
     auto r = relay->subscribe(
         {std::get<service::SubscriptionFilter>(service::SubscriptionFilter::parse(types, workers)),
-         std::move(last)});
+         std::move(last), std::nullopt, "192.0.2.7", std::move(subject)});
     REQUIRE(std::holds_alternative<std::unique_ptr<service::Subscription>>(r));
     auto sub = std::move(std::get<std::unique_ptr<service::Subscription>>(r));
     sink.fanout = &relay->fanout();

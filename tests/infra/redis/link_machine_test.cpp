@@ -47,7 +47,8 @@ TEST_CASE("link: a loss reconnects at once; /readyz waits the grace before it sa
   link.on_waited();
   // Failed attempts do not restart the grace: it counts from the loss.
   CHECK_FALSE(link.readiness(t0 + 12s).ready);
-  CHECK(link.readiness(t0 + 12s).detail == "the Redis bus is unreachable");
+  CHECK(link.readiness(t0 + 12s).detail ==
+        "the Redis bus is unreachable (last error: no answer)");
   CHECK(link.on_connected(t0 + 13s).kind == Kind::watch);
   CHECK(link.readiness(t0 + 13s).ready);
   CHECK(link.reconnects() == 1);
@@ -62,4 +63,26 @@ TEST_CASE("link: closed stops every path") {
   CHECK(link.on_lost(t0).kind == Kind::stop);
   CHECK(link.on_connected(t0).kind == Kind::stop);
   CHECK(link.closed());
+}
+
+TEST_CASE("link: a failing connect is reported once per spell, readiness names the address and error") {
+  LinkMachine link(LinkTimings{2000ms, 100ms, 5000ms}, "10.0.0.7:6379");
+  link.start();
+  CHECK(link.on_connect_failed(0, "Connection refused").report);  // the spell's first
+  link.on_waited();
+  CHECK_FALSE(link.on_connect_failed(0, "Connection timed out").report);  // not once per retry
+  CHECK(link.failures_in_spell() == 2);
+  CHECK(link.readiness(t0).detail ==
+        "the Redis bus at 10.0.0.7:6379 is not connected yet (last error: Connection timed out)");
+  link.on_waited();
+  CHECK(link.on_connected(t0).report);  // the spell is over: said once
+  CHECK(link.failures_in_spell() == 0);
+  // A loss, then a refused reconnect: a new spell, reported again.
+  link.on_lost(t0);
+  CHECK(link.on_connect_failed(0, "Connection refused").report);
+  CHECK(link.readiness(t0 + 2s).detail ==
+        "the Redis bus at 10.0.0.7:6379 is unreachable (last error: Connection refused)");
+  link.on_waited();
+  CHECK(link.on_connected(t0 + 3s).report);
+  CHECK_FALSE(link.on_lost(t0 + 4s).report);  // reconnecting at once is not a failure yet
 }

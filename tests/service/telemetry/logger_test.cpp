@@ -94,3 +94,31 @@ TEST_CASE("a sink nobody reads never blocks logging: lines wait, then drop and a
   std::fclose(sink);
   ::close(fds[0]);
 }
+
+TEST_CASE("a LogJson value is nested as an object, not a string of escaped JSON") {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  std::FILE* sink = ::fdopen(fds[1], "w");
+  {
+    Logger logger(sink, LogLevel::info);
+    logger.warn("ingest rejected",
+                {{"status", 503}, {"problem", LogJson{R"({"type":"t","status":503})"}}});
+    // Too long to nest whole: cut as text (a cut object would not parse).
+    const std::string huge = R"({"detail":")" + std::string(5000, 'z') + R"("})";
+    logger.warn("big", {{"problem", LogJson{huge}}});
+  }
+  const auto out = read_available(fds[0]);
+  const auto newline = out.find('\n');
+  REQUIRE(newline != std::string::npos);
+  simdjson::dom::parser parser;
+  auto first = parser.parse(out.substr(0, newline));
+  REQUIRE_FALSE(first.error());
+  CHECK(first["problem"]["status"].get_int64().value() == 503);
+  CHECK(std::string_view(first["problem"]["type"].get_string().value()) == "t");
+  simdjson::dom::parser second_parser;
+  auto second = second_parser.parse(out.substr(newline + 1));
+  REQUIRE_FALSE(second.error());
+  CHECK(second["problem"].is_string());
+  std::fclose(sink);
+  ::close(fds[0]);
+}
