@@ -37,5 +37,7 @@ if [[ -n "$binary" ]]; then
   strip --strip-debug -o build/image/sse-relay "$binary"  # the image carries no debug info
   target=(--target prebuilt)
 fi
-podman build --pull=never --format docker --network host "${target[@]}" -f docker/Dockerfile -t "$tag" . >&2
+podman build --pull=never --format docker --network host "${target[@]}" \
+  --build-arg "RELAY_COMMIT=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)" \
+  -f docker/Dockerfile -t "$tag" . >&2
 echo "build-image: $tag built in $((SECONDS - started)) s" >&2

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { claimsFor, secret, sign } from './jwt_tokens.mjs';
+import { checkSseEvent } from './openapi_check.mjs';
 import { RelayProcess, eventually, freePort } from './relay_process.mjs';
 
 const started = [];
@@ -40,7 +41,10 @@ function openStream(url, headers = {}) {
             if (colon <= 0) continue;
             frame[line.slice(0, colon)] = line.slice(colon + 1).trimStart();
           }
-          if (frame.event) stream.frames.push(frame);
+          if (frame.event) {
+            checkSseEvent(frame.event, frame.data);  // the contract, as for EventSource readers
+            stream.frames.push(frame);
+          }
         }
       }
       stream.closed = true;

@@ -4,6 +4,10 @@ import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installContractChecks } from './openapi_check.mjs';
+
+// Every suite that starts a relay checks each answer and event against the OpenAPI contract.
+installContractChecks();
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const relayBinary =
