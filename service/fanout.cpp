@@ -184,7 +184,8 @@ std::size_t Fanout::revoke_subject(std::string_view subject) {
   const auto now = timers_.now();
   std::vector<Subscription*> revoked;
   for (auto& sub : ring_) {
-    if (sub && sub->state() != Subscription::State::done && sub->identity().subject == subject) {
+    const auto* held = sub ? sub->identity().subject.get() : nullptr;
+    if (held != nullptr && sub->state() != Subscription::State::done && *held == subject) {
       sub->revoke(now);
       revoked.push_back(sub.get());
     }

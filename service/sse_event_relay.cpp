@@ -47,8 +47,13 @@ std::variant<std::unique_ptr<Subscription>, error> SseEventRelay::subscribe(
   auto sub = std::make_unique<Subscription>(std::move(client_id), std::move(request.filter),
                                             decision.from, std::move(preamble), config_.heartbeat,
                                             now);
-  sub->identify({std::move(request.address), std::move(request.subject),
-                 static_cast<std::int64_t>(clock_.now_unix_ms())});
+  SubscriberIdentity identity;
+  if (!request.subject.empty()) {
+    identity.subject = std::make_unique<const std::string>(std::move(request.subject));
+  }
+  identity.connected_unix_ms = static_cast<std::int64_t>(clock_.now_unix_ms());
+  identity.set_address(request.address);
+  sub->identify(std::move(identity));
   if (request.expires_unix_ms) {
     // Token times are wall-clock; the fan-out's are steady: the remaining time carries over.
     sub->expire_at(Subscription::steady_expiry(

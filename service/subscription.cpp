@@ -1,6 +1,25 @@
 #include "service/subscription.hpp"
 
+#include <boost/asio/ip/address.hpp>
+
 namespace relay::service {
+
+std::string SubscriberIdentity::address_text() const {
+  if (address == std::array<std::uint8_t, 16>{}) return {};
+  const boost::asio::ip::address_v6 v6(address);
+  return v6.is_v4_mapped()
+             ? boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6).to_string()
+             : v6.to_string();
+}
+
+void SubscriberIdentity::set_address(std::string_view text) {
+  boost::system::error_code ec;
+  const auto parsed = boost::asio::ip::make_address(text, ec);
+  if (ec) return;
+  address = parsed.is_v4()
+                ? boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, parsed.to_v4()).to_bytes()
+                : parsed.to_v6().to_bytes();
+}
 
 Subscription::Subscription(std::string client_id, SubscriptionFilter filter, LogPosition cursor,
                            std::string preamble, std::chrono::milliseconds heartbeat,

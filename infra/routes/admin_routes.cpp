@@ -173,8 +173,8 @@ Response AdminRoutes::list_streams(const Request& req) const {
     const auto& who = sub.identity();
     proto::JsonObjectWriter(body)
         .string("client_id", sub.client_id())
-        .string("address", who.address)
-        .string_or_null("sub", who.subject)
+        .string("address", who.address_text())
+        .string_or_null("sub", who.subject ? std::string_view(*who.subject) : std::string_view())
         .raw("filter", filter_json(sub.filter()))
         .unsigned_number("bytes_behind", fanout.unsent_bytes(sub))
         .string("connected_since",

@@ -323,7 +323,7 @@ TEST_CASE("an operator closes one stream by client id: no event, the others stay
   fx.subscribe(a);
   fx.subscribe(b);
   const auto id = a.sub->client_id();
-  CHECK(a.sub->identity().address == "192.0.2.7");
+  CHECK(a.sub->identity().address_text() == "192.0.2.7");
   CHECK(fx.relay->fanout().close_stream(id));
   CHECK(a.closed);
   CHECK(a.graceful);  // a clean end: its client reconnects and resumes

@@ -189,3 +189,15 @@ TEST_CASE("a token's wall-clock expiry becomes a steady moment, saturating far i
   // A clock before 1970 still counts forward from 0, without overflow.
   CHECK(Subscription::steady_expiry(now, -5, 10) == now + 10ms);
 }
+
+TEST_CASE("a subscriber's identity keeps its address compactly and gives it back as text") {
+  relay::service::SubscriberIdentity who;
+  CHECK(who.address_text().empty());
+  who.set_address("10.1.2.3");
+  CHECK(who.address_text() == "10.1.2.3");
+  who.set_address("2001:db8::7");
+  CHECK(who.address_text() == "2001:db8::7");
+  who.set_address("not an address");  // kept as it was
+  CHECK(who.address_text() == "2001:db8::7");
+  CHECK(sizeof(relay::service::SubscriberIdentity) == 32);
+}
