@@ -1,5 +1,6 @@
 #include "infra/telemetry/prometheus_metrics.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <sstream>
 
@@ -99,11 +100,22 @@ RelayMetrics::RelayMetrics(const service::SseEventRelay& relay, const service::E
 }
 
 void RelayMetrics::count_ingest_request(std::string_view route, unsigned status, double seconds) {
-  ingest_requests_.Add({{"route", std::string(route)}, {"code", std::to_string(status)}})
-      .Increment();
-  static const prometheus::Histogram::BucketBoundaries bounds{
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0};
-  ingest_duration_.Add({{"route", std::string(route)}}, bounds).Observe(seconds);
+  // Two routes times a handful of statuses: a short list, searched in place.
+  auto it = std::find_if(ingest_series_.begin(), ingest_series_.end(), [&](const auto& s) {
+    return s.status == status && s.route == route;
+  });
+  if (it == ingest_series_.end()) {
+    static const prometheus::Histogram::BucketBoundaries bounds{
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0};
+    it = ingest_series_.insert(
+        ingest_series_.end(),
+        IngestSeries{std::string(route), status,
+                     &ingest_requests_.Add({{"route", std::string(route)},
+                                            {"code", std::to_string(status)}}),
+                     &ingest_duration_.Add({{"route", std::string(route)}}, bounds)});
+  }
+  it->requests->Increment();
+  it->duration->Observe(seconds);
 }
 
 void RelayMetrics::count_admin_action(std::string_view action, std::uint64_t streams_closed) {
