@@ -161,7 +161,23 @@ function render() {
   renderAges();
 }
 
+// Live: a stream is connected. Anything else (reconnecting, polling, error, paused) shows the
+// last data as stale, with its age: a table that only looks live is worse than none.
+let notLiveSince = null;
+
+function renderStale() {
+  const stale = notLiveSince !== null;
+  $('workers').classList.toggle('stale', stale);
+  const note = $('stale-note');
+  note.hidden = !stale;
+  if (stale) {
+    const s = Math.max(0, Math.round((Date.now() - notLiveSince) / 1000));
+    note.textContent = `Not live: showing data as of ${new Date(notLiveSince).toLocaleTimeString()} (${s}s ago).`;
+  }
+}
+
 function renderAges() {
+  renderStale();
   const now = Date.now();
   for (const tr of tbody.children) {
     const at = time(tr.dataset.updatedAt);
@@ -281,6 +297,11 @@ client.onStatus((status, info) => {
   badge.textContent = text;
   badge.dataset.status = status;
   badge.dataset.mode = info.mode;
+  const live = status === 'connected' && info.mode === 'sse';
+  if (live) notLiveSince = null;
+  else if (status !== 'connecting') notLiveSince ??= Date.now(); // connecting: the first load
+
+  renderStale();
   if (status === 'error') banner(`Realtime updates failed: ${info.reason}`);
   else if (status === 'connected') banner('');
 });

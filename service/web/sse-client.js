@@ -71,6 +71,7 @@ export class SseClient {
     this.lastEventId = null;
     this.instanceId = null;
     this.restarting = false; // a system.sse.shutdown was received
+    this.restartAttempts = 0; // reconnects that failed since it (two: an error, not a restart)
     this.handlers = new Map(); // type -> Set(handler); '*' for every event
     this.statusHandlers = new Set();
     this.queue = []; // events waiting for the next frame
@@ -183,7 +184,10 @@ export class SseClient {
   #open() {
     this.#closeStream();
     if (!this.started) return;
-    this.#setStatus(this.failures === 0 && this.status !== STATUS.reconnecting ? STATUS.connecting : STATUS.reconnecting);
+    // An error stays an error until a stream is live again: retrying is not recovering.
+    if (this.status !== STATUS.error) {
+      this.#setStatus(this.failures === 0 && this.status !== STATUS.reconnecting ? STATUS.connecting : STATUS.reconnecting);
+    }
     if (this.options.getToken && this.needToken) {
       // A token first; the stream opens once it is here (unless something else opened one).
       this.#refreshToken().then((ok) => {
@@ -213,7 +217,19 @@ export class SseClient {
       // An `error` event the relay sent (it has data) is news for handlers, not a failure.
       if (this.es !== es || e.data !== undefined) return;
       errorsSinceOpen += 1;
-      if (this.restarting) return; // the shutdown path reconnects on its own schedule
+      if (this.restarting) {
+        // The relay announced a restart and its reconnect_ms is over, yet the stream fails:
+        // retry once after the backoff, still "restarting"; failing again, it is an error,
+        // not a restart that merely takes long (the page must not show stale data as fine).
+        this.restartAttempts += 1;
+        if (this.restartAttempts >= 2) {
+          this.restarting = false;
+          this.#failed('the relay did not come back after its restart', STATUS.error);
+        } else {
+          this.#failed('server restarting');
+        }
+        return;
+      }
       // CONNECTING: the browser retries by itself, honouring retry: and sending
       // Last-Event-ID. Let it, once; if that fails too (or the stream is CLOSED, e.g. a
       // 503), take over with backoff and ?since=.
@@ -274,6 +290,7 @@ export class SseClient {
     this.instanceId = info.instance_id ?? null;
     this.failures = 0;
     this.restarting = false;
+    this.restartAttempts = 0;
     this.mode = 'sse';
     this.#clearTimers();
     this.#setStatus(STATUS.connected);
@@ -294,22 +311,23 @@ export class SseClient {
       // keep the default
     }
     this.restarting = true;
+    this.restartAttempts = 0;
     this.#enqueue('system.sse.shutdown', e);
     this.#closeStream();
     this.#setStatus(STATUS.reconnecting, 'server restarting');
     this.#after(reconnectMs, () => this.#open());
   }
 
-  #failed(reason) {
+  #failed(reason, status = STATUS.reconnecting) {
     this.#closeStream();
     this.failures += 1;
     // A refused connect may be a token that expired meanwhile: ask for one next time.
     this.needToken = true;
-    if (this.failures >= this.options.failuresBeforePolling && this.options.snapshotUrl) {
+    if (!this.restarting && this.failures >= this.options.failuresBeforePolling && this.options.snapshotUrl) {
       this.#startPolling(reason);
       return;
     }
-    this.#setStatus(STATUS.reconnecting, reason);
+    this.#setStatus(status, reason);
     this.#after(this.#backoff(), () => this.#open());
   }
 

@@ -220,6 +220,58 @@ test('relay killed mid-stream and restarted: yellow, then green, and the table e
   }
 });
 
+test('not live is shown as stale: SIGKILL greys the rows at once; a restart that never comes turns into an error; live again unmarks', async () => {
+  const env = { RELAY_RETRY_MS: '500', RELAY_RECONNECT_JITTER_MS: '0' };
+  let relay = await RelayProcess.start(env);
+  const port = relay.port;
+  const page = await browser.newPage();
+  const stale = () => page.$eval('#workers', (t) => t.classList.contains('stale'));
+  try {
+    await page.goto(`${relay.base}/?poll_ms=1000`);
+    await waitBadge(page, 'connected');
+    await ingest(relay, [created('s-1', 'One', 0), metrics('s-1', 40, 20, 1)]);
+    await tableEqualsRest(page, relay, 'live');
+    assert.equal(await stale(), false);
+    assert.equal(await page.$eval('#stale-note', (n) => n.hidden), true);
+
+    // SIGKILL: the rows are marked within the polling interval (here at the first error).
+    const killed = Date.now();
+    relay.child.kill('SIGKILL');
+    await page.waitForFunction(() => document.getElementById('workers').classList.contains('stale'), null, { timeout: 1000 });
+    console.log(`stale marking ${Date.now() - killed} ms after SIGKILL`);
+    const note = await page.$eval('#stale-note', (n) => ({ hidden: n.hidden, text: n.textContent }));
+    assert.equal(note.hidden, false);
+    assert.match(note.text, /^Not live: showing data as of .* \(\d+s ago\)\.$/);
+    const rowColour = await page.$eval('#workers tbody tr th', (c) => getComputedStyle(c).color);
+    assert.equal(rowColour, 'rgb(74, 74, 74)', 'muted, not the live colour');
+
+    await relay.exited;
+    relay = await RelayProcess.start(env, [], port);
+    await waitBadge(page, 'connected', 30_000);
+    await page.waitForFunction(() => !document.getElementById('workers').classList.contains('stale'));
+
+    // SIGTERM with no restart: "server restarting" for reconnect_ms plus one backoff, then error.
+    const stopped = Date.now();
+    await relay.terminate();
+    await page.waitForFunction(() => document.getElementById('realtime').textContent === 'server restarting', null, { timeout: 5000 });
+    assert.equal(await stale(), true, 'a restart is not live either');
+    await waitBadge(page, 'error', 500 + 1000 + 3000);
+    const errorAfter = Date.now() - stopped;
+    console.log(`error state ${errorAfter} ms after SIGTERM (reconnect_ms 500, backoff up to 1000)`);
+    assert.notEqual((await badge(page)).text, 'server restarting');
+    assert.equal(await stale(), true);
+
+    relay = await RelayProcess.start(env, [], port);
+    await waitBadge(page, 'connected', 40_000);
+    await page.waitForFunction(() => !document.getElementById('workers').classList.contains('stale'));
+    assert.equal(await page.$eval('#stale-note', (n) => n.hidden), true);
+    await tableEqualsRest(page, relay, 'live and unmarked after the restart');
+  } finally {
+    await page.close();
+    relay.kill();
+  }
+});
+
 test('EventSource blocked: the client polls the REST model, then returns to SSE when unblocked', async () => {
   const relay = await RelayProcess.start();
   const context = await browser.newContext();

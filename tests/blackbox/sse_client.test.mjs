@@ -180,6 +180,30 @@ test('system.sse.shutdown: "server restarting", reconnect after reconnect_ms wit
   client.close();
 });
 
+test('a restart that outlasts reconnect_ms plus one backoff becomes an error, and stays one until live', async () => {
+  const { client, statuses } = makeClient({ snapshotUrl: null, initialBackoffMs: 20, maxBackoffMs: 40 });
+  client.connect();
+  latest().open();
+  latest().emit('system.sse.shutdown', { data: JSON.stringify({ reason: 'shutdown', reconnect_ms: 30 }) });
+  await sleep(50);
+  assert.equal(FakeEventSource.all.length, 2);
+  latest().fail(0); // the relay is not back when reconnect_ms is over: one more try, still restarting
+  assert.equal(client.status, STATUS.reconnecting);
+  assert.equal(statuses.at(-1).restarting, true);
+  await sleep(60);
+  assert.equal(FakeEventSource.all.length, 3);
+  latest().fail(0); // nor after the backoff: an error, no longer "restarting"
+  assert.equal(client.status, STATUS.error);
+  assert.equal(statuses.at(-1).restarting, false);
+  assert.match(statuses.at(-1).reason, /did not come back/);
+  await sleep(100);
+  assert.ok(FakeEventSource.all.length >= 4, 'it keeps retrying');
+  assert.equal(client.status, STATUS.error, 'retrying is not recovering');
+  latest().open();
+  assert.equal(client.status, STATUS.connected);
+  client.close();
+});
+
 test('N failed connects switch to polling with ETag; a working stream ends polling', async () => {
   const fetch = fakeFetch([
     { body: { last_event_id: '1-0', workers: [] } },
