@@ -71,6 +71,10 @@ const fold = {
 };
 
 // ---- rendering ---------------------------------------------------------------------------
+// At a fleet's rate (1,000 telemetry events/s over 500 workers) the page must stay smooth:
+// render once per batch (sse-client hands over one batch per animation frame), find rows by
+// id without querying the DOM, write a cell only when its text or value changed, and let
+// the fixed table layout keep one cell's change from reflowing the whole table.
 
 function scheduleRender() {
   if (renderQueued) return;
@@ -82,9 +86,7 @@ function scheduleRender() {
   });
 }
 
-function cell(tr, field) {
-  return tr.querySelector(`[data-field="${field}"]`);
-}
+const rows = new Map(); // worker_id -> { tr, refs..., shown: {field: last written value} }
 
 function meter(label) {
   const wrap = document.createElement('div');
@@ -94,15 +96,25 @@ function meter(label) {
   wrap.setAttribute('aria-valuemax', '100');
   wrap.setAttribute('aria-label', label);
   wrap.innerHTML = '<div class="track"><div class="fill"></div></div><span class="value">–</span>';
-  return wrap;
+  return { wrap, fill: wrap.querySelector('.fill'), value: wrap.querySelector('.value'), shown: undefined };
 }
 
 function setMeter(m, value) {
   const known = typeof value === 'number';
-  m.querySelector('.fill').style.width = known ? `${Math.max(0, Math.min(100, value))}%` : '0';
-  m.querySelector('.value').textContent = known ? `${Math.round(value)}%` : '–';
-  if (known) m.setAttribute('aria-valuenow', String(value));
-  else m.removeAttribute('aria-valuenow');
+  if (m.shown === (known ? value : null)) return;
+  m.shown = known ? value : null;
+  // A transform, not a width: no layout, and the compositor can draw it.
+  m.fill.style.transform = `scaleX(${known ? Math.max(0, Math.min(100, value)) / 100 : 0})`;
+  m.value.textContent = known ? `${Math.round(value)}%` : '–';
+  if (known) m.wrap.setAttribute('aria-valuenow', String(value));
+  else m.wrap.removeAttribute('aria-valuenow');
+}
+
+/** Writes `value` into `key` of a row's shown state and calls `write` only when it changed. */
+function put(row, key, value, write) {
+  if (row.shown[key] === value) return;
+  row.shown[key] = value;
+  write(value);
 }
 
 function newRow(w) {
@@ -115,50 +127,77 @@ function newRow(w) {
     <td data-field="memory"></td>
     <td data-field="labs"><button type="button" class="labs"></button></td>
     <td data-field="updated" class="age"></td>`;
-  cell(tr, 'cpu').append(meter(`CPU of ${w.worker_id}`));
-  cell(tr, 'memory').append(meter(`Memory of ${w.worker_id}`));
-  cell(tr, 'labs').querySelector('button').addEventListener('click', () => openDrawer(w.worker_id));
-  return tr;
+  const cell = (field) => tr.querySelector(`[data-field="${field}"]`);
+  const row = {
+    tr,
+    name: cell('name').querySelector('.name'),
+    sub: cell('name').querySelector('.sub'),
+    badge: cell('status').querySelector('.status'),
+    cpu: meter(`CPU of ${w.worker_id}`),
+    memory: meter(`Memory of ${w.worker_id}`),
+    labs: cell('labs').querySelector('button'),
+    age: cell('updated'),
+    shown: {},
+  };
+  cell('cpu').append(row.cpu.wrap);
+  cell('memory').append(row.memory.wrap);
+  row.labs.addEventListener('click', () => openDrawer(w.worker_id));
+  rows.set(w.worker_id, row);
+  tr.row = row;
+  onScreen?.observe(tr);
+  return row;
 }
 
 function render() {
   for (const id of dirty) {
     const w = workers.get(id);
-    let tr = tbody.querySelector(`tr[data-worker-id="${CSS.escape(id)}"]`);
+    let row = rows.get(id);
     if (!w) {
-      tr?.remove();
+      if (row) {
+        onScreen?.unobserve(row.tr);
+        visible.delete(row);
+        row.tr.remove();
+      }
+      rows.delete(id);
       continue;
     }
-    if (!tr) {
-      tr = newRow(w);
-      if (w.fresh) tr.classList.add('new');
-      // Keep the table in creation order whatever order rows arrive in.
-      const after = [...tbody.children].find((r) => workers.get(r.dataset.workerId)?.created_at > w.created_at);
-      tbody.insertBefore(tr, after ?? null);
+    if (!row) {
+      row = newRow(w);
+      if (w.fresh) row.tr.classList.add('new');
+      // Keep the table in creation order whatever order rows arrive in (the common case,
+      // a newer worker, goes last without a scan).
+      const lastRow = tbody.lastElementChild;
+      const after = !lastRow || workers.get(lastRow.dataset.workerId)?.created_at <= w.created_at
+        ? null
+        : [...tbody.children].find((r) => workers.get(r.dataset.workerId)?.created_at > w.created_at);
+      tbody.insertBefore(row.tr, after ?? null);
     }
     delete w.fresh;
-    tr.dataset.status = w.status;
-    tr.dataset.version = String(w.version);
-    tr.dataset.updatedAt = w.updated_at ?? '';
-    tr.classList.toggle('terminated', w.status === 'terminated');
-    cell(tr, 'name').querySelector('.name').textContent = w.name || w.worker_id;
-    cell(tr, 'name').querySelector('.sub').textContent = `${w.worker_id} · ${w.region} · ${w.instance_type}`;
-    const badge = cell(tr, 'status').querySelector('.status');
-    badge.textContent = w.status;
-    badge.dataset.status = w.status;
-    setMeter(cell(tr, 'cpu').firstChild, w.metrics?.cpu_percent);
-    setMeter(cell(tr, 'memory').firstChild, w.metrics?.memory_percent);
+    const tr = row.tr;
+    put(row, 'status', w.status, (v) => {
+      tr.dataset.status = v;
+      tr.classList.toggle('terminated', v === 'terminated');
+      row.badge.textContent = v;
+      row.badge.dataset.status = v;
+    });
+    put(row, 'version', w.version, (v) => { tr.dataset.version = String(v); });
+    put(row, 'updatedAt', w.updated_at ?? '', (v) => { tr.dataset.updatedAt = v; });
+    put(row, 'name', w.name || w.worker_id, (v) => { row.name.textContent = v; });
+    put(row, 'sub', `${w.worker_id} · ${w.region} · ${w.instance_type}`, (v) => { row.sub.textContent = v; });
+    setMeter(row.cpu, w.metrics?.cpu_percent);
+    setMeter(row.memory, w.metrics?.memory_percent);
     // Telemetry reports how many labs run; the synced list may be older (or not yet there).
     const labs = w.metrics ? w.metrics.labs_count : (w.labs?.length ?? 0);
-    const button = cell(tr, 'labs').querySelector('button');
-    button.textContent = `${labs} lab${labs === 1 ? '' : 's'}`;
-    button.setAttribute('aria-label', `${labs} labs on ${w.name || w.worker_id}: show details`);
+    put(row, 'labs', `${labs}|${w.name || w.worker_id}`, () => {
+      row.labs.textContent = `${labs} lab${labs === 1 ? '' : 's'}`;
+      row.labs.setAttribute('aria-label', `${labs} labs on ${w.name || w.worker_id}: show details`);
+    });
     if (drawerWorker === id) fillDrawer(w);
   }
   dirty.clear();
   $('worker-count').textContent = String(workers.size);
   $('empty').hidden = workers.size > 0;
-  renderAges();
+  flushLog();
 }
 
 // Live: a stream is connected. Anything else (reconnecting, polling, error, paused) shows the
@@ -176,15 +215,44 @@ function renderStale() {
   }
 }
 
+// Ages change every second for every row: only the rows on screen are written (500 cells a
+// second was a layout pass long enough to be felt); a row coming into view gets its age then.
+const visible = new Set();
+const onScreen = globalThis.IntersectionObserver
+  ? new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (entry.isIntersecting) {
+        visible.add(entry.target.row);
+        writeAge(entry.target.row, Date.now());
+      } else {
+        visible.delete(entry.target.row);
+      }
+    }
+  })
+  : null;
+
+function writeAge(row, now) {
+  const at = time(row.shown.updatedAt);
+  const s = at ? Math.max(0, Math.round((now - at) / 1000)) : null;
+  const text = s === null ? '–' : s < 60 ? `${s}s ago` : s < 3600 ? `${Math.floor(s / 60)}m ago` : `${Math.floor(s / 3600)}h ago`;
+  if (row.shown.age !== text) {
+    row.shown.age = text;
+    row.age.textContent = text;
+  }
+}
+
 function renderAges() {
   renderStale();
   const now = Date.now();
-  for (const tr of tbody.children) {
-    const at = time(tr.dataset.updatedAt);
-    const s = at ? Math.max(0, Math.round((now - at) / 1000)) : null;
-    cell(tr, 'updated').textContent = s === null ? '–' : s < 60 ? `${s}s ago` : s < 3600 ? `${Math.floor(s / 60)}m ago` : `${Math.floor(s / 3600)}h ago`;
+  for (const row of onScreen ? visible : rows.values()) {
+    if (!rows.has(row.tr.dataset.workerId)) {
+      visible.delete(row);
+      continue;
+    }
+    writeAge(row, now);
   }
 }
+
 setInterval(renderAges, 1000);
 
 function openDrawer(id) {
@@ -227,12 +295,48 @@ function toast(text) {
   setTimeout(() => t.remove(), 4000);
 }
 
+// The live log: entries of a batch go in together with the render, at most the 100 newest
+// (at 1,000 events/s the rest would be written only to be dropped), one formatted time per
+// second instead of one locale lookup per event.
+const pendingLog = [];
+let clockSecond = -1;
+let clockText = '';
+function clockNow() {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== clockSecond) {
+    clockSecond = second;
+    clockText = new Date(second * 1000).toLocaleTimeString();
+  }
+  return clockText;
+}
+
+let logFlushAt = 0;
+const logFlushMs = 250; // a person reads a log line in far longer than a frame
+
 function logEvent(event, data) {
+  pendingLog.push(`${clockNow()} ${event.type}${data?.worker_id ? ` ${data.worker_id}` : ''}${event.id ? ` #${event.id}` : ''}`);
+  if (pendingLog.length > 100) pendingLog.splice(0, pendingLog.length - 100);
+  scheduleRender();
+}
+
+function flushLog() {
+  if (!pendingLog.length) return;
+  // At most four log updates a second: each one lays the list out again.
+  const now = performance.now();
+  if (now < logFlushAt) {
+    setTimeout(scheduleRender, logFlushAt - now);
+    return;
+  }
+  logFlushAt = now + logFlushMs;
   const list = $('event-log');
-  const li = document.createElement('li');
-  const at = new Date().toLocaleTimeString();
-  li.textContent = `${at} ${event.type}${data?.worker_id ? ` ${data.worker_id}` : ''}${event.id ? ` #${event.id}` : ''}`;
-  list.prepend(li);
+  const fragment = document.createDocumentFragment();
+  for (let i = pendingLog.length - 1; i >= 0; i--) {
+    const li = document.createElement('li');
+    li.textContent = pendingLog[i];
+    fragment.append(li);
+  }
+  pendingLog.length = 0;
+  list.prepend(fragment);
   while (list.children.length > 100) list.lastChild.remove();
 }
 
