@@ -20,7 +20,9 @@ let drawerOpener = null; // focus goes back here when the drawer closes
 function replaceAll(list) {
   const seen = new Set();
   for (const w of list) {
-    workers.set(w.worker_id, structuredClone(w));
+    const copy = structuredClone(w);
+    copy.telemetryAt = workers.get(w.worker_id)?.telemetryAt ?? (w.metrics ? Date.now() : undefined);
+    workers.set(w.worker_id, copy);
     seen.add(w.worker_id);
     dirty.add(w.worker_id);
   }
@@ -40,13 +42,15 @@ function stamp(w, d) {
   dirty.add(w.worker_id);
 }
 
+const trendPoints = 120; // two minutes at the demo's one sample a second
+
 const fold = {
   'worker.created'(d) {
     workers.set(d.worker_id, { worker_id: d.worker_id, name: d.name, region: d.region,
       instance_type: d.instance_type, status: d.status, created_at: d.created_at,
       updated_at: d.updated_at, metrics: null, labs: [], version: d.version, fresh: true });
     dirty.add(d.worker_id);
-    toast(`Worker ${d.name || d.worker_id} created in ${d.region}`);
+    toast(`${d.name || d.worker_id} created in ${d.region}`);
   },
   'worker.status.updated'(d, w) {
     w.status = d.status;
@@ -56,6 +60,11 @@ const fold = {
   },
   'worker.metrics.updated'(d, w) {
     w.metrics = { cpu_percent: d.cpu_percent, memory_percent: d.memory_percent, labs_count: d.labs_count, collected_at: d.collected_at };
+    w.telemetryAt = Date.now(); // when it arrived here: producers' clocks are theirs
+    // The trend: one point per telemetry event received, the last `trendPoints` of them.
+    (w.trend ??= []).push([d.cpu_percent, d.memory_percent]);
+    if (w.trend.length > trendPoints) w.trend.shift();
+    w.trendVersion = (w.trendVersion ?? 0) + 1;
     stamp(w, d);
   },
   'worker.labs.updated'(d, w) {
@@ -106,6 +115,8 @@ function setMeter(m, value) {
   // A transform, not a width: no layout, and the compositor can draw it.
   m.fill.style.transform = `scaleX(${known ? Math.max(0, Math.min(100, value)) / 100 : 0})`;
   m.value.textContent = known ? `${Math.round(value)}%` : '–';
+  // Thresholds: 72 % must not look like 8 %.
+  m.wrap.dataset.level = !known ? 'none' : value >= 90 ? 'critical' : value >= 70 ? 'warning' : 'normal';
   if (known) m.wrap.setAttribute('aria-valuenow', String(value));
   else m.wrap.removeAttribute('aria-valuenow');
 }
@@ -122,11 +133,11 @@ function newRow(w) {
   tr.dataset.workerId = w.worker_id;
   tr.innerHTML = `
     <th scope="row" data-field="name"><span class="name"></span><span class="sub"></span></th>
-    <td data-field="status"><span class="status"></span></td>
-    <td data-field="cpu"></td>
-    <td data-field="memory"></td>
-    <td data-field="labs"><button type="button" class="labs"></button></td>
-    <td data-field="updated" class="age"></td>`;
+    <td data-field="status" data-label="Status"><span class="status"></span></td>
+    <td data-field="cpu" data-label="CPU"></td>
+    <td data-field="memory" data-label="Memory"></td>
+    <td data-field="labs" data-label="Labs"><button type="button" class="labs"></button></td>
+    <td data-field="updated" data-label="Updated" class="age"></td>`;
   const cell = (field) => tr.querySelector(`[data-field="${field}"]`);
   const row = {
     tr,
@@ -141,6 +152,19 @@ function newRow(w) {
   };
   cell('cpu').append(row.cpu.wrap);
   cell('memory').append(row.memory.wrap);
+  // The CPU (solid) and memory (dashed) trend, drawn at most once a second for rows on screen.
+  const svgNs = 'http://www.w3.org/2000/svg';
+  row.spark = document.createElementNS(svgNs, 'svg');
+  row.spark.setAttribute('class', 'spark');
+  row.spark.setAttribute('viewBox', '0 0 120 20');
+  row.spark.setAttribute('preserveAspectRatio', 'none');
+  row.spark.setAttribute('aria-hidden', 'true');
+  row.sparkCpu = document.createElementNS(svgNs, 'polyline');
+  row.sparkCpu.setAttribute('class', 'cpu');
+  row.sparkMem = document.createElementNS(svgNs, 'polyline');
+  row.sparkMem.setAttribute('class', 'mem');
+  row.spark.append(row.sparkCpu, row.sparkMem);
+  cell('cpu').append(row.spark);
   row.labs.addEventListener('click', () => openDrawer(w.worker_id));
   rows.set(w.worker_id, row);
   tr.row = row;
@@ -196,9 +220,104 @@ function render() {
   }
   dirty.clear();
   $('worker-count').textContent = String(workers.size);
+  applyFinder();
   $('empty').hidden = workers.size > 0;
   flushLog();
 }
+
+// ---- finding a worker --------------------------------------------------------------------
+// Search (id or name), status and region filters, hide terminated, counts per status, and a
+// sort by column. Filtering hides rows (no DOM churn); a sort by a moving figure (CPU, age)
+// reorders at most once a second, not at every telemetry event.
+const finder = { text: '', status: '', region: '', hideTerminated: false };
+let sortBy = null; // { key, dir: 1 | -1 }
+let resortDue = false;
+const statusOrder = ['pending', 'provisioning', 'running', 'stopping', 'stopped', 'terminated'];
+
+function shows(w) {
+  if (finder.hideTerminated && w.status === 'terminated') return false;
+  if (finder.status && w.status !== finder.status) return false;
+  if (finder.region && w.region !== finder.region) return false;
+  if (finder.text) {
+    const t = finder.text;
+    if (!w.worker_id.toLowerCase().includes(t) && !(w.name ?? '').toLowerCase().includes(t)) return false;
+  }
+  return true;
+}
+
+let countsText = '';
+function applyFinder() {
+  const counts = new Map();
+  const regions = new Set();
+  for (const w of workers.values()) {
+    counts.set(w.status, (counts.get(w.status) ?? 0) + 1);
+    regions.add(w.region);
+    const row = rows.get(w.worker_id);
+    if (row) {
+      const hidden = !shows(w);
+      if (row.shown.hidden !== hidden) {
+        row.shown.hidden = hidden;
+        row.tr.hidden = hidden;
+      }
+    }
+  }
+  const text = statusOrder.filter((s) => counts.get(s)).map((s) => `${counts.get(s)} ${s}`).join(' · ');
+  if (text !== countsText) {
+    countsText = text;
+    $('status-counts').textContent = text;
+  }
+  const select = $('find-region');
+  if (select.options.length - 1 !== regions.size) {
+    const current = select.value;
+    select.replaceChildren(new Option('any', ''), ...[...regions].sort().map((r) => new Option(r, r)));
+    select.value = current;
+  }
+  if (sortBy) resortDue = true;
+}
+
+function sortValue(w, key) {
+  switch (key) {
+    case 'name': return (w.name || w.worker_id).toLowerCase();
+    case 'status': return statusOrder.indexOf(w.status);
+    case 'cpu': return w.metrics?.cpu_percent ?? -1;
+    case 'memory': return w.metrics?.memory_percent ?? -1;
+    case 'updated': return time(w.updated_at);
+    default: return 0;
+  }
+}
+
+function resort() {
+  resortDue = false;
+  if (!sortBy) return;
+  const ordered = [...rows.values()].map((row) => ({ row, w: workers.get(row.tr.dataset.workerId) }))
+    .filter((x) => x.w)
+    .sort((a, b) => {
+      const x = sortValue(a.w, sortBy.key);
+      const y = sortValue(b.w, sortBy.key);
+      return (x < y ? -1 : x > y ? 1 : a.w.worker_id.localeCompare(b.w.worker_id)) * sortBy.dir;
+    });
+  // Only rows out of place move.
+  let expected = tbody.firstElementChild;
+  for (const { row } of ordered) {
+    if (row.tr === expected) expected = expected.nextElementSibling;
+    else tbody.insertBefore(row.tr, expected);
+  }
+}
+
+for (const button of document.querySelectorAll('button.sort')) {
+  button.addEventListener('click', () => {
+    const key = button.dataset.sort;
+    sortBy = sortBy?.key === key ? { key, dir: -sortBy.dir } : { key, dir: key === 'cpu' || key === 'memory' || key === 'updated' ? -1 : 1 };
+    for (const th of document.querySelectorAll('#workers thead th[aria-sort]')) {
+      th.setAttribute('aria-sort', th.querySelector('button').dataset.sort === key ? (sortBy.dir > 0 ? 'ascending' : 'descending') : 'none');
+    }
+    resort();
+  });
+}
+$('find-text').addEventListener('input', (e) => { finder.text = e.target.value.trim().toLowerCase(); applyFinder(); });
+$('find-status').addEventListener('change', (e) => { finder.status = e.target.value; applyFinder(); });
+$('find-region').addEventListener('change', (e) => { finder.region = e.target.value; applyFinder(); });
+$('hide-terminated').addEventListener('change', (e) => { finder.hideTerminated = e.target.checked; applyFinder(); });
 
 // Live: a stream is connected. Anything else (reconnecting, polling, error, paused) shows the
 // last data as stale, with its age: a table that only looks live is worse than none.
@@ -231,7 +350,30 @@ const onScreen = globalThis.IntersectionObserver
   })
   : null;
 
+// A running worker whose telemetry stopped is marked (its meters show old figures).
+const telemetryStaleMs = Number(new URLSearchParams(location.search).get('telemetry_stale_ms')) || 30_000;
+
+function writeSpark(row, w) {
+  const version = w?.trendVersion ?? 0;
+  if (row.shown.trend === version) return;
+  row.shown.trend = version;
+  const points = w?.trend ?? [];
+  const step = 120 / Math.max(1, trendPoints - 1);
+  const line = (k) => points.map((p, i) => `${(i * step).toFixed(1)},${(20 - Math.max(0, Math.min(100, p[k])) / 5).toFixed(1)}`).join(' ');
+  row.sparkCpu.setAttribute('points', line(0));
+  row.sparkMem.setAttribute('points', line(1));
+  row.spark.dataset.points = String(points.length);
+}
+
 function writeAge(row, now) {
+  const w = workers.get(row.tr.dataset.workerId);
+  writeSpark(row, w);
+  const silent = w?.status === 'running' && now - (w.telemetryAt ?? now) > telemetryStaleMs;
+  if (row.shown.silent !== silent) {
+    row.shown.silent = silent;
+    row.tr.classList.toggle('telemetry-stale', silent);
+    row.cpu.wrap.title = silent ? 'no telemetry lately: these figures are old' : '';
+  }
   const at = time(row.shown.updatedAt);
   const s = at ? Math.max(0, Math.round((now - at) / 1000)) : null;
   const text = s === null ? '–' : s < 60 ? `${s}s ago` : s < 3600 ? `${Math.floor(s / 60)}m ago` : `${Math.floor(s / 3600)}h ago`;
@@ -243,6 +385,7 @@ function writeAge(row, now) {
 
 function renderAges() {
   renderStale();
+  if (resortDue) resort();
   const now = Date.now();
   for (const row of onScreen ? visible : rows.values()) {
     if (!rows.has(row.tr.dataset.workerId)) {
@@ -313,8 +456,19 @@ function clockNow() {
 let logFlushAt = 0;
 const logFlushMs = 250; // a person reads a log line in far longer than a frame
 
+// "1796675213127-3" reads as "#…213127-3": the tail that tells neighbours apart.
+const shortId = (id) => (id.length > 10 ? `…${id.slice(-Math.min(id.length, 8))}` : id);
+const logKinds = {
+  all: () => true,
+  lifecycle: (type) => type.startsWith('worker.') && type !== 'worker.metrics.updated',
+  telemetry: (type) => type === 'worker.metrics.updated',
+  relay: (type) => !type.startsWith('worker.'),
+};
+let logPaused = false;
+
 function logEvent(event, data) {
-  pendingLog.push(`${clockNow()} ${event.type}${data?.worker_id ? ` ${data.worker_id}` : ''}${event.id ? ` #${event.id}` : ''}`);
+  if (logPaused || !logKinds[$('log-filter').value]?.(event.type)) return;
+  pendingLog.push(`${clockNow()} ${event.type}${data?.worker_id ? ` ${data.worker_id}` : ''}${event.id ? ` #${shortId(event.id)}` : ''}`);
   if (pendingLog.length > 100) pendingLog.splice(0, pendingLog.length - 100);
   scheduleRender();
 }
@@ -339,6 +493,13 @@ function flushLog() {
   list.prepend(fragment);
   while (list.children.length > 100) list.lastChild.remove();
 }
+
+$('log-pause').addEventListener('click', (e) => {
+  logPaused = !logPaused;
+  e.currentTarget.setAttribute('aria-pressed', String(logPaused));
+  e.currentTarget.textContent = logPaused ? 'Resume' : 'Pause';
+});
+$('log-filter').addEventListener('change', () => $('event-log').replaceChildren());
 
 function banner(text) {
   const b = $('banner');
@@ -410,6 +571,46 @@ client.onStatus((status, info) => {
   else if (status === 'connected') banner('');
 });
 client.connect();
+
+// ---- the relay itself --------------------------------------------------------------------
+// /api/events/stats every few seconds: instance, subscribers, event rate, bus lag, resyncs.
+// A relay that serves its figures on an admin listener (RELAY_ADMIN_PORT) answers 404 here:
+// the panel says so and stops asking.
+const statsUrl = relayBase ? new URL('/api/events/stats', relayBase).href : '/api/events/stats';
+const statsMs = Number(query.get('stats_ms')) || 5000;
+let lastStats = null;
+let lastResyncAt = null;
+async function pollStats() {
+  const panel = $('relay-panel');
+  try {
+    const res = await fetch(statsUrl, { credentials: relayBase ? 'include' : 'same-origin', cache: 'no-store' });
+    if (res.status === 404) {
+      panel.dataset.state = 'unavailable';
+      $('relay-figures').textContent = 'Relay figures are on its admin listener.';
+      return;
+    }
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const s = await res.json();
+    const now = Date.now();
+    const rate = lastStats && lastStats.s.instance_id === s.instance_id
+      ? Math.max(0, (s.events_broadcast - lastStats.s.events_broadcast) / ((now - lastStats.at) / 1000)) : null;
+    if (lastStats && s.resyncs > lastStats.s.resyncs) lastResyncAt = now;
+    lastStats = { s, at: now };
+    panel.dataset.state = 'ok';
+    panel.dataset.instance = s.instance_id;
+    panel.dataset.clients = String(s.clients);
+    const parts = [`instance ${s.instance_id}`, `${s.clients} subscriber${s.clients === 1 ? '' : 's'}`,
+      rate === null ? 'rate –' : `${rate < 10 ? rate.toFixed(1) : Math.round(rate)} events/s`];
+    if (s.bus) parts.push(`bus lag ${(s.bus.lag_ms / 1000).toFixed(1)} s${s.bus.connected === false ? ' (Redis down)' : ''}`);
+    parts.push(s.resyncs ? `${s.resyncs} resyncs${lastResyncAt ? `, last ${new Date(lastResyncAt).toLocaleTimeString()}` : ''}` : 'no resyncs');
+    $('relay-figures').textContent = parts.join(' · ');
+  } catch (e) {
+    panel.dataset.state = 'error';
+    $('relay-figures').textContent = `Relay figures unavailable: ${e.message}`;
+  }
+  setTimeout(pollStats, statsMs);
+}
+pollStats();
 
 // For tests and the curious: the client and the model.
 window.dashboard = { client, workers };

@@ -98,7 +98,7 @@ test('the page connects and every event type changes the right DOM node; screens
     assert.equal(await row(page, 'w-1').locator('[data-field="status"]').textContent(), 'pending');
     assert.equal(await page.locator('#worker-count').textContent(), '2');
     assert.equal(await page.locator('#empty').isVisible(), false);
-    await page.locator('.toast', { hasText: 'Worker Alpha created' }).waitFor();
+    await page.locator('.toast', { hasText: 'Alpha created in eu-west-1' }).waitFor();
 
     await ingest(relay, [status('w-1', 'running', 2)]);
     await page.waitForFunction(() => document.querySelector('tr[data-worker-id="w-1"] [data-field="status"]').textContent === 'running');
@@ -132,8 +132,8 @@ test('the page connects and every event type changes the right DOM node; screens
     // A producer's `error` event shows the banner; the live log lists what arrived.
     assert.equal((await relay.publish({ type: 'error', data: { message: 'lab controller unreachable' } })).status, 202);
     await page.locator('#banner', { hasText: 'lab controller unreachable' }).waitFor();
-    const log = await page.locator('#event-log li').allTextContents();
-    assert.ok(log.some((l) => l.includes('worker.terminated w-2')), log.join('\n'));
+    // The log is written at most four times a second: wait for its next write.
+    await page.locator('#event-log li', { hasText: 'worker.terminated w-2' }).waitFor({ timeout: 2000 });
 
     await tableEqualsRest(page, relay, 'table equals the REST snapshot');
     // Accessibility basics: labelled landmarks and controls, a live status region.
@@ -273,6 +273,114 @@ test('not live is shown as stale: SIGKILL greys the rows at once; a restart that
   }
 });
 
+test('at a glance: relay panel equals /api/events/stats, threshold colours, silent telemetry marked, the log filtered, paused and readable', async () => {
+  const relay = await RelayProcess.start();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  try {
+    await page.goto(`${relay.base}/?stats_ms=300&telemetry_stale_ms=1500`);
+    await waitBadge(page, 'connected');
+    await ingest(relay, [created('g-1', 'Cool', 0), created('g-2', 'Warm', 0), created('g-3', 'Hot', 0),
+      status('g-1', 'running', 1), status('g-2', 'running', 1), status('g-3', 'running', 1),
+      metrics('g-1', 8, 20, 2), metrics('g-2', 72, 40, 2), metrics('g-3', 95, 91, 2)]);
+    await tableEqualsRest(page, relay, 'loaded');
+
+    // The relay panel shows what /api/events/stats says.
+    const stats = await relay.stats();
+    await page.waitForFunction((s) => {
+      const p = document.getElementById('relay-panel');
+      return p.dataset.instance === s.instance_id && p.dataset.clients === String(s.clients);
+    }, stats, { timeout: 5000 });
+    const figures = await page.textContent('#relay-figures');
+    assert.match(figures, new RegExp(`instance ${stats.instance_id} · ${stats.clients} subscriber`));
+    assert.match(figures, /events\/s/);
+
+    // 8 % normal, 72 % warning, 95 % critical.
+    const level = (id) => page.$eval(`tr[data-worker-id="${id}"] [data-field="cpu"] [role="meter"]`, (m) => m.dataset.level);
+    assert.deepEqual([await level('g-1'), await level('g-2'), await level('g-3')], ['normal', 'warning', 'critical']);
+    const fill = (id) => page.$eval(`tr[data-worker-id="${id}"] [data-field="cpu"] .fill`, (f) => getComputedStyle(f).backgroundColor);
+    assert.notEqual(await fill('g-1'), await fill('g-2'));
+    assert.notEqual(await fill('g-2'), await fill('g-3'));
+
+    // g-1 keeps reporting, g-2 and g-3 go silent while running: marked after telemetry_stale_ms.
+    for (let i = 0; i < 6; i++) {
+      await ingest(relay, [metrics('g-1', 9 + i, 20, 3 + i)]);
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    const silent = await page.$$eval('#workers tr.telemetry-stale', (rows) => rows.map((r) => r.dataset.workerId).sort());
+    assert.deepEqual(silent, ['g-2', 'g-3']);
+    // Trends: one sparkline point per telemetry event received (g-1: 1 + 6, the others 1).
+    await page.waitForFunction(() => document.querySelector('tr[data-worker-id="g-1"] svg.spark').dataset.points === '7', null, { timeout: 3000 });
+    assert.equal(await page.$eval('tr[data-worker-id="g-2"] svg.spark', (s) => s.dataset.points), '1');
+    const cpuPoints = await page.$eval('tr[data-worker-id="g-1"] svg.spark .cpu', (l) => l.getAttribute('points').split(' ').length);
+    assert.equal(cpuPoints, 7);
+
+    // The log: readable ids, a filter by kind, a pause.
+    const id = (await page.locator('#event-log li').first().textContent()).match(/#(\S+)$/)?.[1];
+    assert.ok(id && id.length <= 10, `a short id, not 20 digits: ${id}`);
+    await page.selectOption('#log-filter', 'lifecycle');
+    await ingest(relay, [metrics('g-1', 50, 20, 20), status('g-1', 'stopping', 21)]);
+    await page.locator('#event-log li', { hasText: 'worker.status.updated g-1' }).waitFor();
+    assert.equal(await page.locator('#event-log li', { hasText: 'worker.metrics.updated' }).count(), 0);
+    await page.click('#log-pause');
+    assert.equal(await page.getAttribute('#log-pause', 'aria-pressed'), 'true');
+    const before = await page.locator('#event-log li').count();
+    await ingest(relay, [status('g-1', 'stopped', 22)]);
+    await page.waitForFunction(() => document.querySelector('tr[data-worker-id="g-1"]').dataset.status === 'stopped');
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(await page.locator('#event-log li').count(), before, 'paused: nothing added');
+  } finally {
+    await page.close();
+    relay.kill();
+  }
+});
+
+test('finding a worker: search by id or name, filter by status and region, hide terminated, counts per status, sort by column', async () => {
+  const relay = await RelayProcess.start();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const visibleIds = () => page.$$eval('#workers tbody tr:not([hidden])', (rows) => rows.map((r) => r.dataset.workerId));
+  try {
+    await page.goto(`${relay.base}/`);
+    await waitBadge(page, 'connected');
+    const other = (id, name) => ({ ...created(id, name, 0), data: { ...created(id, name, 0).data, region: 'us-east-1' } });
+    await ingest(relay, [created('f-1', 'Alpha', 0), created('f-2', 'Bravo', 0), other('f-3', 'Charlie'), created('f-4', 'Delta', 0),
+      status('f-1', 'running', 1), status('f-2', 'running', 1), status('f-3', 'running', 1),
+      metrics('f-1', 30, 10, 2), metrics('f-2', 90, 10, 2), metrics('f-3', 60, 10, 2), terminated('f-4', 3)]);
+    await tableEqualsRest(page, relay, 'loaded');
+    assert.equal(await page.textContent('#status-counts'), '3 running · 1 terminated');
+
+    await page.fill('#find-text', 'brav');
+    assert.deepEqual(await visibleIds(), ['f-2']);
+    await page.fill('#find-text', 'F-3');
+    assert.deepEqual(await visibleIds(), ['f-3']);
+    await page.fill('#find-text', '');
+    await page.selectOption('#find-region', 'us-east-1');
+    assert.deepEqual(await visibleIds(), ['f-3']);
+    await page.selectOption('#find-region', '');
+    await page.selectOption('#find-status', 'terminated');
+    assert.deepEqual(await visibleIds(), ['f-4']);
+    await page.selectOption('#find-status', '');
+    await page.check('#hide-terminated');
+    assert.deepEqual(await visibleIds(), ['f-1', 'f-2', 'f-3']);
+    // A worker terminated while hidden ones are hidden disappears from view at once.
+    await ingest(relay, [terminated('f-1', 4)]);
+    await page.waitForFunction(() => document.querySelector('tr[data-worker-id="f-1"]').hidden);
+    assert.equal(await page.textContent('#status-counts'), '2 running · 2 terminated');
+    await page.uncheck('#hide-terminated');
+
+    await page.click('button.sort[data-sort="cpu"]');  // highest first
+    assert.deepEqual(await visibleIds(), ['f-2', 'f-3', 'f-1', 'f-4']);
+    assert.equal(await page.getAttribute('th:has(button[data-sort="cpu"])', 'aria-sort'), 'descending');
+    await page.click('button.sort[data-sort="name"]');
+    assert.deepEqual(await visibleIds(), ['f-1', 'f-2', 'f-3', 'f-4']);
+    await page.click('button.sort[data-sort="name"]');  // again: reversed
+    assert.deepEqual(await visibleIds(), ['f-4', 'f-3', 'f-2', 'f-1']);
+    await tableEqualsRest(page, relay, 'sorting and filtering change the view, not the model');
+  } finally {
+    await page.close();
+    relay.kill();
+  }
+});
+
 test('EventSource blocked: the client polls the REST model, then returns to SSE when unblocked', async () => {
   const relay = await RelayProcess.start();
   const context = await browser.newContext();
@@ -376,5 +484,43 @@ test('smooth at a fleet\'s rate: the page\'s 10 ms timer p99 <= 25 ms at 200 eve
       }
     }
     assert.ok(Math.min(...runs) <= goal, `timer lag p99 ${runs.map((v) => v.toFixed(1)).join(' / ')} ms at ${rate} events/s: above the ${goal} ms goal`);
+  }
+});
+
+test('accessible at 1280 and 390 px: no serious or critical axe violation, no sideways overflow on a phone; screenshots', async () => {
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
+  const relay = await RelayProcess.start();
+  // axe runs its script in every frame of a context of its own.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${relay.base}/`);
+    await waitBadge(page, 'connected');
+    await ingest(relay, [created('a-1', 'Lab worker 001', 0), created('a-2', 'Lab worker 002', 0), status('a-1', 'running', 1),
+      metrics('a-1', 72, 35, 2), status('a-2', 'running', 1), metrics('a-2', 95, 91, 2), terminated('a-2', 3)]);
+    await tableEqualsRest(page, relay, 'loaded');
+    fs.mkdirSync(artifacts, { recursive: true });
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width > 500 ? 800 : 844 });
+      await page.waitForTimeout(200);
+      const result = await new AxeBuilder({ page }).analyze();
+      const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+      assert.deepEqual(bad, [], `axe at ${width} px`);
+      const overflow = await page.evaluate((w) => [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > w + 1)
+        .map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`), width);
+      assert.deepEqual(overflow, [], `nothing sideways at ${width} px`);
+      await page.screenshot({ path: path.join(artifacts, `dashboard-${width}.png`), fullPage: true });
+    }
+    // On a phone a toast sits in the flow above the table: it never covers a row.
+    await ingest(relay, [created('a-3', 'Lab worker 003', 4)]);
+    await page.locator('.toast', { hasText: 'Lab worker 003 created in eu-west-1' }).waitFor();
+    const toast = await page.locator('.toast').last().boundingBox();
+    const table = await page.locator('#workers').boundingBox();
+    assert.ok(toast.y + toast.height <= table.y, `the toast (${toast.y}+${toast.height}) is above the table (${table.y}), not over it`);
+  } finally {
+    await context.close();
+    relay.kill();
   }
 });
