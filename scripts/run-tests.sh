@@ -112,7 +112,7 @@ if [[ $check_only -eq 1 ]]; then
 fi
 
 scripts/install-deps.sh test || { echo "installing the dependencies failed"; exit 1; }
-(cd tests/blackbox && { [[ -d node_modules/eventsource && -d node_modules/@opentelemetry/otlp-proto-exporter-base && -d node_modules/playwright-core && -d node_modules/yaml && -d node_modules/ajv-formats && -d node_modules/typescript ]] || npm ci --no-audit --no-fund --loglevel=error; }) ||
+(cd tests/blackbox && { [[ -d node_modules/eventsource && -d node_modules/@opentelemetry/otlp-proto-exporter-base && -d node_modules/playwright-core && -d node_modules/yaml && -d node_modules/ajv-formats && -d node_modules/typescript && -d node_modules/@axe-core/playwright ]] || npm ci --no-audit --no-fund --loglevel=error; }) ||
   { echo "npm ci in tests/blackbox failed"; exit 1; }
 phase_done "deps: Debian packages, npm ci"
 
