@@ -234,7 +234,7 @@ export class SseClient {
       // Last-Event-ID. Let it, once; if that fails too (or the stream is CLOSED, e.g. a
       // 503), take over with backoff and ?since=.
       if (es.readyState === 0 && errorsSinceOpen < 2) {
-        this.#setStatus(STATUS.reconnecting);
+        if (this.status !== STATUS.error) this.#setStatus(STATUS.reconnecting);
         return;
       }
       this.#failed(openedOnce ? 'the stream dropped' : 'the stream did not open');
@@ -327,7 +327,8 @@ export class SseClient {
       this.#startPolling(reason);
       return;
     }
-    this.#setStatus(status, reason);
+    // Once in error, a failed retry keeps it there (with the newest reason).
+    this.#setStatus(this.status === STATUS.error ? STATUS.error : status, reason);
     this.#after(this.#backoff(), () => this.#open());
   }
 

@@ -199,6 +199,11 @@ test('a restart that outlasts reconnect_ms plus one backoff becomes an error, an
   await sleep(100);
   assert.ok(FakeEventSource.all.length >= 4, 'it keeps retrying');
   assert.equal(client.status, STATUS.error, 'retrying is not recovering');
+  latest().fail(0); // a retry the browser would make itself: still an error
+  assert.equal(client.status, STATUS.error);
+  await sleep(100);
+  latest().fail(2); // and one that fails outright
+  assert.equal(client.status, STATUS.error, 'a failed retry keeps the error');
   latest().open();
   assert.equal(client.status, STATUS.connected);
   client.close();
